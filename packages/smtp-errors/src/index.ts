@@ -1,1 +1,3 @@
-export {};
+export * from './smtp-reply.ts';
+export * from './ingress-replies.ts';
+export * from './delivery-classification.ts';

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+// The e2e harness runs each service with the command and environment that
+// docker-compose.yml gives its container, so the file and the tests cannot
+// drift apart. Compose's `${VAR:-default}` and `${VAR}` are resolved against
+// the variables a test sets (what a user would put in `.env`).
+
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const COMPOSE_FILE = `${REPOSITORY_ROOT}docker-compose.yml`;
+
+export interface ComposeService {
+  readonly command: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+interface ComposeFile {
+  services?: Record<string, { command?: unknown; environment?: unknown }>;
+}
+
+const INTERPOLATION = /\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g;
+
+export function interpolate(value: string, variables: Readonly<Record<string, string | undefined>>): string {
+  return value.replace(INTERPOLATION, (_match, name: string, fallback: string | undefined) => {
+    const given = variables[name];
+    return given !== undefined && given !== '' ? given : (fallback ?? '');
+  });
+}
+
+export function readComposeService(
+  name: string,
+  variables: Readonly<Record<string, string | undefined>> = {},
+): ComposeService {
+  const file = parse(readFileSync(COMPOSE_FILE, 'utf8')) as ComposeFile;
+  const service = file.services?.[name];
+  if (!service) throw new Error(`docker-compose.yml has no service ${name}`);
+  const { command, environment } = service;
+  if (!Array.isArray(command) || !command.every((part) => typeof part === 'string')) {
+    throw new Error(`service ${name}: command must be a list of strings`);
+  }
+  const resolved: Record<string, string> = {};
+  if (environment !== null && typeof environment === 'object' && !Array.isArray(environment)) {
+    for (const [key, value] of Object.entries(environment as Record<string, unknown>)) {
+      const text = interpolate(String(value ?? ''), variables);
+      // Compose passes empty values as empty strings; the services treat '' as unset.
+      resolved[key] = text;
+    }
+  }
+  return { command, environment: resolved };
+}

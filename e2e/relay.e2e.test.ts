@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { hashPassword } from '@smtp-relay/policy';
+import {
+  generateCertificates,
+  startFakeSmartHost,
+  type FakeSmartHost,
+  type GeneratedCertificates,
+} from '@smtp-relay/testkit';
+import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
+import { queuedId, submit } from './harness/submit.ts';
+import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
+
+const RAW = Buffer.from(
+  'From: Printer <printer@office.test>\r\n' +
+    'To: boss@example.test\r\n' +
+    'Subject: Scan 42\r\n' +
+    'Message-ID: <scan-42@office.test>\r\n' +
+    'MIME-Version: 1.0\r\n' +
+    'Content-Type: text/plain; charset=utf-8\r\n' +
+    'Content-Transfer-Encoding: 8bit\r\n' +
+    '\r\n' +
+    'Grüße from the printer.\r\n' +
+    '.leading dot line\r\n' +
+    '..two dots\r\n' +
+    'last line\r\n',
+  'utf8',
+);
+
+/** Splits a delivered message into our Received: header and the rest. */
+function splitReceived(data: Buffer): { header: string; rest: Buffer } {
+  const text = data.toString('latin1');
+  assert.ok(text.startsWith('Received: '), `starts with Received:, got ${text.slice(0, 60)}`);
+  // The header ends at the first line that does not start with white space.
+  const lines = text.split('\r\n');
+  let count = 1;
+  while (lines[count]?.startsWith('\t')) count++;
+  const headerLength = lines.slice(0, count).join('\r\n').length + 2;
+  return { header: text.slice(0, headerLength), rest: data.subarray(headerLength) };
+}
+
+describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
+  let redis: TestRedis;
+  let certs: GeneratedCertificates;
+  let smartHost: FakeSmartHost;
+  let stack: RelayStack;
+  let dir: string;
+
+  before(async () => {
+    redis = await useTestRedis();
+    certs = await generateCertificates();
+    smartHost = await startFakeSmartHost({
+      tls: 'starttls',
+      certificate: { key: certs.key, cert: certs.cert },
+      auth: { username: 'relay-account', password: 'smart-host-secret' },
+    });
+    dir = await mkdtemp(join(tmpdir(), 'relay-e2e-'));
+    const usersFile = join(dir, 'users');
+    await writeFile(usersFile, `printer ${await hashPassword('printer-pass', 'bcrypt')}\nscanner scanner-pass\n`);
+    stack = await startRelayStack({
+      redisUrl: redis.url,
+      smartHost: { port: smartHost.port, tls: 'starttls' },
+      smtps: true,
+      variables: {
+        SMTP_AUTH_FILE: usersFile,
+        TLS_CERT_FILE: certs.certFile,
+        TLS_KEY_FILE: certs.keyFile,
+        SMART_HOST_USER: 'relay-account',
+        SMART_HOST_PASSWORD: 'smart-host-secret',
+        SMART_HOST_CA_FILE: certs.caFile,
+        HELO_NAME: 'relay-helo.test',
+      },
+    });
+  });
+
+  after(async () => {
+    const codes = await stack.stop();
+    await smartHost.close();
+    await certs.cleanup();
+    await rm(dir, { recursive: true, force: true });
+    await redis.cleanup();
+    assert.deepEqual(codes, [0, 0], 'both services exit 0 on SIGTERM');
+  });
+
+  beforeEach(() => {
+    smartHost.reset();
+  });
+
+  it('relays a message submitted with AUTH PLAIN over STARTTLS byte for byte, plus one Received: header', async () => {
+    const response = await submit({
+      port: stack.smtpPort,
+      tls: 'starttls',
+      ca: certs.caCert,
+      auth: { user: 'printer', pass: 'printer-pass', method: 'PLAIN' },
+      from: 'printer@office.test',
+      to: ['boss@example.test', 'archive@example.test'],
+      raw: RAW,
+    });
+    const id = queuedId(response);
+    const [message] = await smartHost.waitForMessages(1);
+    assert.ok(message);
+    assert.equal(message.mailFrom, 'printer@office.test');
+    assert.deepEqual(message.rcptTo, ['boss@example.test', 'archive@example.test']);
+    const { header, rest } = splitReceived(message.data);
+    assert.ok(rest.equals(RAW), 'content after the Received: header is unchanged');
+    assert.match(header, /^Received: from device\.test \(127\.0\.0\.1 \[127\.0\.0\.1\]\)\r\n/);
+    assert.match(header, new RegExp(`by relay\\.test \\(smtp-relay\\) with ESMTPSA id ${id}`));
+    assert.doesNotMatch(header, /\tfor </, 'several recipients are not disclosed in the header');
+    assert.equal(message.data.toString('latin1').match(/^Received: /gm)?.length, 1);
+    assert.equal(message.ehloName, 'relay-helo.test');
+    assert.equal(message.secure, true);
+    assert.equal(message.authUser, 'relay-account');
+
+    const queued = await stack.ingress.waitForLog((l) => l.event === 'message.queued' && l['messageId'] === id);
+    assert.equal(queued['user'], 'printer');
+    await stack.sender?.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
+  });
+
+  it('accepts AUTH LOGIN with a Mercury plain-text password line', async () => {
+    const response = await submit({
+      port: stack.smtpPort,
+      tls: 'starttls',
+      ca: certs.caCert,
+      auth: { user: 'scanner', pass: 'scanner-pass', method: 'LOGIN' },
+      from: 'scanner@office.test',
+      to: ['boss@example.test'],
+      raw: RAW,
+    });
+    queuedId(response);
+    const [message] = await smartHost.waitForMessages(1);
+    assert.match(splitReceived(message?.data ?? Buffer.alloc(0)).header, /\tfor <boss@example\.test>; /);
+  });
+
+  it('accepts submission over implicit TLS (SMTPS)', async () => {
+    assert.ok(stack.smtpsPort);
+    const response = await submit({
+      port: stack.smtpsPort,
+      tls: 'implicit',
+      ca: certs.caCert,
+      auth: { user: 'printer', pass: 'printer-pass' },
+      from: 'printer@office.test',
+      to: ['boss@example.test'],
+      raw: RAW,
+    });
+    queuedId(response);
+    const [message] = await smartHost.waitForMessages(1);
+    assert.ok(message);
+    assert.ok(splitReceived(message.data).rest.equals(RAW));
+  });
+
+  it('relays the null sender and 8-bit content', async () => {
+    await submit({
+      port: stack.smtpPort,
+      tls: 'starttls',
+      ca: certs.caCert,
+      auth: { user: 'printer', pass: 'printer-pass' },
+      from: '',
+      to: ['boss@example.test'],
+      raw: RAW,
+    });
+    const [message] = await smartHost.waitForMessages(1);
+    assert.equal(message?.mailFrom, '');
+  });
+});

@@ -1,0 +1,65 @@
+import type { AllInOneFields, CommonFields, IngressFields, SenderFields } from './schemas.ts';
+import type { AllInOneConfig, CommonConfig, IngressConfig, SenderConfig } from './types.ts';
+
+// Validated variables (SCREAMING_CASE) → the typed shapes of types.ts, filling in the
+// defaults that depend on other variables.
+
+const IMPLICIT_TLS_PORT = 465;
+
+export function toCommonConfig(fields: CommonFields): CommonConfig {
+  return {
+    redisUrl: fields.REDIS_URL,
+    queuePrefix: fields.QUEUE_PREFIX,
+    logLevel: fields.LOG_LEVEL,
+    adminHost: fields.ADMIN_HOST,
+    adminPort: fields.ADMIN_PORT,
+    adminToken: fields.ADMIN_TOKEN,
+    smtpHostname: fields.SMTP_HOSTNAME,
+  };
+}
+
+export function toIngressConfig(fields: IngressFields): IngressConfig {
+  const { TLS_CERT_FILE: certFile, TLS_KEY_FILE: keyFile } = fields;
+  return {
+    ...toCommonConfig(fields),
+    smtpHost: fields.SMTP_HOST,
+    smtpPort: fields.SMTP_PORT,
+    smtpsPort: fields.SMTPS_PORT,
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    authFile: fields.SMTP_AUTH_FILE,
+    allowInsecureAuth: fields.SMTP_ALLOW_INSECURE_AUTH,
+    relayNetworks: fields.SMTP_RELAY_NETWORKS,
+    maxMessageSize: fields.SMTP_MAX_MESSAGE_SIZE,
+    maxRecipients: fields.SMTP_MAX_RECIPIENTS,
+    maxClients: fields.SMTP_MAX_CLIENTS,
+    socketTimeoutMs: fields.SMTP_SOCKET_TIMEOUT,
+  };
+}
+
+export function toSenderConfig(fields: SenderFields): SenderConfig {
+  const port = fields.SMART_HOST_PORT;
+  return {
+    ...toCommonConfig(fields),
+    smartHost: {
+      host: fields.SMART_HOST,
+      port,
+      tls: fields.SMART_HOST_TLS ?? (port === IMPLICIT_TLS_PORT ? 'implicit' : 'starttls'),
+      user: fields.SMART_HOST_USER,
+      password: fields.SMART_HOST_PASSWORD,
+      authMethods: fields.SMART_HOST_AUTH_METHODS,
+      caFile: fields.SMART_HOST_CA_FILE,
+      tlsVerify: fields.SMART_HOST_TLS_VERIFY,
+    },
+    heloName: fields.HELO_NAME ?? fields.SMTP_HOSTNAME,
+    concurrency: fields.SENDER_CONCURRENCY,
+    clientTimeoutMs: fields.SMTP_CLIENT_TIMEOUT,
+    retryDelaysMs: fields.RETRY_DELAYS,
+    maxQueueLifetimeMs: fields.MAX_QUEUE_LIFETIME,
+    postmaster: fields.POSTMASTER ?? `postmaster@${fields.SMTP_HOSTNAME}`,
+    bounceTemplateFile: fields.BOUNCE_TEMPLATE_FILE,
+  };
+}
+
+export function toAllInOneConfig(fields: AllInOneFields): AllInOneConfig {
+  return { ...toIngressConfig(fields), ...toSenderConfig(fields) };
+}

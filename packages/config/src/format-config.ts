@@ -1,0 +1,88 @@
+import { formatDuration } from './duration.ts';
+import { REDACTED, redactUrlCredentials } from './redact.ts';
+import { formatSize } from './size.ts';
+import { isIngressConfig, isSenderConfig } from './config-guards.ts';
+import type { CommonConfig, IngressConfig, SenderConfig } from './types.ts';
+import { VARIABLES, type VariableNameIn } from './variables.ts';
+
+export const UNSET = '<unset>';
+
+type Shown = string | undefined;
+
+// One reader per variable, checked complete by the Record types: a variable added to the
+// table without a line here is a type error.
+const COMMON_VALUES: Record<VariableNameIn<'common'>, (config: CommonConfig) => Shown> = {
+  REDIS_URL: (c) => redactUrlCredentials(c.redisUrl),
+  QUEUE_PREFIX: (c) => c.queuePrefix,
+  LOG_LEVEL: (c) => c.logLevel,
+  ADMIN_HOST: (c) => c.adminHost,
+  ADMIN_PORT: (c) => String(c.adminPort),
+  ADMIN_TOKEN: (c) => c.adminToken,
+  SMTP_HOSTNAME: (c) => c.smtpHostname,
+};
+
+const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) => Shown> = {
+  SMTP_HOST: (c) => c.smtpHost,
+  SMTP_PORT: (c) => String(c.smtpPort),
+  SMTPS_PORT: (c) => optionalNumber(c.smtpsPort),
+  TLS_CERT_FILE: (c) => c.tls?.certFile,
+  TLS_KEY_FILE: (c) => c.tls?.keyFile,
+  SMTP_AUTH_FILE: (c) => c.authFile,
+  SMTP_ALLOW_INSECURE_AUTH: (c) => String(c.allowInsecureAuth),
+  SMTP_RELAY_NETWORKS: (c) => list(c.relayNetworks),
+  SMTP_MAX_MESSAGE_SIZE: (c) => formatSize(c.maxMessageSize),
+  SMTP_MAX_RECIPIENTS: (c) => String(c.maxRecipients),
+  SMTP_MAX_CLIENTS: (c) => String(c.maxClients),
+  SMTP_SOCKET_TIMEOUT: (c) => formatDuration(c.socketTimeoutMs),
+};
+
+const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => Shown> = {
+  SMART_HOST: (c) => c.smartHost.host,
+  SMART_HOST_PORT: (c) => String(c.smartHost.port),
+  SMART_HOST_TLS: (c) => c.smartHost.tls,
+  SMART_HOST_USER: (c) => c.smartHost.user,
+  SMART_HOST_PASSWORD: (c) => c.smartHost.password,
+  SMART_HOST_AUTH_METHODS: (c) => list(c.smartHost.authMethods ?? []),
+  SMART_HOST_CA_FILE: (c) => c.smartHost.caFile,
+  SMART_HOST_TLS_VERIFY: (c) => String(c.smartHost.tlsVerify),
+  HELO_NAME: (c) => c.heloName,
+  SENDER_CONCURRENCY: (c) => String(c.concurrency),
+  SMTP_CLIENT_TIMEOUT: (c) => formatDuration(c.clientTimeoutMs),
+  RETRY_DELAYS: (c) => c.retryDelaysMs.map(formatDuration).join(','),
+  MAX_QUEUE_LIFETIME: (c) => formatDuration(c.maxQueueLifetimeMs),
+  POSTMASTER: (c) => c.postmaster,
+  BOUNCE_TEMPLATE_FILE: (c) => c.bounceTemplateFile,
+};
+
+function optionalNumber(value: number | undefined): Shown {
+  return value === undefined ? undefined : String(value);
+}
+
+function list(values: readonly string[]): Shown {
+  return values.length === 0 ? undefined : values.join(',');
+}
+
+function readValues<C>(readers: Record<string, (config: C) => Shown>, config: C) {
+  return Object.entries(readers).map(([name, read]) => [name, read(config)] as const);
+}
+
+/**
+ * The effective configuration as `NAME=value` lines in SPEC order, for
+ * `npx smtp-relay config`: durations and sizes in their shortest exact unit (`1h`, `25m`),
+ * secrets as `<redacted>`, unset optional values as `<unset>`. The service is read from
+ * the config's shape: an all-in-one config prints both sections.
+ */
+export function formatConfig(config: IngressConfig | SenderConfig): string {
+  const values = new Map<string, Shown>(readValues(COMMON_VALUES, config));
+  if (isIngressConfig(config))
+    for (const entry of readValues(INGRESS_VALUES, config)) values.set(...entry);
+  if (isSenderConfig(config))
+    for (const entry of readValues(SENDER_VALUES, config)) values.set(...entry);
+  return VARIABLES.filter(({ name }) => values.has(name))
+    .map(({ name, secret }) => {
+      const value = values.get(name);
+      const shown = value === undefined ? UNSET : secret ? REDACTED : value;
+      return `${name}=${shown}`;
+    })
+    .join('\n');
+}

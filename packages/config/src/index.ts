@@ -1,0 +1,28 @@
+export type * from './types.ts';
+export { ConfigError, InvalidValueError } from './errors.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+export { parseSize, formatSize } from './size.ts';
+export { VARIABLES, type Variable, type VariableName, type VariableSection } from './variables.ts';
+export type { VariableDefault } from './env-fields.ts';
+export { SECRET_SUFFIXES, FILE_SUFFIX, isSecretName } from './secret-names.ts';
+export {
+  commonSchema,
+  ingressSchema,
+  senderSchema,
+  allInOneSchema,
+  type CommonFields,
+  type IngressFields,
+  type SenderFields,
+  type AllInOneFields,
+} from './schemas.ts';
+export type { Environment } from './environment.ts';
+export {
+  loadIngressConfig,
+  loadSenderConfig,
+  loadAllInOneConfig,
+  type LoadOptions,
+} from './load.ts';
+export { formatConfig } from './format-config.ts';
+export { redactSecrets, redactUrlCredentials } from './redact.ts';
+export { findConfigWarnings } from './warnings.ts';
+export { loadOrExit } from './load-or-exit.ts';

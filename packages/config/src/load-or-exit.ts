@@ -1,0 +1,15 @@
+import { ConfigError } from './errors.ts';
+
+/**
+ * For main.ts files: loads the configuration or prints every problem to stderr
+ * and exits 1 at once (SPEC: non-zero within 2 s, naming each variable).
+ */
+export function loadOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}

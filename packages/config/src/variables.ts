@@ -1,0 +1,299 @@
+import { hostname } from 'node:os';
+import * as z from 'zod';
+import {
+  booleanText,
+  derived,
+  optional,
+  parsedBy,
+  required,
+  withDefault,
+  type VariableDefault,
+  type VariableField,
+} from './env-fields.ts';
+import { isSecretName } from './secret-names.ts';
+import { parseCertificateFile, parsePrivateKeyFile, parseReadableFile } from './file-values.ts';
+import { parseAuthMechanisms, parseHeloName, parseMailAddress } from './mail-values.ts';
+import {
+  parseDomainName,
+  parseHostOrAddress,
+  parseNetworkList,
+  parsePort,
+  parseRedisUrl,
+} from './network-values.ts';
+import {
+  parseBearerToken,
+  parseDurationList,
+  parseDurationWithin,
+  parseInteger,
+  parseKeyPrefix,
+  parseOneOf,
+  parseSizeWithin,
+} from './scalar-values.ts';
+
+export type VariableSection = 'common' | 'ingress' | 'sender';
+
+interface VariableDefinition extends VariableField<unknown> {
+  readonly section: VariableSection;
+  /** one line for docs and .env.example */
+  readonly doc: string;
+}
+
+const port = parsedBy((text) => parsePort(text));
+const readableFile = parsedBy(parseReadableFile);
+const text = parsedBy((value) => value);
+// Node's setTimeout overflows above 2^31-1 ms (~24.8 days) and then fires at once.
+const timeout = parsedBy((value) =>
+  parseDurationWithin(value, {
+    min: 1,
+    max: { value: 24 * 86_400_000, why: 'the longest timer Node.js supports' },
+  }),
+);
+
+/**
+ * Every variable of SPEC "Configuration: environment variables", in SPEC order (which
+ * `config` output follows). SMTP_HOSTNAME is listed with ingress in SPEC but is common:
+ * the sender needs it for its EHLO name and postmaster address.
+ */
+const DEFINITIONS = {
+  REDIS_URL: {
+    section: 'common',
+    doc: 'Redis holding the queue and the message bodies (redis:// or rediss://)',
+    ...withDefault('redis://127.0.0.1:6379', parsedBy(parseRedisUrl)),
+  },
+  QUEUE_PREFIX: {
+    section: 'common',
+    doc: "key prefix; two deployments on one Redis never see each other's data",
+    ...withDefault('smtp-relay', parsedBy(parseKeyPrefix)),
+  },
+  LOG_LEVEL: {
+    section: 'common',
+    doc: 'debug, info, warn or error',
+    ...withDefault(
+      'info',
+      parsedBy((value) => parseOneOf(value, ['debug', 'info', 'warn', 'error'])),
+    ),
+  },
+  ADMIN_HOST: {
+    section: 'common',
+    doc: 'bind address of the admin HTTP server (health, metrics, API, UI)',
+    ...withDefault('0.0.0.0', parsedBy(parseHostOrAddress)),
+  },
+  ADMIN_PORT: {
+    section: 'common',
+    doc: 'port of the admin HTTP server; 0 = off',
+    ...withDefault(
+      '8080',
+      parsedBy((value) => parsePort(value, { allowZero: true })),
+    ),
+  },
+  ADMIN_TOKEN: {
+    section: 'common',
+    doc: 'bearer token (16+ characters) for the admin API and UI; without it they answer 401',
+    ...optional('none: admin API and UI answer 401', parsedBy(parseBearerToken)),
+  },
+  SMTP_HOST: {
+    section: 'ingress',
+    doc: 'bind address of the SMTP listeners',
+    ...withDefault('0.0.0.0', parsedBy(parseHostOrAddress)),
+  },
+  SMTP_PORT: {
+    section: 'ingress',
+    doc: 'SMTP port, with STARTTLS when a certificate is configured',
+    ...withDefault('2525', port),
+  },
+  SMTPS_PORT: {
+    section: 'ingress',
+    doc: 'implicit-TLS SMTP port (the "465" style); needs TLS_CERT_FILE and TLS_KEY_FILE',
+    ...optional('off', port),
+  },
+  SMTP_HOSTNAME: {
+    section: 'common',
+    doc: 'name in the greeting and Received: headers; default EHLO name and postmaster domain',
+    default: { kind: 'derived', description: "this machine's host name" },
+    schema: parsedBy(parseDomainName).prefault(() => hostname()),
+  },
+  TLS_CERT_FILE: {
+    section: 'ingress',
+    doc: 'PEM certificate chain for STARTTLS and SMTPS',
+    ...optional('none: no STARTTLS, no SMTPS', parsedBy(parseCertificateFile)),
+  },
+  TLS_KEY_FILE: {
+    section: 'ingress',
+    doc: 'PEM private key (unencrypted) of TLS_CERT_FILE',
+    ...optional('none', parsedBy(parsePrivateKeyFile)),
+  },
+  SMTP_AUTH_FILE: {
+    section: 'ingress',
+    doc: 'credentials file: one "username secret" per line',
+    ...optional('none: no SMTP AUTH', readableFile),
+  },
+  SMTP_ALLOW_INSECURE_AUTH: {
+    section: 'ingress',
+    doc: 'allow AUTH before TLS (for LAN devices that cannot do TLS)',
+    ...withDefault('false', booleanText),
+  },
+  SMTP_RELAY_NETWORKS: {
+    section: 'ingress',
+    doc: 'CIDRs (comma or space separated) allowed to relay without AUTH',
+    ...withDefault('', parsedBy(parseNetworkList)),
+  },
+  SMTP_MAX_MESSAGE_SIZE: {
+    section: 'ingress',
+    doc: 'largest message accepted, advertised in SIZE; larger ones get 552',
+    ...withDefault(
+      '25m',
+      parsedBy((value) =>
+        parseSizeWithin(value, {
+          min: 1,
+          max: { value: 512 * 1024 ** 2, why: 'the largest value Redis stores' },
+        }),
+      ),
+    ),
+  },
+  SMTP_MAX_RECIPIENTS: {
+    section: 'ingress',
+    doc: 'recipients per message; more get 452',
+    ...withDefault(
+      '100',
+      parsedBy((value) => parseInteger(value, 1, 100_000)),
+    ),
+  },
+  SMTP_MAX_CLIENTS: {
+    section: 'ingress',
+    doc: 'concurrent SMTP connections',
+    ...withDefault(
+      '1000',
+      parsedBy((value) => parseInteger(value, 1, 1_000_000)),
+    ),
+  },
+  SMTP_SOCKET_TIMEOUT: {
+    section: 'ingress',
+    doc: 'idle client timeout',
+    ...withDefault('60s', timeout),
+  },
+  SMART_HOST: {
+    section: 'sender',
+    doc: 'smart host name or address',
+    ...required(parsedBy(parseHostOrAddress)),
+  },
+  SMART_HOST_PORT: {
+    section: 'sender',
+    doc: 'smart host port',
+    ...withDefault('587', port),
+  },
+  SMART_HOST_TLS: {
+    section: 'sender',
+    doc: 'implicit, starttls (required, never falls back to plain) or none',
+    ...derived(
+      'implicit when SMART_HOST_PORT is 465, else starttls',
+      parsedBy((value) => parseOneOf(value, ['implicit', 'starttls', 'none'])),
+    ),
+  },
+  SMART_HOST_USER: {
+    section: 'sender',
+    doc: 'SMTP AUTH user name at the smart host',
+    ...optional('none: no AUTH', text),
+  },
+  SMART_HOST_PASSWORD: {
+    section: 'sender',
+    doc: 'SMTP AUTH password at the smart host',
+    ...optional('none: no AUTH', z.string()),
+  },
+  SMART_HOST_AUTH_METHODS: {
+    section: 'sender',
+    doc: 'allowed AUTH mechanisms, e.g. PLAIN,LOGIN (of PLAIN, LOGIN, CRAM-MD5, XOAUTH2)',
+    ...optional('any the smart host offers', parsedBy(parseAuthMechanisms)),
+  },
+  SMART_HOST_CA_FILE: {
+    section: 'sender',
+    doc: "extra trusted CA certificates (PEM) for the smart host's certificate",
+    ...optional('system CAs only', parsedBy(parseCertificateFile)),
+  },
+  SMART_HOST_TLS_VERIFY: {
+    section: 'sender',
+    doc: "verify the smart host's certificate and name",
+    ...withDefault('true', booleanText),
+  },
+  HELO_NAME: {
+    section: 'sender',
+    doc: 'name sent in EHLO',
+    ...derived('SMTP_HOSTNAME', parsedBy(parseHeloName)),
+  },
+  SENDER_CONCURRENCY: {
+    section: 'sender',
+    doc: 'messages in flight per sender process',
+    ...withDefault(
+      '10',
+      parsedBy((value) => parseInteger(value, 1, 1000)),
+    ),
+  },
+  SMTP_CLIENT_TIMEOUT: {
+    section: 'sender',
+    doc: 'connect, greeting and idle socket timeout towards the smart host',
+    ...withDefault('60s', timeout),
+  },
+  RETRY_DELAYS: {
+    section: 'sender',
+    doc: 'waits between attempts after a temporary failure; the last one repeats',
+    ...withDefault('1m,5m,15m,30m,1h,2h,4h', parsedBy(parseDurationList)),
+  },
+  MAX_QUEUE_LIFETIME: {
+    section: 'sender',
+    doc: 'after this, a still undeliverable message is bounced',
+    ...withDefault(
+      '5d',
+      parsedBy((value) => parseDurationWithin(value, { min: 1 })),
+    ),
+  },
+  POSTMASTER: {
+    section: 'sender',
+    doc: 'From address of bounce messages',
+    ...derived('postmaster@SMTP_HOSTNAME', parsedBy(parseMailAddress)),
+  },
+  BOUNCE_TEMPLATE_FILE: {
+    section: 'sender',
+    doc: 'text of the human-readable part of a bounce',
+    ...optional('built in', readableFile),
+  },
+} as const satisfies Record<string, VariableDefinition>;
+
+type Definitions = typeof DEFINITIONS;
+export type VariableName = keyof Definitions;
+
+/** Names of the variables of one or more sections. */
+export type VariableNameIn<S extends VariableSection> = {
+  [N in VariableName]: Definitions[N]['section'] extends S ? N : never;
+}[VariableName];
+
+/** The zod shape of one or more sections: variable name → schema. */
+export type VariableShape<S extends VariableSection> = {
+  [N in VariableNameIn<S>]: Definitions[N]['schema'];
+};
+
+export interface Variable {
+  readonly name: VariableName;
+  readonly section: VariableSection;
+  readonly default: VariableDefault;
+  /** may be given as NAME_FILE; shown as <redacted> */
+  readonly secret: boolean;
+  readonly doc: string;
+  /** parses the variable's text (trimmed, '' = undefined) into its value */
+  readonly schema: z.ZodType;
+}
+
+function freezeVariable([name, definition]: [VariableName, VariableDefinition]): Variable {
+  return Object.freeze({ name, ...definition, secret: isSecretName(name) });
+}
+
+/** Every variable in SPEC order, for docs, .env.example and manifest checks. */
+export const VARIABLES: readonly Variable[] = Object.freeze(
+  (Object.entries(DEFINITIONS) as [VariableName, VariableDefinition][]).map(freezeVariable),
+);
+
+export function variableShape<S extends VariableSection>(sections: readonly S[]): VariableShape<S> {
+  const entries = VARIABLES.filter((variable) =>
+    (sections as readonly VariableSection[]).includes(variable.section),
+  ).map((variable) => [variable.name, variable.schema] as const);
+  // The filter above is exactly what VariableNameIn<S> expresses at the type level.
+  return Object.fromEntries(entries) as VariableShape<S>;
+}

@@ -1,0 +1,91 @@
+import type { Environment } from './environment.ts';
+import { FILE_SUFFIX } from './secret-names.ts';
+import { isIngressConfig, isSenderConfig } from './config-guards.ts';
+import type { IngressConfig, SenderConfig } from './types.ts';
+import { VARIABLES } from './variables.ts';
+
+const KNOWN_NAMES: ReadonlySet<string> = new Set(
+  VARIABLES.flatMap(({ name, secret }) => (secret ? [name, `${name}${FILE_SUFFIX}`] : [name])),
+);
+
+// Kubernetes service links (`REDIS_SERVICE_HOST`, `SMTP_PORT_2525_TCP_ADDR`): not typos.
+const SERVICE_LINK = /_SERVICE_(?:HOST|PORT)|_PORT_\d+_(?:TCP|UDP|SCTP)/;
+const MAX_TYPO_DISTANCE = 2;
+const MIN_TYPO_LENGTH = 6;
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Unknown variables within two edits of one of ours: `SMTP_MAX_MESSAGE_SIZ` is ignored, say so. */
+function findMisspelledVariables(env: Environment): string[] {
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (KNOWN_NAMES.has(name) || name.length < MIN_TYPO_LENGTH || SERVICE_LINK.test(name)) continue;
+    const upper = name.toUpperCase();
+    const match = [...KNOWN_NAMES].find((known) => editDistance(upper, known) <= MAX_TYPO_DISTANCE);
+    if (match !== undefined)
+      warnings.push(`${name}: unknown variable, ignored; did you mean ${match}?`);
+  }
+  return warnings;
+}
+
+function ingressWarnings(config: IngressConfig): string[] {
+  const warnings: string[] = [];
+  if (config.authFile === undefined && config.relayNetworks.length === 0) {
+    warnings.push(
+      'SMTP_RELAY_NETWORKS: empty and SMTP_AUTH_FILE is unset, so no client can relay; set one of them',
+    );
+  }
+  if (config.authFile !== undefined && config.tls === undefined && !config.allowInsecureAuth) {
+    warnings.push(
+      'SMTP_AUTH_FILE: AUTH is offered only over TLS and no TLS_CERT_FILE is set, so no client can authenticate; ' +
+        'configure TLS or set SMTP_ALLOW_INSECURE_AUTH=true',
+    );
+  }
+  return warnings;
+}
+
+function senderWarnings({ smartHost }: SenderConfig): string[] {
+  const warnings: string[] = [];
+  // A TLS mode that does not match the port shows up only as a timeout at the first delivery.
+  if (smartHost.port === 465 && smartHost.tls === 'starttls') {
+    warnings.push('SMART_HOST_TLS: starttls on port 465, which normally speaks implicit TLS');
+  }
+  if ((smartHost.port === 587 || smartHost.port === 25) && smartHost.tls === 'implicit') {
+    warnings.push(
+      `SMART_HOST_TLS: implicit on port ${smartHost.port}, which normally uses STARTTLS`,
+    );
+  }
+  if (smartHost.tls === 'none' && smartHost.password !== undefined) {
+    warnings.push('SMART_HOST_TLS: none, so SMART_HOST_PASSWORD is sent unencrypted');
+  }
+  if (smartHost.tls !== 'none' && !smartHost.tlsVerify) {
+    warnings.push("SMART_HOST_TLS_VERIFY: false, so the smart host's certificate is not checked");
+  }
+  return warnings;
+}
+
+/**
+ * Legal but probably unintended settings, for the service to log at start-up (a config
+ * that loads is never refused for these).
+ */
+export function findConfigWarnings(
+  env: Environment,
+  config: IngressConfig | SenderConfig,
+): string[] {
+  return [
+    ...findMisspelledVariables(env),
+    ...(isIngressConfig(config) ? ingressWarnings(config) : []),
+    ...(isSenderConfig(config) ? senderWarnings(config) : []),
+  ];
+}

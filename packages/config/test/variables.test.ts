@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  VARIABLES,
+  allInOneSchema,
+  commonSchema,
+  ingressSchema,
+  senderSchema,
+} from '../src/index.ts';
+
+// Copied from SPEC "Configuration: environment variables", in its order. A variable added
+// to SPEC must be added here and to the table.
+const SPEC_NAMES = [
+  'REDIS_URL',
+  'QUEUE_PREFIX',
+  'LOG_LEVEL',
+  'ADMIN_HOST',
+  'ADMIN_PORT',
+  'ADMIN_TOKEN',
+  'SMTP_HOST',
+  'SMTP_PORT',
+  'SMTPS_PORT',
+  'SMTP_HOSTNAME',
+  'TLS_CERT_FILE',
+  'TLS_KEY_FILE',
+  'SMTP_AUTH_FILE',
+  'SMTP_ALLOW_INSECURE_AUTH',
+  'SMTP_RELAY_NETWORKS',
+  'SMTP_MAX_MESSAGE_SIZE',
+  'SMTP_MAX_RECIPIENTS',
+  'SMTP_MAX_CLIENTS',
+  'SMTP_SOCKET_TIMEOUT',
+  'SMART_HOST',
+  'SMART_HOST_PORT',
+  'SMART_HOST_TLS',
+  'SMART_HOST_USER',
+  'SMART_HOST_PASSWORD',
+  'SMART_HOST_AUTH_METHODS',
+  'SMART_HOST_CA_FILE',
+  'SMART_HOST_TLS_VERIFY',
+  'HELO_NAME',
+  'SENDER_CONCURRENCY',
+  'SMTP_CLIENT_TIMEOUT',
+  'RETRY_DELAYS',
+  'MAX_QUEUE_LIFETIME',
+  'POSTMASTER',
+  'BOUNCE_TEMPLATE_FILE',
+];
+
+describe('VARIABLES', () => {
+  it('lists every SPEC variable once, in SPEC order', () => {
+    assert.deepEqual(
+      VARIABLES.map(({ name }) => name),
+      SPEC_NAMES,
+    );
+  });
+
+  it('marks exactly the *_PASSWORD/_SECRET/_TOKEN variables secret', () => {
+    assert.deepEqual(
+      VARIABLES.filter(({ secret }) => secret).map(({ name }) => name),
+      ['ADMIN_TOKEN', 'SMART_HOST_PASSWORD'],
+    );
+  });
+
+  it('is frozen', () => {
+    assert.ok(Object.isFrozen(VARIABLES));
+    assert.ok(VARIABLES.every((variable) => Object.isFrozen(variable)));
+  });
+
+  it('documents every variable in one line', () => {
+    for (const { name, doc } of VARIABLES) {
+      assert.ok(doc.length > 0 && !doc.includes('\n'), name);
+    }
+  });
+
+  for (const variable of VARIABLES) {
+    const { name, default: fallback, schema } = variable;
+    it(`${name}: its schema agrees with its documented default (${fallback.kind})`, () => {
+      const unset = schema.safeParse(undefined);
+      if (fallback.kind === 'required') {
+        assert.equal(unset.success, false);
+      } else if (fallback.kind === 'value') {
+        assert.ok(unset.success, name);
+        assert.deepEqual(unset.data, schema.parse(fallback.text));
+      } else if (name !== 'SMTP_HOSTNAME') {
+        // derived or unset: undefined, filled in (or left off) by the loader
+        assert.deepEqual(unset, { success: true, data: undefined });
+      }
+    });
+  }
+});
+
+describe('schemas per service', () => {
+  const SECTIONS = [
+    ['commonSchema', commonSchema, ['common']],
+    ['ingressSchema', ingressSchema, ['common', 'ingress']],
+    ['senderSchema', senderSchema, ['common', 'sender']],
+    ['allInOneSchema', allInOneSchema, ['common', 'ingress', 'sender']],
+  ] as const;
+  for (const [title, schema, sections] of SECTIONS) {
+    it(`${title} holds the ${sections.join(' + ')} variables`, () => {
+      const expected = VARIABLES.filter(({ section }) =>
+        (sections as readonly string[]).includes(section),
+      ).map(({ name }) => name);
+      assert.deepEqual(Object.keys(schema.shape), expected);
+    });
+  }
+
+  it('validate a whole environment on their own (without *_FILE secrets and cross rules)', () => {
+    const result = senderSchema.safeParse({
+      SMART_HOST: 'smtp.example.com',
+      SMTP_HOSTNAME: 'relay.example.com',
+    });
+    assert.ok(result.success);
+    assert.equal(result.data.SMART_HOST_PORT, 587);
+    assert.deepEqual(result.data.RETRY_DELAYS.length, 7);
+  });
+});

@@ -1,0 +1,62 @@
+import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RelayMetrics } from './metrics.ts';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  /** Resolves with a problem description, or undefined when ready. */
+  readonly check: () => Promise<string | undefined>;
+}
+
+export interface AdminHttpDependencies {
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  readonly readiness: readonly ReadinessCheck[];
+  /** Extra routes (queue API, dashboard) registered by the composition root. */
+  readonly routes?: ((app: FastifyInstance) => Promise<void>) | undefined;
+}
+
+const READINESS_TIMEOUT_MS = 2000;
+
+async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('timed out');
+    }, READINESS_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([check.check(), timeout]);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Builds the admin HTTP app; the caller listens. */
+export async function createAdminHttp(deps: AdminHttpDependencies): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = deps.logger.child({ component: 'admin-http' });
+  const app = fastify({ loggerInstance: logger, disableRequestLogging: true });
+
+  // Liveness: the process and its event loop answer.
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const results = await Promise.all(
+      deps.readiness.map(async (check) => ({ name: check.name, problem: await runCheck(check) })),
+    );
+    const problems = results.filter((result) => result.problem !== undefined);
+    const checks = Object.fromEntries(results.map((r) => [r.name, r.problem ?? 'ok']));
+    if (problems.length > 0) return reply.code(503).send({ status: 'unready', checks });
+    return { status: 'ready', checks };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+
+  if (deps.routes) await deps.routes(app);
+  return app;
+}

@@ -1,0 +1,99 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// Low-cardinality labels only: categories and reply classes, never addresses,
+// message ids or free-text errors.
+export interface RelayMetrics {
+  readonly registry: Registry;
+  readonly messagesReceived: Counter;
+  readonly messagesRejected: Counter<'reason'>;
+  readonly smtpReplies: Counter<'class'>;
+  readonly authFailures: Counter;
+  readonly messagesDelivered: Counter;
+  readonly messagesDeferred: Counter<'category'>;
+  readonly messagesBounced: Counter<'category'>;
+  readonly systemicFailures: Counter<'category'>;
+  readonly deliveryLatency: Histogram;
+  readonly bytesReceived: Counter;
+}
+
+export function createMetrics(): RelayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'smtp_relay_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    messagesReceived: new Counter({
+      name: 'smtp_relay_messages_received_total',
+      help: 'Messages accepted by ingress and queued (250 sent)',
+      registers,
+    }),
+    bytesReceived: new Counter({
+      name: 'smtp_relay_received_bytes_total',
+      help: 'Bytes of messages accepted by ingress',
+      registers,
+    }),
+    messagesRejected: new Counter({
+      name: 'smtp_relay_messages_rejected_total',
+      help: 'Transactions ingress refused or could not queue, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    smtpReplies: new Counter({
+      name: 'smtp_relay_smtp_replies_total',
+      help: 'Replies ingress gave to RCPT, AUTH and end of DATA, by class',
+      labelNames: ['class'],
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'smtp_relay_auth_failures_total',
+      help: 'Failed SMTP AUTH attempts at ingress',
+      registers,
+    }),
+    messagesDelivered: new Counter({
+      name: 'smtp_relay_messages_delivered_total',
+      help: 'Messages the smart host accepted for all their recipients',
+      registers,
+    }),
+    messagesDeferred: new Counter({
+      name: 'smtp_relay_messages_deferred_total',
+      help: 'Delivery attempts that ended in a retry later, by category',
+      labelNames: ['category'],
+      registers,
+    }),
+    messagesBounced: new Counter({
+      name: 'smtp_relay_messages_bounced_total',
+      help: 'Messages (or some of their recipients) given up on, by category',
+      labelNames: ['category'],
+      registers,
+    }),
+    systemicFailures: new Counter({
+      name: 'smtp_relay_systemic_failures_total',
+      help: 'Attempts that failed because of our own smart-host settings (credentials, TLS, configuration)',
+      labelNames: ['category'],
+      registers,
+    }),
+    deliveryLatency: new Histogram({
+      name: 'smtp_relay_delivery_latency_seconds',
+      help: 'Time from acceptance by ingress to acceptance by the smart host',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900, 3600, 14400, 86400],
+      registers,
+    }),
+  };
+}
+
+/** Queue depth by state, read when /metrics is scraped (not on a timer). */
+export function registerQueueDepth(
+  metrics: RelayMetrics,
+  readCounts: () => Promise<Record<string, number>>,
+): void {
+  new Gauge({
+    name: 'smtp_relay_queue_messages',
+    help: 'Messages in the queue by state',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    async collect() {
+      const counts = await readCounts();
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
+}

@@ -1,0 +1,17 @@
+export { authenticate, DUMMY_SECRETS, type AuthenticationResult } from './authenticate.ts';
+export {
+  ARGON2ID_PARAMETERS,
+  BCRYPT_COST,
+  hashPassword,
+  SCRYPT_PARAMETERS,
+  type PasswordHashAlgorithm,
+} from './hash-password.ts';
+export {
+  parseCredentials,
+  type CredentialsProblem,
+  type ParsedCredentials,
+} from './parse-credentials.ts';
+export { createRelayNetworks, isValidRelayNetwork, type RelayNetworks } from './relay-networks.ts';
+export { readStoredSecret, type StoredSecret, type StoredSecretKind } from './stored-secret.ts';
+export { verifyPassword } from './verify-password.ts';
+export * from './relay-decision.ts';

@@ -1,0 +1,3 @@
+export * from './delivery-job.ts';
+export * from './delivery-queue.ts';
+export * from './message-id.ts';

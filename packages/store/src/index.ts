@@ -1,0 +1,2 @@
+export * from './message-store.ts';
+export * from './redis-message-store.ts';

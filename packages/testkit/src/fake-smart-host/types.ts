@@ -1,0 +1,92 @@
+/** A reply the fake smart host gives; write the enhanced code into `message` yourself. */
+export interface ScriptedReply {
+  code: number;
+  message: string;
+}
+
+export type FakeSmartHostTlsMode = 'implicit' | 'starttls' | 'none';
+
+export type FakeSmartHostAuthMethod = 'PLAIN' | 'LOGIN' | 'CRAM-MD5';
+
+export interface FakeSmartHostAuth {
+  username: string;
+  password: string;
+  /** Mechanisms advertised and accepted (default PLAIN, LOGIN, CRAM-MD5). */
+  methods?: FakeSmartHostAuthMethod[];
+  /** MAIL without AUTH gets 530 (default true). */
+  required?: boolean;
+}
+
+/** A message the fake smart host accepted with 250. */
+export interface ReceivedMessage {
+  /** The id in the `250 2.0.0 Ok: queued as <id>` reply. */
+  queueId: string;
+  /** '' for the null sender `MAIL FROM:<>`. */
+  mailFrom: string;
+  rcptTo: string[];
+  /** Bytes after dot-unstuffing, exactly as smtp-server's onData stream gives them. */
+  data: Buffer;
+  ehloName: string;
+  secure: boolean;
+  authMethod: string | undefined;
+  authUser: string | undefined;
+  receivedAt: Date;
+  sessionId: string;
+}
+
+/**
+ * Scripted behaviour; each hook returns the reply to give, or undefined for the default
+ * (accept, or the built-in recipient convention). Only replies with code >= 400 are
+ * refusals; a 2xx from `data` replaces the success text.
+ */
+export interface FakeSmartHostScript {
+  /** Refuse the connection with this reply instead of the 220 greeting (e.g. 421). */
+  greeting?: ScriptedReply;
+  auth?: (username: string, method: string) => ScriptedReply | undefined;
+  mailFrom?: (address: string) => ScriptedReply | undefined;
+  rcptTo?: (address: string) => ScriptedReply | undefined;
+  data?: (message: ReceivedMessage) => ScriptedReply | undefined;
+}
+
+interface EventBase {
+  sessionId: string;
+  at: Date;
+}
+
+/** What happened on the wire, in order, including refused attempts. */
+export type FakeSmartHostEvent = EventBase &
+  (
+    | { type: 'connect'; remoteAddress: string; reply: ScriptedReply | undefined }
+    | { type: 'tls'; protocol: string | undefined }
+    | { type: 'auth'; method: string; username: string; success: boolean; reply: ScriptedReply }
+    | { type: 'mail-from'; address: string; reply: ScriptedReply }
+    | { type: 'rcpt-to'; address: string; reply: ScriptedReply }
+    | { type: 'data'; size: number; reply: ScriptedReply }
+    /** The client went away in the middle of the DATA transfer. */
+    | { type: 'data-aborted'; size: number }
+    | { type: 'close'; ehloName: string | undefined }
+    /** A connection-level error smtp-server reported (TLS handshake failure, reset). */
+    | { type: 'error'; message: string }
+  );
+
+export type FakeSmartHostEventType = FakeSmartHostEvent['type'];
+
+export interface FakeSmartHostOptions {
+  tls: FakeSmartHostTlsMode;
+  /** Required for implicit and starttls: never smtp-server's built-in (public) key. */
+  certificate?: { key: string; cert: string };
+  auth?: FakeSmartHostAuth;
+  /** Allow AUTH before TLS (required for auth together with tls: 'none'). */
+  allowInsecureAuth?: boolean;
+  script?: FakeSmartHostScript;
+  /** Delay the reply to the end of DATA by this many ms. */
+  slowMs?: number;
+  /** Apply slowMs to greeting, AUTH, MAIL and RCPT replies as well (EHLO has no hook). */
+  slowEveryCommand?: boolean;
+  /** Advertised SIZE limit (default 50 MiB). */
+  size?: number;
+  /** Hostname in the greeting and EHLO reply (default smart-host.test). */
+  name?: string;
+  /** Listen on this port instead of a free one. */
+  port?: number;
+}

@@ -1,0 +1,16 @@
+export {
+  generateCertificates,
+  generateSelfSignedCertificate,
+  type CertificateOptions,
+  type GeneratedCertificates,
+  type SelfSignedCertificate,
+} from './certificates.ts';
+export * from './fake-smart-host/index.ts';
+export { getFreePort } from './free-port.ts';
+export {
+  startRedisServer,
+  type RedisServerHandle,
+  type RedisServerOptions,
+} from './redis-server.ts';
+export * from './smtp-conversation/index.ts';
+export { waitFor, type WaitForOptions } from './wait-for.ts';

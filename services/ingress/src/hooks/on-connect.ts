@@ -1,0 +1,31 @@
+import type { Logger } from '@smtp-relay/observability';
+import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
+import type { SMTPServerSession } from 'smtp-server';
+import { displayAddress } from '../received-header.ts';
+import { toSmtpServerError } from '../reply.ts';
+import type { SessionStates } from '../session-state.ts';
+import type { AuthVisibility } from '../auth-visibility.ts';
+
+export interface OnConnectDependencies {
+  readonly logger: Logger;
+  readonly sessions: SessionStates;
+  readonly authVisibility: AuthVisibility;
+  readonly isShuttingDown: () => boolean;
+}
+
+export function createOnConnect(deps: OnConnectDependencies) {
+  return (session: SMTPServerSession, callback: (error?: Error | null) => void): void => {
+    // During a graceful stop the listener still answers, with 421, so clients
+    // retry elsewhere instead of timing out against a closed port.
+    if (deps.isShuttingDown()) {
+      callback(toSmtpServerError(INGRESS_REPLIES.shuttingDown));
+      return;
+    }
+    const clientAddress = displayAddress(session.remoteAddress);
+    const log = deps.logger.child({ sessionId: session.id, client: clientAddress });
+    deps.sessions.set(session, { log, clientAddress, authFailures: 0 });
+    deps.authVisibility.apply(session);
+    log.debug({ event: 'smtp.session.open', secure: session.secure }, 'connection');
+    callback();
+  };
+}

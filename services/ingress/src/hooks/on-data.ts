@@ -1,0 +1,98 @@
+import type { RelayMetrics } from '@smtp-relay/observability';
+import { newMessageId } from '@smtp-relay/queue';
+import { formatReply, queuedReply, replyClass } from '@smtp-relay/smtp-errors';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { MessageIntake } from '../message-intake.ts';
+import { buildReceivedHeader } from '../received-header.ts';
+import { ReplyError, toSafeSmtpServerError } from '../reply.ts';
+import type { SessionStates } from '../session-state.ts';
+import { authenticatedUser } from './on-rcpt-to.ts';
+
+export interface OnDataDependencies {
+  readonly intake: MessageIntake;
+  readonly sessions: SessionStates;
+  readonly metrics: RelayMetrics;
+  readonly hostname: string;
+}
+
+export function createOnData(deps: OnDataDependencies) {
+  return (
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (error?: Error | null, message?: string) => void,
+  ): void => {
+    const started = Date.now();
+    const state = deps.sessions.get(session);
+    const envelope = session.envelope;
+    const messageId = newMessageId(started);
+    const mailFrom = envelope.mailFrom ? envelope.mailFrom.address : '';
+    const recipients = envelope.rcptTo.map((rcpt) => rcpt.address);
+    const authUser = authenticatedUser(session) ?? null;
+    const helo = session.hostNameAppearsAs || '';
+    const header = buildReceivedHeader({
+      helo: helo || 'unknown',
+      clientAddress: session.remoteAddress,
+      hostname: deps.hostname,
+      protocol: session.transmissionType || 'SMTP',
+      messageId,
+      tls: session.tlsOptions
+        ? { version: session.tlsOptions.version, cipher: session.tlsOptions.name }
+        : undefined,
+      recipients,
+      date: new Date(started),
+    });
+    const summary = { messageId, from: mailFrom, to: recipients, user: authUser ?? undefined };
+
+    deps.intake
+      .accept(
+        {
+          messageId,
+          mailFrom,
+          recipients,
+          client: { address: state?.clientAddress ?? session.remoteAddress, helo },
+          authUser,
+          bodyType: envelope.bodyType === '8bitmime' ? '8bitmime' : '7bit',
+          smtpUtf8: envelope.smtpUtf8 === true,
+        },
+        header,
+        stream,
+      )
+      .then(
+        (size) => {
+          const reply = queuedReply(messageId);
+          deps.metrics.messagesReceived.inc();
+          deps.metrics.bytesReceived.inc(size);
+          deps.metrics.smtpReplies.inc({ class: '2xx' });
+          state?.log.info(
+            { event: 'message.queued', ...summary, size, durationMs: Date.now() - started },
+            'queued',
+          );
+          callback(null, `${reply.enhanced} ${reply.text}`);
+        },
+        (error: unknown) => {
+          const smtpError = toSafeSmtpServerError(error);
+          const reason = error instanceof ReplyError ? reasonOf(error) : 'client-disconnected';
+          deps.metrics.messagesRejected.inc({ reason });
+          deps.metrics.smtpReplies.inc({ class: replyClass(smtpError.responseCode) });
+          state?.log.warn(
+            {
+              event: 'message.noqueue',
+              ...summary,
+              reason,
+              reply: error instanceof ReplyError ? formatReply(error.reply) : undefined,
+              err: error instanceof ReplyError ? error.cause : error,
+              durationMs: Date.now() - started,
+            },
+            'not queued',
+          );
+          callback(smtpError);
+        },
+      );
+  };
+}
+
+function reasonOf(error: ReplyError): string {
+  if (error.reply.code === 552) return 'message-too-big';
+  if (error.reply.code === 451) return 'queue-unavailable';
+  return 'refused';
+}

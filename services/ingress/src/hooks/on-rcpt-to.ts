@@ -1,0 +1,48 @@
+import type { RelayMetrics } from '@smtp-relay/observability';
+import { decideRelay } from '@smtp-relay/policy';
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import { toSmtpServerError } from '../reply.ts';
+import type { SessionStates } from '../session-state.ts';
+
+export interface OnRcptToDependencies {
+  readonly sessions: SessionStates;
+  readonly metrics: RelayMetrics;
+  readonly isRelayNetwork: (address: string) => boolean;
+  readonly authOffered: boolean;
+}
+
+/** Relay permission is decided per recipient, as Postfix does (smtpd_delay_reject). */
+export function createOnRcptTo(deps: OnRcptToDependencies) {
+  return (address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error | null) => void): void => {
+    const state = deps.sessions.get(session);
+    const decision = decideRelay({
+      authenticatedUser: authenticatedUser(session),
+      fromRelayNetwork: deps.isRelayNetwork(session.remoteAddress),
+      authOffered: deps.authOffered,
+    });
+    if (decision.accept) {
+      callback();
+      return;
+    }
+    deps.metrics.messagesRejected.inc({ reason: decision.reason });
+    deps.metrics.smtpReplies.inc({ class: '5xx' });
+    state?.log.warn(
+      {
+        event: 'message.noqueue',
+        reason: decision.reason,
+        smtpCode: decision.reply.code,
+        enhancedCode: decision.reply.enhanced,
+        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+        to: address.address,
+        helo: session.hostNameAppearsAs,
+      },
+      'relay refused',
+    );
+    callback(toSmtpServerError(decision.reply));
+  };
+}
+
+export function authenticatedUser(session: SMTPServerSession): string | undefined {
+  const user: unknown = session.user;
+  return typeof user === 'string' && user !== '' ? user : undefined;
+}

@@ -1,0 +1,1 @@
+export { createIngress, type Ingress } from './ingress.ts';

@@ -1,0 +1,176 @@
+import { readFile } from 'node:fs/promises';
+import type { IngressConfig } from '@smtp-relay/config';
+import type { Logger, ReadinessCheck, RelayMetrics } from '@smtp-relay/observability';
+import { createRelayNetworks } from '@smtp-relay/policy';
+import { createDeliveryProducer, createDeliveryQueue } from '@smtp-relay/queue';
+import { createRedisMessageStore } from '@smtp-relay/store';
+import { Redis } from 'ioredis';
+import { createCredentialsFile } from './credentials-file.ts';
+import { createMessageIntake } from './message-intake.ts';
+import { createIngressServer } from './server.ts';
+import type { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
+
+export interface Ingress {
+  /** Opens the SMTP (and SMTPS) listeners. */
+  listen(): Promise<void>;
+  /** Stops accepting, lets sessions in DATA finish, closes Redis. */
+  close(): Promise<void>;
+  readonly readiness: readonly ReadinessCheck[];
+  /** Bound ports after listen(), for tests and logs. */
+  ports(): { smtp: number | undefined; smtps: number | undefined };
+}
+
+export interface IngressDependencies {
+  readonly config: IngressConfig;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+}
+
+// Sessions still open get this long after SIGTERM before they hear 421;
+// well inside the 30 s SPEC allows for the whole stop.
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * Redis calls during DATA are bounded so a hung Redis gives the client
+ * `451 4.3.0` within its socket timeout (smtp-server pauses its own idle timer
+ * while onData runs).
+ */
+export function storeTimeoutFor(socketTimeoutMs: number): number {
+  return Math.max(1000, Math.min(10_000, Math.floor(socketTimeoutMs / 3)));
+}
+
+export async function createIngress(deps: IngressDependencies): Promise<Ingress> {
+  const { config, logger, metrics } = deps;
+  const storeTimeoutMs = storeTimeoutFor(config.socketTimeoutMs);
+
+  // Fail fast instead of queueing commands while Redis is away: a command that
+  // ran later than its 451 would create a duplicate when the client retries.
+  const redis = new Redis(config.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: storeTimeoutMs,
+    connectionName: 'smtp-relay-ingress',
+  });
+  watchRedis(redis, logger);
+
+  const store = createRedisMessageStore({ redis, prefix: config.queuePrefix });
+  const queue = createDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
+  queue.on('error', (error: Error) => {
+    logger.debug({ event: 'queue.error', err: error }, 'queue error');
+  });
+  const producer = createDeliveryProducer(queue);
+  const intake = createMessageIntake({ store, producer, storeTimeoutMs });
+  const credentials = config.authFile
+    ? await createCredentialsFile({ path: config.authFile, logger })
+    : undefined;
+  const relayNetworks = createRelayNetworks(config.relayNetworks);
+  const tls = config.tls
+    ? { key: await readFile(config.tls.keyFile), cert: await readFile(config.tls.certFile) }
+    : undefined;
+
+  let shuttingDown = false;
+  const serverFor = (implicitTls: boolean): EnhancedStatusSmtpServer =>
+    createIngressServer({
+      settings: {
+        hostname: config.smtpHostname,
+        implicitTls,
+        tls,
+        allowInsecureAuth: config.allowInsecureAuth,
+        maxMessageSize: config.maxMessageSize,
+        maxRecipients: config.maxRecipients,
+        maxClients: config.maxClients,
+        socketTimeoutMs: config.socketTimeoutMs,
+        closeTimeoutMs: CLOSE_TIMEOUT_MS,
+      },
+      logger,
+      metrics,
+      intake,
+      credentials,
+      isRelayNetwork: (address) => relayNetworks.contains(address),
+      isShuttingDown: () => shuttingDown,
+    });
+  const smtp = serverFor(false);
+  const smtps = config.smtpsPort === undefined ? undefined : serverFor(true);
+  const listening = { smtp: false, smtps: false };
+  const ports = (): { smtp: number | undefined; smtps: number | undefined } => ({
+    smtp: boundPort(smtp),
+    smtps: smtps ? boundPort(smtps) : undefined,
+  });
+
+  return {
+    async listen() {
+      await listenOn(smtp, config.smtpPort, config.smtpHost);
+      listening.smtp = true;
+      if (smtps && config.smtpsPort !== undefined) {
+        await listenOn(smtps, config.smtpsPort, config.smtpHost);
+        listening.smtps = true;
+      }
+      logger.info(
+        { event: 'smtp.listening', ...ports(), host: config.smtpHost, auth: credentials !== undefined, tls: tls !== undefined },
+        'ingress listening',
+      );
+    },
+    async close() {
+      shuttingDown = true;
+      await Promise.all([closeServer(smtp), smtps ? closeServer(smtps) : Promise.resolve()]);
+      listening.smtp = false;
+      listening.smtps = false;
+      credentials?.close();
+      await queue.close();
+      await redis.quit().catch(() => undefined);
+    },
+    readiness: [
+      {
+        name: 'redis',
+        check: async () => {
+          if (redis.status !== 'ready') return `redis ${redis.status}`;
+          await redis.ping();
+          return undefined;
+        },
+      },
+      {
+        name: 'smtp',
+        check: () => Promise.resolve(listening.smtp && !shuttingDown ? undefined : 'SMTP listener not up'),
+      },
+    ],
+    ports,
+  };
+}
+
+function listenOn(server: EnhancedStatusSmtpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(port, host, () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: EnhancedStatusSmtpServer): Promise<void> {
+  if (!server.server.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+}
+
+function boundPort(server: EnhancedStatusSmtpServer): number | undefined {
+  const address = server.server.address();
+  return address !== null && typeof address === 'object' ? address.port : undefined;
+}
+
+/** One log line per state change, not one per reconnect attempt. */
+export function watchRedis(redis: Redis, logger: Logger): void {
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn({ event: 'redis.unavailable', err: error }, 'Redis unavailable');
+  });
+  redis.on('ready', () => {
+    if (down) logger.info({ event: 'redis.available' }, 'Redis available again');
+    down = false;
+  });
+}

@@ -1,0 +1,38 @@
+// Composition root of the ingress service (MercuryS): configuration from the
+// environment, the SMTP listeners, admin HTTP, signals. Nothing else here.
+import { findConfigWarnings, loadIngressConfig, loadOrExit } from '@smtp-relay/config';
+import {
+  RELAY_VERSION,
+  createAdminHttp,
+  createLogger,
+  createMetrics,
+  installCrashHandlers,
+  installShutdown,
+} from '@smtp-relay/observability';
+import { createIngress } from './ingress.ts';
+
+const config = loadOrExit(() => loadIngressConfig(process.env));
+const logger = createLogger({ service: 'ingress', version: RELAY_VERSION, level: config.logLevel });
+installCrashHandlers(logger);
+for (const warning of findConfigWarnings(process.env, config)) {
+  logger.warn({ event: 'config.warning' }, warning);
+}
+
+const metrics = createMetrics();
+const ingress = await createIngress({ config, logger, metrics });
+const admin =
+  config.adminPort === 0
+    ? undefined
+    : await createAdminHttp({ logger, metrics, readiness: ingress.readiness });
+
+await ingress.listen();
+await admin?.listen({ port: config.adminPort, host: config.adminHost });
+
+installShutdown({
+  logger,
+  timeoutMs: 28_000,
+  steps: [
+    { name: 'smtp', run: () => ingress.close() },
+    { name: 'admin-http', run: async () => admin?.close() },
+  ],
+});

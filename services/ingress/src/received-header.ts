@@ -1,0 +1,60 @@
+// The one trace header ingress adds (RFC 5321 §4.4), in Postfix's layout so
+// that mail administrators read it without surprises:
+//
+//   Received: from printer.lan (192.0.2.7 [192.0.2.7])
+//   	(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)
+//   	by relay.example.com (smtp-relay) with ESMTPSA id 01JD...
+//   	for <boss@example.com>; Thu, 26 Nov 2026 12:48:18 +0000
+
+export interface ReceivedHeaderInput {
+  /** EHLO/HELO argument as the client gave it */
+  readonly helo: string;
+  readonly clientAddress: string;
+  /** Reverse DNS name; ingress does no lookups, so usually undefined */
+  readonly clientHostname?: string | undefined;
+  readonly hostname: string;
+  /** SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA (RFC 3848) */
+  readonly protocol: string;
+  readonly messageId: string;
+  readonly tls?: { readonly version: string; readonly cipher: string } | undefined;
+  /** Only a single recipient is named: listing several would disclose Bcc recipients to each other. */
+  readonly recipients: readonly string[];
+  readonly date: Date;
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const pad = (value: number): string => String(value).padStart(2, '0');
+
+/** RFC 5322 date-time in UTC with a numeric zone. */
+export function formatRfc5322Date(date: Date): string {
+  return (
+    `${WEEKDAYS[date.getUTCDay()] ?? 'Sun'}, ${String(date.getUTCDate())} ${MONTHS[date.getUTCMonth()] ?? 'Jan'} ` +
+    `${String(date.getUTCFullYear())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
+  );
+}
+
+/** Client-supplied text goes into a header: keep it to one printable line. */
+function headerSafe(text: string, maxLength = 255): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f()<>;\\"]/g, '').slice(0, maxLength) || 'unknown';
+}
+
+export function displayAddress(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+export function buildReceivedHeader(input: ReceivedHeaderInput): Buffer {
+  const address = displayAddress(input.clientAddress);
+  const name = headerSafe(input.clientHostname ?? address);
+  let header = `Received: from ${headerSafe(input.helo)} (${name} [${address}])\r\n`;
+  if (input.tls) {
+    header += `\t(using ${headerSafe(input.tls.version)} with cipher ${headerSafe(input.tls.cipher)})\r\n`;
+  }
+  header += `\tby ${input.hostname} (smtp-relay) with ${input.protocol} id ${input.messageId}`;
+  const only = input.recipients.length === 1 ? input.recipients[0] : undefined;
+  header += only === undefined ? ';\r\n\t' : `\r\n\tfor <${headerSafe(only, 512)}>; `;
+  header += `${formatRfc5322Date(input.date)}\r\n`;
+  return Buffer.from(header, 'utf8');
+}

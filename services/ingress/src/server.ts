@@ -1,0 +1,108 @@
+import type { Logger, RelayMetrics } from '@smtp-relay/observability';
+import type { SMTPServerOptions } from 'smtp-server';
+import { createAuthVisibility } from './auth-visibility.ts';
+import { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
+import { createOnAuth, type CredentialsVerifier } from './hooks/on-auth.ts';
+import { createOnConnect } from './hooks/on-connect.ts';
+import { createOnData } from './hooks/on-data.ts';
+import { createOnRcptTo } from './hooks/on-rcpt-to.ts';
+import { createOnSecure } from './hooks/on-secure.ts';
+import type { MessageIntake } from './message-intake.ts';
+import { createSessionStates } from './session-state.ts';
+
+export interface IngressServerSettings {
+  readonly hostname: string;
+  /** true for the SMTPS (implicit TLS) listener */
+  readonly implicitTls: boolean;
+  readonly tls: { readonly key: Buffer; readonly cert: Buffer } | undefined;
+  readonly allowInsecureAuth: boolean;
+  readonly maxMessageSize: number;
+  readonly maxRecipients: number;
+  readonly maxClients: number;
+  readonly socketTimeoutMs: number;
+  /** How long close() lets sessions finish before they get 421. */
+  readonly closeTimeoutMs: number;
+}
+
+export interface IngressServerDependencies {
+  readonly settings: IngressServerSettings;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  readonly intake: MessageIntake;
+  /** undefined when no SMTP_AUTH_FILE is configured: AUTH is not offered. */
+  readonly credentials: CredentialsVerifier | undefined;
+  readonly isRelayNetwork: (address: string) => boolean;
+  readonly isShuttingDown: () => boolean;
+}
+
+const MAX_AUTH_FAILURES_PER_CONNECTION = 3;
+
+/** Builds the SMTP server for one listener; never listens, never reads env. */
+export function createIngressServer(deps: IngressServerDependencies): EnhancedStatusSmtpServer {
+  const { settings } = deps;
+  const sessions = createSessionStates();
+  const serverDisabledCommands = [
+    ...(settings.tls === undefined ? ['STARTTLS'] : []),
+    ...(deps.credentials === undefined ? ['AUTH'] : []),
+  ];
+  const authVisibility = createAuthVisibility({
+    serverDisabledCommands,
+    allowInsecureAuth: settings.allowInsecureAuth,
+  });
+  const options: SMTPServerOptions = {
+    name: settings.hostname,
+    secure: settings.implicitTls,
+    // No certificate means no STARTTLS at all, never smtp-server's built-in test
+    // certificate (whose private key is public).
+    ...(settings.tls ? { key: settings.tls.key, cert: settings.tls.cert } : {}),
+    disabledCommands: serverDisabledCommands,
+    allowInsecureAuth: settings.allowInsecureAuth,
+    // Relay permission is decided at RCPT (authenticated OR relay network), so
+    // smtp-server's own "AUTH required" gate is off; decideRelay refuses everyone else.
+    authOptional: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    size: settings.maxMessageSize,
+    maxRecipients: settings.maxRecipients,
+    maxClients: settings.maxClients,
+    socketTimeout: settings.socketTimeoutMs,
+    closeTimeout: settings.closeTimeoutMs,
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: true,
+    // A PTR lookup per connection costs latency and depends on DNS; the
+    // Received: header names the address instead.
+    disableReverseLookup: true,
+    logger: false,
+    onConnect: createOnConnect({
+      logger: deps.logger,
+      sessions,
+      authVisibility,
+      isShuttingDown: deps.isShuttingDown,
+    }),
+    onSecure: createOnSecure(authVisibility),
+    onRcptTo: createOnRcptTo({
+      sessions,
+      metrics: deps.metrics,
+      isRelayNetwork: deps.isRelayNetwork,
+      authOffered: deps.credentials !== undefined,
+    }),
+    onData: createOnData({
+      intake: deps.intake,
+      sessions,
+      metrics: deps.metrics,
+      hostname: settings.hostname,
+    }),
+  };
+  if (deps.credentials) {
+    options.onAuth = createOnAuth({
+      credentials: deps.credentials,
+      sessions,
+      metrics: deps.metrics,
+      maxFailures: MAX_AUTH_FAILURES_PER_CONNECTION,
+    });
+  }
+  const server = new EnhancedStatusSmtpServer(options);
+  server.on('error', (error: Error) => {
+    deps.logger.warn({ event: 'smtp.connection.error', err: error }, 'SMTP connection error');
+  });
+  return server;
+}

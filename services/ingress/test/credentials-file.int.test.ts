@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { hashPassword } from '@smtp-relay/policy';
+import {
+  createCredentialsFile,
+  type CredentialsFile,
+  type CredentialsFileLogger,
+} from '../src/credentials-file.ts';
+
+interface LogRecord {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly message: string | undefined;
+}
+
+function createRecordingLogger(): CredentialsFileLogger & { records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const record =
+    (level: LogRecord['level']) =>
+    (fields: object, message?: string): void => {
+      records.push({ level, fields: { ...fields }, message });
+    };
+  return { records, info: record('info'), warn: record('warn'), error: record('error') };
+}
+
+function eventsOf(logger: { records: LogRecord[] }, event: string): LogRecord[] {
+  return logger.records.filter((record) => record.fields['event'] === event);
+}
+
+/** Polls until `probe` answers true; fails naming `what` after the deadline. */
+async function waitUntil(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const POLL_INTERVAL_MS = 20;
+
+describe('createCredentialsFile', () => {
+  let directory = '';
+  const opened: CredentialsFile[] = [];
+  let fileNumber = 0;
+
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'smtp-relay-credentials-'));
+  });
+  after(async () => {
+    for (const credentials of opened) credentials.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  async function openFile(text: string) {
+    const path = join(directory, `users-${++fileNumber}.txt`);
+    await writeFile(path, text);
+    const logger = createRecordingLogger();
+    const credentials = await createCredentialsFile({
+      path,
+      logger,
+      pollIntervalMs: POLL_INTERVAL_MS,
+    });
+    opened.push(credentials);
+    return { path, logger, credentials };
+  }
+
+  it('refuses to start when the file cannot be read, naming the path', async () => {
+    const path = join(directory, 'missing.txt');
+    await assert.rejects(
+      createCredentialsFile({ path, logger: createRecordingLogger() }),
+      (error: unknown) => error instanceof Error && error.message.includes(path),
+    );
+  });
+
+  it('verifies hashed and plain-text passwords and warns about plain text by count only', async () => {
+    const hash = await hashPassword('scanner-secret');
+    const { path, logger, credentials } = await openFile(
+      `# devices\nprinter printer-secret\nscanner ${hash}\n`,
+    );
+    assert.equal(credentials.userCount(), 2);
+    assert.equal(await credentials.verify('printer', 'printer-secret'), true);
+    assert.equal(await credentials.verify('scanner', 'scanner-secret'), true);
+    assert.equal(await credentials.verify('printer', 'scanner-secret'), false);
+    assert.equal(await credentials.verify('nobody', 'printer-secret'), false);
+
+    const [plainText, ...more] = eventsOf(logger, 'credentials.plain-text');
+    assert.deepEqual(more, []);
+    assert.deepEqual(plainText?.fields, { event: 'credentials.plain-text', path, users: 1 });
+    assert.deepEqual(eventsOf(logger, 'credentials.loaded')[0]?.fields, {
+      event: 'credentials.loaded',
+      path,
+      users: 2,
+    });
+    const logged = JSON.stringify(logger.records);
+    for (const secret of ['printer-secret', 'scanner-secret', hash]) {
+      assert.ok(!logged.includes(secret), 'a secret reached the log');
+    }
+  });
+
+  it('reports a malformed line with its line number and loads the others', async () => {
+    const { path, logger, credentials } = await openFile(
+      'printer printer-secret\r\n\r\nscanner\r\nfax $2y$10$truncated\r\n',
+    );
+    assert.equal(credentials.userCount(), 1);
+    const invalid = eventsOf(logger, 'credentials.invalid-line');
+    assert.deepEqual(
+      invalid.map(({ level, fields }) => ({ level, ...fields })),
+      [
+        { level: 'warn', event: 'credentials.invalid-line', line: 3, path },
+        { level: 'warn', event: 'credentials.invalid-line', line: 4, path },
+      ],
+    );
+    assert.ok(invalid.every(({ message }) => message !== undefined && message.length > 0));
+  });
+
+  it('reloads a file rewritten in place', async () => {
+    const { path, logger, credentials } = await openFile('printer old-secret\n');
+    await writeFile(path, 'printer new-secret\nfax fax-1\n');
+    await waitUntil('the new password works', () => credentials.verify('printer', 'new-secret'));
+    assert.equal(await credentials.verify('printer', 'old-secret'), false);
+    assert.equal(credentials.userCount(), 2);
+    assert.equal(eventsOf(logger, 'credentials.reloaded')[0]?.fields['users'], 2);
+  });
+
+  it('reloads a file replaced by write-temp-then-rename', async () => {
+    const { path, credentials } = await openFile('printer old-secret\n');
+    const temporary = `${path}.tmp`;
+    await writeFile(temporary, 'printer renamed-secret\n');
+    await rename(temporary, path);
+    await waitUntil('the new password works', () =>
+      credentials.verify('printer', 'renamed-secret'),
+    );
+    assert.equal(await credentials.verify('printer', 'old-secret'), false);
+  });
+
+  it('keeps the previous users when the file is deleted or emptied, and logs an error', async () => {
+    const { path, logger, credentials } = await openFile('printer kept-secret\n');
+
+    await unlink(path);
+    await waitUntil(
+      'the failed reload is logged',
+      () => eventsOf(logger, 'credentials.reload-failed').length === 1,
+    );
+    assert.equal(eventsOf(logger, 'credentials.reload-failed')[0]?.level, 'error');
+    assert.equal(await credentials.verify('printer', 'kept-secret'), true);
+
+    await writeFile(path, '');
+    await waitUntil(
+      'the empty file is refused',
+      () => eventsOf(logger, 'credentials.reload-failed').length === 2,
+    );
+    assert.equal(await credentials.verify('printer', 'kept-secret'), true);
+    assert.equal(credentials.userCount(), 1);
+
+    await writeFile(path, 'printer restored-secret\n');
+    await waitUntil('the restored file is loaded', () =>
+      credentials.verify('printer', 'restored-secret'),
+    );
+  });
+});

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import type { SenderConfig } from '@smtp-relay/config';
+import type { Logger } from '@smtp-relay/observability';
+import { createDeliveryProducer, type DeliveryJob, type DeliveryQueue } from '@smtp-relay/queue';
+import type { MessageStore } from '@smtp-relay/store';
+import { BUILT_IN_BOUNCE_TEMPLATE, buildBounceMessage, headerSection } from './bounce.ts';
+import type { BounceNotifier } from './worker.ts';
+
+export interface BounceNotifierDependencies {
+  readonly config: SenderConfig;
+  readonly store: MessageStore;
+  readonly queue: DeliveryQueue;
+  readonly logger: Logger;
+}
+
+/**
+ * Queues a DSN to the envelope sender through the same queue and smart host as
+ * any message, from the null sender `<>`, so that a bounce can never bounce
+ * again (no loops). Its id is derived from the original message and attempt,
+ * so a sender that crashes and repeats the attempt cannot queue it twice.
+ */
+export async function createBounceNotifier(deps: BounceNotifierDependencies): Promise<BounceNotifier> {
+  const { config, store, logger } = deps;
+  const producer = createDeliveryProducer(deps.queue);
+  const template =
+    config.bounceTemplateFile === undefined
+      ? BUILT_IN_BOUNCE_TEMPLATE
+      : await readFile(config.bounceTemplateFile, 'utf8');
+
+  return {
+    async notify(job, bounced, attempt) {
+      if (job.mailFrom === '') {
+        logger.info(
+          { event: 'bounce.suppressed', messageId: job.messageId, reason: 'null sender' },
+          'no bounce for a bounce',
+        );
+        return;
+      }
+      const original = await store.read(job.messageId);
+      const bounceId = `${job.messageId}-B${String(attempt)}`;
+      const message = buildBounceMessage({
+        reportingMta: config.smtpHostname,
+        postmaster: config.postmaster,
+        smartHost: config.smartHost.host,
+        recipient: job.mailFrom,
+        originalMessageId: job.messageId,
+        arrivalDate: new Date(job.receivedAt),
+        bounced,
+        originalHeaders: original ? headerSection(original) : Buffer.alloc(0),
+        template,
+        date: new Date(),
+        bounceMessageId: bounceId,
+      });
+      const writer = store.openWriter(bounceId);
+      await writer.write(message);
+      const size = await writer.finish();
+      const bounceJob: DeliveryJob = {
+        v: 1,
+        messageId: bounceId,
+        bodyKey: store.bodyKey(bounceId),
+        size,
+        mailFrom: '',
+        recipients: [job.mailFrom],
+        originalRecipients: [job.mailFrom],
+        receivedAt: Date.now(),
+        client: { address: '127.0.0.1', helo: config.smtpHostname },
+        authUser: null,
+        bodyType: '8bitmime',
+        smtpUtf8: false,
+      };
+      await producer.enqueue(bounceJob);
+      logger.info(
+        { event: 'bounce.queued', messageId: job.messageId, bounceId, to: job.mailFrom, recipients: bounced.length },
+        'bounce queued',
+      );
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { formatReply } from '@smtp-relay/smtp-errors';
+import type { RecipientFailure } from './deliver.ts';
+
+// RFC 3464 delivery status notification: multipart/report with a text part
+// for people, a message/delivery-status part for programs, and the original
+// headers (RFC 6522 text/rfc822-headers), so the sender can tell which message
+// failed without the relay sending the whole body back.
+
+export interface BounceInput {
+  /** SMTP_HOSTNAME: the reporting MTA */
+  readonly reportingMta: string;
+  readonly postmaster: string;
+  readonly smartHost: string;
+  /** The envelope sender the report goes to. */
+  readonly recipient: string;
+  readonly originalMessageId: string;
+  readonly arrivalDate: Date;
+  readonly bounced: readonly RecipientFailure[];
+  /** Header section of the bounced message (up to the blank line). */
+  readonly originalHeaders: Buffer;
+  /** Human-readable text; placeholders {hostname} {postmaster} {sender} {recipients} */
+  readonly template: string;
+  readonly date: Date;
+  readonly bounceMessageId: string;
+}
+
+export const BUILT_IN_BOUNCE_TEMPLATE = `This is the mail system at host {hostname}.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. The headers of your
+message are attached below.
+
+For further assistance, please send mail to {postmaster}.
+If you do so, please include this problem report.
+
+{recipients}
+`;
+
+/** The status a recipient is reported with. */
+export function bounceStatus(bounced: RecipientFailure): string {
+  if (bounced.expired) return '5.4.7';
+  const enhanced = bounced.failure.reply.enhanced;
+  return enhanced.startsWith('5.') ? enhanced : `5.${enhanced.slice(2)}`;
+}
+
+function diagnostic(bounced: RecipientFailure): string {
+  const reply = formatReply(bounced.failure.reply);
+  if (bounced.expired) return `delivery time expired, last attempt: ${reply}`;
+  return reply;
+}
+
+function formatDate(date: Date): string {
+  return date.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/** A header value from untrusted text: one line. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+}
+
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/\{(hostname|postmaster|sender|recipients)\}/g, (_m, key: string) => values[key] ?? '');
+}
+
+export function buildBounceMessage(input: BounceInput): Buffer {
+  const boundary = `=_smtp-relay_${randomBytes(12).toString('hex')}`;
+  const recipientLines = input.bounced
+    .map((b) => `<${oneLine(b.recipient)}>: ${oneLine(diagnostic(b))}`)
+    .join('\n\n');
+  const human = fillTemplate(input.template, {
+    hostname: input.reportingMta,
+    postmaster: input.postmaster,
+    sender: input.recipient,
+    recipients: recipientLines,
+  });
+  const perMessage = [
+    `Reporting-MTA: dns; ${input.reportingMta}`,
+    `X-Smtp-Relay-Queue-ID: ${input.originalMessageId}`,
+    `Arrival-Date: ${formatDate(input.arrivalDate)}`,
+  ].join('\r\n');
+  const perRecipient = input.bounced.map((b) => {
+    const lines = [
+      `Final-Recipient: rfc822; ${oneLine(b.recipient)}`,
+      'Action: failed',
+      `Status: ${bounceStatus(b)}`,
+    ];
+    if (b.failure.reply.code >= 400 && !isSynthetic(b)) lines.push(`Remote-MTA: dns; ${input.smartHost}`);
+    lines.push(
+      isSynthetic(b)
+        ? `Diagnostic-Code: X-Smtp-Relay; ${oneLine(diagnostic(b))}`
+        : `Diagnostic-Code: smtp; ${oneLine(diagnostic(b))}`,
+    );
+    return lines.join('\r\n');
+  });
+  const head = [
+    `From: Mail Delivery System <${input.postmaster}>`,
+    `To: <${input.recipient}>`,
+    'Subject: Undelivered Mail Returned to Sender',
+    `Date: ${formatDate(input.date)}`,
+    `Message-ID: <${input.bounceMessageId}@${input.reportingMta}>`,
+    // RFC 3834: no autoresponder may answer this.
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`,
+  ].join('\r\n');
+  const text = [
+    head,
+    '',
+    'This is a MIME-encapsulated message.',
+    '',
+    `--${boundary}`,
+    'Content-Description: Notification',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    human.replace(/\r?\n/g, '\r\n'),
+    `--${boundary}`,
+    'Content-Description: Delivery report',
+    'Content-Type: message/delivery-status',
+    '',
+    perMessage,
+    '',
+    perRecipient.join('\r\n\r\n'),
+    '',
+    `--${boundary}`,
+    'Content-Description: Undelivered Message Headers',
+    'Content-Type: text/rfc822-headers',
+    '',
+  ].join('\r\n');
+  const headers = input.originalHeaders.toString('utf8').replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '\r\n');
+  return Buffer.concat([
+    Buffer.from(`${text}\r\n`, 'utf8'),
+    Buffer.from(headers, 'utf8'),
+    Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'),
+  ]);
+}
+
+/** Network and configuration failures have no reply from the smart host. */
+function isSynthetic(bounced: RecipientFailure): boolean {
+  const { category } = bounced.failure;
+  return category === 'network' || category === 'timeout' || category === 'unknown';
+}
+
+/** The header section of a message: everything before the first empty line, capped. */
+export function headerSection(body: Buffer, maxBytes = 64 * 1024): Buffer {
+  const crlf = body.indexOf('\r\n\r\n');
+  const lf = body.indexOf('\n\n');
+  const candidates = [crlf, lf].filter((index) => index >= 0);
+  const end = candidates.length > 0 ? Math.min(...candidates) : body.length;
+  return body.subarray(0, Math.min(end, maxBytes));
+}

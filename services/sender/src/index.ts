@@ -1,0 +1,1 @@
+export { createSender, type Sender } from './sender.ts';

@@ -1,0 +1,38 @@
+// Composition root of the sender service (MercuryC): configuration from the
+// environment, the delivery worker, admin HTTP, signals. Nothing else here.
+import { findConfigWarnings, loadOrExit, loadSenderConfig } from '@smtp-relay/config';
+import {
+  RELAY_VERSION,
+  createAdminHttp,
+  createLogger,
+  createMetrics,
+  installCrashHandlers,
+  installShutdown,
+} from '@smtp-relay/observability';
+import { createSender } from './sender.ts';
+
+const config = loadOrExit(() => loadSenderConfig(process.env));
+const logger = createLogger({ service: 'sender', version: RELAY_VERSION, level: config.logLevel });
+installCrashHandlers(logger);
+for (const warning of findConfigWarnings(process.env, config)) {
+  logger.warn({ event: 'config.warning' }, warning);
+}
+
+const metrics = createMetrics();
+const sender = await createSender({ config, logger, metrics });
+const admin =
+  config.adminPort === 0
+    ? undefined
+    : await createAdminHttp({ logger, metrics, readiness: sender.readiness });
+
+sender.start();
+await admin?.listen({ port: config.adminPort, host: config.adminHost });
+
+installShutdown({
+  logger,
+  timeoutMs: 28_000,
+  steps: [
+    { name: 'deliveries', run: () => sender.close(20_000) },
+    { name: 'admin-http', run: async () => admin?.close() },
+  ],
+});

@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import type { SenderConfig } from '@smtp-relay/config';
+import { registerQueueDepth, type Logger, type ReadinessCheck, type RelayMetrics } from '@smtp-relay/observability';
+import { createDeliveryQueue } from '@smtp-relay/queue';
+import { createRedisMessageStore } from '@smtp-relay/store';
+import { Redis } from 'ioredis';
+import { createBounceNotifier } from './bounce-notifier.ts';
+import { createSmartHostClient } from './transport.ts';
+import { createDeliveryWorker } from './worker.ts';
+
+export interface Sender {
+  /** Starts taking jobs. */
+  start(): void;
+  /** Stops taking jobs, lets in-flight deliveries finish (or hands them back), closes connections. */
+  close(deadlineMs: number): Promise<void>;
+  readonly readiness: readonly ReadinessCheck[];
+}
+
+export interface SenderDependencies {
+  readonly config: SenderConfig;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+}
+
+export async function createSender(deps: SenderDependencies): Promise<Sender> {
+  const { config, logger, metrics } = deps;
+  // Workers wait for Redis (BullMQ requires maxRetriesPerRequest: null); the
+  // second connection reads bodies and acts on the queue.
+  const workerConnection = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: null,
+    connectionName: 'smtp-relay-sender-worker',
+  });
+  const connection = new Redis(config.redisUrl, { connectionName: 'smtp-relay-sender' });
+  for (const redis of [workerConnection, connection]) {
+    redis.on('error', (error: Error) => {
+      logger.debug({ event: 'redis.error', err: error }, 'Redis error');
+    });
+  }
+  const queue = createDeliveryQueue({ connection, prefix: config.queuePrefix });
+  queue.on('error', (error: Error) => {
+    logger.debug({ event: 'queue.error', err: error }, 'queue error');
+  });
+  registerQueueDepth(metrics, () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed'));
+  const store = createRedisMessageStore({ redis: connection, prefix: config.queuePrefix });
+  const client = createSmartHostClient({
+    smartHost: config.smartHost,
+    extraCa: config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile),
+    heloName: config.heloName,
+    timeoutMs: config.clientTimeoutMs,
+    logger,
+  });
+  const bounces = await createBounceNotifier({ config, store, queue, logger });
+  const worker = createDeliveryWorker({
+    settings: {
+      prefix: config.queuePrefix,
+      concurrency: config.concurrency,
+      retryDelaysMs: config.retryDelaysMs,
+      maxQueueLifetimeMs: config.maxQueueLifetimeMs,
+    },
+    connection: workerConnection,
+    queue,
+    store,
+    client,
+    bounces,
+    logger,
+    metrics,
+    autorun: false,
+  });
+
+  return {
+    start() {
+      void worker.run().catch((error: unknown) => {
+        logger.error({ event: 'worker.stopped', err: error }, 'worker stopped');
+      });
+      logger.info(
+        {
+          event: 'sender.started',
+          smartHost: `${config.smartHost.host}:${String(config.smartHost.port)}`,
+          tls: config.smartHost.tls,
+          auth: config.smartHost.user !== undefined,
+          concurrency: config.concurrency,
+        },
+        'sender started',
+      );
+    },
+    async close(deadlineMs) {
+      // In-flight deliveries finish; past the deadline they are abandoned and
+      // BullMQ hands them to another sender once their lock expires (at-least-once).
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => {
+          resolve('late');
+        }, deadlineMs);
+      });
+      const closed = await Promise.race([worker.close().then(() => 'closed' as const), late]);
+      clearTimeout(timer);
+      if (closed === 'late') {
+        logger.warn({ event: 'sender.stop-forced' }, 'deliveries still in flight at the deadline');
+        await worker.close(true);
+      }
+      await client.close();
+      await queue.close();
+      await Promise.all([workerConnection.quit(), connection.quit()].map((p) => p.catch(() => undefined)));
+    },
+    readiness: [
+      {
+        name: 'redis',
+        check: async () => {
+          if (connection.status !== 'ready') return `redis ${connection.status}`;
+          await connection.ping();
+          return undefined;
+        },
+      },
+    ],
+  };
+}

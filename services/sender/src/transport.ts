@@ -1,0 +1,264 @@
+import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import type { SmartHostConfig } from '@smtp-relay/config';
+import type { Logger } from '@smtp-relay/observability';
+import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
+import { chooseMechanism, offeredMechanisms } from './auth-mechanism.ts';
+
+// A small connection pool over nodemailer's SMTPConnection rather than its
+// pooled transport: the pool transport picks the AUTH mechanism by itself
+// (SMART_HOST_AUTH_METHODS must be able to exclude CRAM-MD5), re-sends on its
+// own when a connection drops (a duplicate path hidden from the queue), and
+// gives no per-transaction control. Bytes still go through SMTPConnection's
+// DATA stream, which turns bare CR/LF into CRLF and dot-stuffs after them: that
+// is what keeps SMTP smuggling sequences from reaching the smart host as a
+// second message.
+
+export interface SmartHostEnvelope {
+  /** '' = null sender */
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly size: number;
+  readonly use8BitMime: boolean;
+}
+
+export interface SmartHostSendResult {
+  readonly accepted: readonly string[];
+  /** Per-recipient refusals (the message went to the accepted ones). */
+  readonly rejected: readonly RecipientRefusal[];
+  /** The smart host's final reply, e.g. "250 2.0.0 Ok: queued as 4F2A". */
+  readonly response: string;
+}
+
+export interface RecipientRefusal {
+  readonly recipient: string;
+  readonly error: SmartHostError;
+}
+
+/** A nodemailer error, or one of ours shaped like it, for classification. */
+export interface SmartHostError extends Error {
+  code?: string | undefined;
+  responseCode?: number | undefined;
+  command?: string | undefined;
+  response?: string | undefined;
+  recipient?: string | undefined;
+  rejected?: string[] | undefined;
+  rejectedErrors?: SmartHostError[] | undefined;
+}
+
+export interface SmartHostClient {
+  /** Resolves when at least one recipient was accepted; rejects otherwise. */
+  send(envelope: SmartHostEnvelope, body: Buffer): Promise<SmartHostSendResult>;
+  close(): Promise<void>;
+}
+
+export interface SmartHostClientOptions {
+  readonly smartHost: SmartHostConfig;
+  /** Extra CA (PEM), added to the system CAs. */
+  readonly extraCa: Buffer | undefined;
+  readonly heloName: string;
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+  /** Connections are replaced after this many messages (as Postfix's smtp_connection_reuse_count_limit). */
+  readonly maxMessagesPerConnection?: number;
+  /** Idle connections are closed after this long; smart hosts drop idle ones anyway. */
+  readonly idleTimeoutMs?: number;
+}
+
+interface PooledConnection {
+  readonly connection: SMTPConnection;
+  messages: number;
+  closed: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+export function createSmartHostClient(options: SmartHostClientOptions): SmartHostClient {
+  const maxMessages = options.maxMessagesPerConnection ?? 100;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  const idle: PooledConnection[] = [];
+  const all = new Set<PooledConnection>();
+  let closing = false;
+
+  function discard(pooled: PooledConnection): void {
+    if (pooled.closed) return;
+    pooled.closed = true;
+    clearTimeout(pooled.idleTimer);
+    all.delete(pooled);
+    const index = idle.indexOf(pooled);
+    if (index >= 0) idle.splice(index, 1);
+    pooled.connection.quit();
+    pooled.connection.close();
+  }
+
+  function release(pooled: PooledConnection): void {
+    if (closing || pooled.closed || pooled.messages >= maxMessages) {
+      discard(pooled);
+      return;
+    }
+    pooled.idleTimer = setTimeout(() => {
+      discard(pooled);
+    }, idleTimeoutMs);
+    pooled.idleTimer.unref();
+    idle.push(pooled);
+  }
+
+  async function open(): Promise<PooledConnection> {
+    const connection = new SMTPConnection(connectionOptions(options));
+    const pooled: PooledConnection = { connection, messages: 0, closed: false, idleTimer: undefined };
+    // Errors also reach the pending callback; this listener only keeps an idle
+    // connection's late error from becoming an uncaught exception.
+    connection.on('error', () => {
+      discard(pooled);
+    });
+    connection.on('end', () => {
+      discard(pooled);
+    });
+    all.add(pooled);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        connection.connect((error?: Error | null) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      });
+      await authenticate(connection, options);
+      return pooled;
+    } catch (error) {
+      discard(pooled);
+      throw error;
+    }
+  }
+
+  async function take(): Promise<{ pooled: PooledConnection; reused: boolean }> {
+    for (let pooled = idle.pop(); pooled; pooled = idle.pop()) {
+      clearTimeout(pooled.idleTimer);
+      if (!pooled.closed) return { pooled, reused: true };
+    }
+    return { pooled: await open(), reused: false };
+  }
+
+  async function sendOnce(envelope: SmartHostEnvelope, body: Buffer): Promise<SmartHostSendResult> {
+    const { pooled, reused } = await take();
+    try {
+      const info = await transmit(pooled.connection, envelope, body);
+      pooled.messages++;
+      // RSET would be needed after a partial failure only; after 250 the next MAIL may follow.
+      release(pooled);
+      return toResult(info);
+    } catch (error) {
+      discard(pooled);
+      // A reused connection the smart host closed while it sat idle fails before
+      // any byte of the message left: safe to try once on a fresh connection.
+      if (reused && isStaleConnection(error)) return sendOnce(envelope, body);
+      throw error;
+    }
+  }
+
+  return {
+    send: sendOnce,
+    async close() {
+      closing = true;
+      for (const pooled of [...all]) discard(pooled);
+      await Promise.resolve();
+    },
+  };
+}
+
+function connectionOptions(options: SmartHostClientOptions): ConstructorParameters<typeof SMTPConnection>[0] {
+  const { smartHost } = options;
+  const tls: ConnectionOptions = {
+    rejectUnauthorized: smartHost.tlsVerify,
+    minVersion: 'TLSv1.2',
+    ...(options.extraCa ? { ca: [...rootCertificates, options.extraCa.toString('utf8')] } : {}),
+  };
+  return {
+    host: smartHost.host,
+    port: smartHost.port,
+    secure: smartHost.tls === 'implicit',
+    // starttls: refuse to go on in plain text when STARTTLS is missing or fails.
+    requireTLS: smartHost.tls === 'starttls',
+    ignoreTLS: smartHost.tls === 'none',
+    tls,
+    name: options.heloName,
+    connectionTimeout: options.timeoutMs,
+    greetingTimeout: options.timeoutMs,
+    socketTimeout: options.timeoutMs,
+    logger: false,
+    debug: false,
+  };
+}
+
+async function authenticate(connection: SMTPConnection, options: SmartHostClientOptions): Promise<void> {
+  const { user, password, authMethods } = options.smartHost;
+  if (user === undefined || password === undefined) return;
+  // Without this check nodemailer would carry on unauthenticated, and the smart
+  // host would refuse each message as relaying denied.
+  if (!connection.allowsAuth) {
+    throw smartHostError('ENOAUTH', 'Smart host does not offer AUTH (credentials are configured)');
+  }
+  const offered = offeredMechanisms(connection.lastServerResponse || '');
+  const choice = chooseMechanism(authMethods, offered);
+  if (choice.kind === 'none-allowed') {
+    throw smartHostError(
+      'EAUTH',
+      `Smart host offers ${offered.join(' ') || 'no mechanism'}, none of SMART_HOST_AUTH_METHODS`,
+    );
+  }
+  await new Promise<void>((resolve, reject) => {
+    connection.login(
+      { user, pass: password, ...(choice.mechanism ? { method: choice.mechanism } : {}) },
+      (error?: Error | null) => {
+        if (error) reject(error);
+        else resolve();
+      },
+    );
+  });
+}
+
+function transmit(
+  connection: SMTPConnection,
+  envelope: SmartHostEnvelope,
+  body: Buffer,
+): Promise<SMTPConnectionSendInfo> {
+  return new Promise((resolve, reject) => {
+    connection.send(
+      {
+        from: envelope.from === '' ? false : envelope.from,
+        to: [...envelope.to],
+        size: envelope.size,
+        use8BitMime: envelope.use8BitMime,
+      },
+      body,
+      (error, info) => {
+        if (error) reject(error);
+        else if (info) resolve(info);
+        else reject(smartHostError('EPROTOCOL', 'No result from smart host'));
+      },
+    );
+  });
+}
+
+function toResult(info: SMTPConnectionSendInfo): SmartHostSendResult {
+  const errors = info.rejectedErrors ?? [];
+  return {
+    accepted: info.accepted,
+    rejected: info.rejected.map((recipient) => ({
+      recipient,
+      error:
+        errors.find((error) => error.recipient === recipient) ??
+        smartHostError('EENVELOPE', `Recipient ${recipient} rejected`),
+    })),
+    response: info.response,
+  };
+}
+
+function isStaleConnection(error: unknown): boolean {
+  const shaped = error as SmartHostError;
+  return (
+    (shaped.code === 'ECONNECTION' || shaped.code === 'ESOCKET') &&
+    (shaped.command === undefined || shaped.command === 'API' || shaped.command === 'MAIL FROM')
+  );
+}
+
+function smartHostError(code: string, message: string): SmartHostError {
+  return Object.assign(new Error(message), { code });
+}

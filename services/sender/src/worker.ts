@@ -1,0 +1,222 @@
+import type { Logger, RelayMetrics } from '@smtp-relay/observability';
+import {
+  DELIVERY_QUEUE_NAME,
+  RELAY_BACKOFF_TYPE,
+  parseDeliveryJob,
+  type DeliveryJob,
+  type DeliveryQueue,
+} from '@smtp-relay/queue';
+import { formatReply } from '@smtp-relay/smtp-errors';
+import type { MessageStore } from '@smtp-relay/store';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DeferredDelivery } from './deferred-delivery.ts';
+import { deliver, type RecipientFailure } from './deliver.ts';
+import { decide } from './outcome.ts';
+import type { SmartHostClient } from './transport.ts';
+
+export interface BounceNotifier {
+  /** Sends (queues) a delivery status notification for `bounced` to the job's sender. */
+  notify(job: DeliveryJob, bounced: readonly RecipientFailure[], attempt: number): Promise<void>;
+}
+
+export interface DeliveryWorkerSettings {
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly retryDelaysMs: readonly number[];
+  readonly maxQueueLifetimeMs: number;
+}
+
+export interface DeliveryWorkerDependencies {
+  readonly settings: DeliveryWorkerSettings;
+  /** A connection with maxRetriesPerRequest: null (BullMQ requires it for workers). */
+  readonly connection: Redis;
+  readonly queue: DeliveryQueue;
+  readonly store: MessageStore;
+  readonly client: SmartHostClient;
+  readonly bounces: BounceNotifier;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  /** false: the caller starts it with worker.run() */
+  readonly autorun?: boolean;
+}
+
+type DeliveryWorkerJob = Job<DeliveryJob>;
+
+export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<DeliveryJob> {
+  const { settings, logger, metrics } = deps;
+  let consecutiveSystemicFailures = 0;
+
+  async function process(job: DeliveryWorkerJob): Promise<string> {
+    const parsed = parseDeliveryJob(job.data);
+    if (!parsed.ok) {
+      logger.error({ event: 'delivery.invalid-job', jobId: job.id, problem: parsed.problem }, 'invalid job');
+      throw new UnrecoverableError(`invalid job data: ${parsed.problem}`);
+    }
+    const data = parsed.job;
+    const attemptNumber = job.attemptsMade + 1;
+    const log = logger.child({ messageId: data.messageId, attempt: attemptNumber });
+    const started = Date.now();
+    const attempt = await deliver(data, { store: deps.store, client: deps.client });
+    const now = Date.now();
+    const decision = decide(attempt, {
+      now,
+      receivedAt: data.receivedAt,
+      maxQueueLifetimeMs: settings.maxQueueLifetimeMs,
+      retryDelaysMs: settings.retryDelaysMs,
+      failedAttempts: attemptNumber,
+    });
+    const durationMs = now - started;
+
+    switch (decision.action) {
+      case 'finish': {
+        consecutiveSystemicFailures = 0;
+        if (decision.delivered.length > 0) recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
+        if (decision.bounced.length > 0) {
+          await deps.bounces.notify(data, decision.bounced, attemptNumber);
+          recordBounced(log, data, decision.bounced, durationMs);
+        }
+        await deps.store.delete(data.messageId);
+        if (decision.delivered.length === 0) {
+          // Kept in the failed set, with the reply, for operators to inspect.
+          throw new UnrecoverableError(bounceSummary(decision.bounced));
+        }
+        return attempt.kind === 'attempted' ? (attempt.response ?? 'delivered') : 'delivered';
+      }
+      case 'retry': {
+        consecutiveSystemicFailures = 0;
+        if (decision.delivered.length > 0) recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
+        if (decision.bounced.length > 0) {
+          await deps.bounces.notify(data, decision.bounced, attemptNumber);
+          recordBounced(log, data, decision.bounced, durationMs);
+        }
+        const remaining = decision.remaining.map((r) => r.recipient);
+        // Accepted and bounced recipients are never tried again.
+        if (remaining.length !== data.recipients.length) {
+          await job.updateData({ ...data, recipients: remaining });
+        }
+        const first = decision.remaining[0];
+        if (!first) throw new Error('retry without recipients');
+        metrics.messagesDeferred.inc({ category: first.failure.category });
+        log.warn(
+          {
+            event: 'delivery.deferred',
+            to: remaining,
+            smtpCode: first.failure.reply.code,
+            enhancedCode: first.failure.reply.enhanced,
+            reply: formatReply(first.failure.reply),
+            category: first.failure.category,
+            retryInMs: decision.delayMs,
+            durationMs,
+          },
+          'deferred',
+        );
+        throw new DeferredDelivery(first.failure, decision.delayMs);
+      }
+      case 'hold': {
+        consecutiveSystemicFailures++;
+        const holdMs =
+          settings.retryDelaysMs[Math.min(consecutiveSystemicFailures, settings.retryDelaysMs.length) - 1] ??
+          60_000;
+        metrics.systemicFailures.inc({ category: decision.failure.category });
+        // Loud: every message waits until an operator fixes the smart-host settings.
+        log.error(
+          {
+            event: 'delivery.systemic',
+            category: decision.failure.category,
+            smtpCode: decision.failure.reply.code,
+            enhancedCode: decision.failure.reply.enhanced,
+            reply: formatReply(decision.failure.reply),
+            rule: decision.failure.rule,
+            holdMs,
+            durationMs,
+          },
+          'smart host settings problem: all deliveries on hold (messages are kept, none bounced)',
+        );
+        // Pauses the whole queue, every sender replica: one probe per interval
+        // instead of every queued message failing AUTH against the smart host.
+        await deps.queue.rateLimit(holdMs);
+        throw Worker.RateLimitError();
+      }
+      case 'dead-letter': {
+        log.error({ event: 'delivery.dead-letter', reason: decision.reason }, 'cannot be delivered');
+        throw new UnrecoverableError(decision.reason);
+      }
+    }
+  }
+
+  const worker = new Worker<DeliveryJob>(DELIVERY_QUEUE_NAME, process, {
+    connection: deps.connection,
+    prefix: settings.prefix,
+    concurrency: settings.concurrency,
+    autorun: deps.autorun ?? true,
+    // Needed for queue.rateLimit() to hold workers (systemic failures); the
+    // limit itself is far above any real rate.
+    limiter: { max: 1_000_000, duration: 1000 },
+    // A job is re-run after a sender crash (at-least-once); after this many
+    // crashes on the same message it goes to the failed set for an operator.
+    maxStalledCount: 5,
+    settings: {
+      backoffStrategy: (_attemptsMade, type, error) =>
+        type === RELAY_BACKOFF_TYPE && error instanceof DeferredDelivery
+          ? error.retryAfterMs
+          : (settings.retryDelaysMs[0] ?? 60_000),
+    },
+  });
+  worker.on('error', (error: Error) => {
+    logger.warn({ event: 'worker.error', err: error }, 'worker error');
+  });
+  return worker;
+
+  function recordDelivered(
+    log: Logger,
+    data: DeliveryJob,
+    delivered: readonly string[],
+    attempt: Awaited<ReturnType<typeof deliver>>,
+    now: number,
+    durationMs: number,
+  ): void {
+    metrics.messagesDelivered.inc();
+    metrics.deliveryLatency.observe((now - data.receivedAt) / 1000);
+    log.info(
+      {
+        event: 'delivery.delivered',
+        from: data.mailFrom,
+        to: delivered,
+        size: data.size,
+        response: attempt.kind === 'attempted' ? attempt.response : undefined,
+        delayMs: now - data.receivedAt,
+        durationMs,
+      },
+      'delivered',
+    );
+  }
+
+  function recordBounced(
+    log: Logger,
+    data: DeliveryJob,
+    bounced: readonly RecipientFailure[],
+    durationMs: number,
+  ): void {
+    for (const { recipient, failure } of bounced) {
+      metrics.messagesBounced.inc({ category: failure.category });
+      log.warn(
+        {
+          event: 'delivery.bounced',
+          from: data.mailFrom,
+          to: recipient,
+          smtpCode: failure.reply.code,
+          enhancedCode: failure.reply.enhanced,
+          reply: formatReply(failure.reply),
+          category: failure.category,
+          durationMs,
+        },
+        'bounced',
+      );
+    }
+  }
+}
+
+function bounceSummary(bounced: readonly RecipientFailure[]): string {
+  return bounced.map((b) => `${b.recipient}: ${formatReply(b.failure.reply)}`).join('; ');
+}
