@@ -59,7 +59,10 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     });
     dir = await mkdtemp(join(tmpdir(), 'relay-e2e-'));
     const usersFile = join(dir, 'users');
-    await writeFile(usersFile, `printer ${await hashPassword('printer-pass', 'bcrypt')}\nscanner scanner-pass\n`);
+    await writeFile(
+      usersFile,
+      `printer ${await hashPassword('printer-pass', 'bcrypt')}\nscanner scanner-pass\n`,
+    );
     stack = await startRelayStack({
       redisUrl: redis.url,
       smartHost: { port: smartHost.port, tls: 'starttls' },
@@ -102,6 +105,7 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     const id = queuedId(response);
     const [message] = await smartHost.waitForMessages(1);
     assert.ok(message);
+    assert.ok(message);
     assert.equal(message.mailFrom, 'printer@office.test');
     assert.deepEqual(message.rcptTo, ['boss@example.test', 'archive@example.test']);
     const { header, rest } = splitReceived(message.data);
@@ -114,9 +118,13 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     assert.equal(message.secure, true);
     assert.equal(message.authUser, 'relay-account');
 
-    const queued = await stack.ingress.waitForLog((l) => l.event === 'message.queued' && l['messageId'] === id);
+    const queued = await stack.ingress.waitForLog(
+      (l) => l.event === 'message.queued' && l['messageId'] === id,
+    );
     assert.equal(queued['user'], 'printer');
-    await stack.sender?.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
+    await stack.sender?.waitForLog(
+      (l) => l.event === 'delivery.delivered' && l['messageId'] === id,
+    );
   });
 
   it('accepts AUTH LOGIN with a Mercury plain-text password line', async () => {
@@ -131,7 +139,8 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     });
     queuedId(response);
     const [message] = await smartHost.waitForMessages(1);
-    assert.match(splitReceived(message?.data ?? Buffer.alloc(0)).header, /\tfor <boss@example\.test>; /);
+    assert.ok(message);
+    assert.match(splitReceived(message.data).header, /\tfor <boss@example\.test>; /);
   });
 
   it('accepts submission over implicit TLS (SMTPS)', async () => {
@@ -148,6 +157,7 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     queuedId(response);
     const [message] = await smartHost.waitForMessages(1);
     assert.ok(message);
+    assert.ok(message);
     assert.ok(splitReceived(message.data).rest.equals(RAW));
   });
 
@@ -162,6 +172,7 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
       raw: RAW,
     });
     const [message] = await smartHost.waitForMessages(1);
-    assert.equal(message?.mailFrom, '');
+    assert.ok(message);
+    assert.equal(message.mailFrom, '');
   });
 });

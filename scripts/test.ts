@@ -13,9 +13,14 @@ const LAYERS = {
 } as const;
 
 type Layer = keyof typeof LAYERS;
-const isLayer = (value: string | undefined): value is Layer => value !== undefined && value in LAYERS;
+const isLayer = (value: string | undefined): value is Layer =>
+  value !== undefined && value in LAYERS;
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'inherit', env });
     child.on('exit', (code, signal) => {
@@ -44,14 +49,17 @@ if (!args.includes('--skip-static')) {
   }
 }
 
-const files = globSync(['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'e2e/**/*.test.ts'], {
-  exclude: (name) => name === 'node_modules',
-})
+const files = globSync(
+  ['packages/*/test/**/*.test.ts', 'services/*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
+  {
+    exclude: (name) => name === 'node_modules',
+  },
+)
   .filter((file) => (only ? LAYERS[only](file) : true))
   .sort();
 
 const redis = await startRedisServer();
-let code = 1;
+let code: number;
 try {
   // Most tests wait on sockets, processes and timers rather than the CPU.
   const testArgs = ['--test', '--test-concurrency=4', '--test-timeout=240000', ...files];

@@ -21,7 +21,10 @@ interface ComposeFile {
 
 const INTERPOLATION = /\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g;
 
-export function interpolate(value: string, variables: Readonly<Record<string, string | undefined>>): string {
+export function interpolate(
+  value: string,
+  variables: Readonly<Record<string, string | undefined>>,
+): string {
   return value.replace(INTERPOLATION, (_match, name: string, fallback: string | undefined) => {
     const given = variables[name];
     return given !== undefined && given !== '' ? given : (fallback ?? '');
@@ -42,7 +45,10 @@ export function readComposeService(
   const resolved: Record<string, string> = {};
   if (environment !== null && typeof environment === 'object' && !Array.isArray(environment)) {
     for (const [key, value] of Object.entries(environment as Record<string, unknown>)) {
-      const text = interpolate(String(value ?? ''), variables);
+      const text = interpolate(
+        typeof value === 'string' || typeof value === 'number' ? String(value) : '',
+        variables,
+      );
       // Compose passes empty values as empty strings; the services treat '' as unset.
       resolved[key] = text;
     }

@@ -113,9 +113,13 @@ export async function startRelayProcess(options: StartRelayProcessOptions): Prom
     await waitFor(
       async () => {
         if (child.exitCode !== null) {
-          throw new Error(`${options.service} exited with ${String(child.exitCode)}: ${output.join('\n')}`);
+          throw new Error(
+            `${options.service} exited with ${String(child.exitCode)}: ${output.join('\n')}`,
+          );
         }
-        const response = await fetch(`http://127.0.0.1:${String(adminPort)}/readyz`).catch(() => undefined);
+        const response = await fetch(`http://127.0.0.1:${String(adminPort)}/readyz`).catch(
+          () => undefined,
+        );
         return response?.status === 200;
       },
       { timeoutMs: 20_000, intervalMs: 50, description: `${options.service} ready` },

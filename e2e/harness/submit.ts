@@ -5,7 +5,11 @@ export interface Submission {
   readonly from: string;
   readonly to: readonly string[];
   readonly raw: Buffer | string;
-  readonly auth?: { readonly user: string; readonly pass: string; readonly method?: 'PLAIN' | 'LOGIN' };
+  readonly auth?: {
+    readonly user: string;
+    readonly pass: string;
+    readonly method?: 'PLAIN' | 'LOGIN';
+  };
   /** starttls (required), implicit, or none (plain text) */
   readonly tls: 'starttls' | 'implicit' | 'none';
   readonly ca?: string;
@@ -22,7 +26,10 @@ export async function submit(submission: Submission): Promise<string> {
     tls: { ...(submission.ca ? { ca: submission.ca } : {}), servername: 'localhost' },
     name: 'device.test',
     ...(submission.auth
-      ? { auth: { user: submission.auth.user, pass: submission.auth.pass }, authMethod: submission.auth.method ?? 'PLAIN' }
+      ? {
+          auth: { user: submission.auth.user, pass: submission.auth.pass },
+          authMethod: submission.auth.method ?? 'PLAIN',
+        }
       : {}),
   });
   try {

@@ -5,8 +5,9 @@ import { InvalidValueError, quote } from './errors.ts';
 function describeFailure(path: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return `${quote(path)} does not exist`;
-  if (code === 'EACCES' || code === 'EPERM')
+  if (code === 'EACCES' || code === 'EPERM') {
     return `${quote(path)} is not readable by this process`;
+  }
   return `${quote(path)} cannot be read (${code ?? String(error)})`;
 }
 

@@ -74,10 +74,11 @@ function readValues<C>(readers: Record<string, (config: C) => Shown>, config: C)
  */
 export function formatConfig(config: IngressConfig | SenderConfig): string {
   const values = new Map<string, Shown>(readValues(COMMON_VALUES, config));
-  if (isIngressConfig(config))
-    for (const entry of readValues(INGRESS_VALUES, config)) values.set(...entry);
-  if (isSenderConfig(config))
-    for (const entry of readValues(SENDER_VALUES, config)) values.set(...entry);
+  const sections = [
+    ...(isIngressConfig(config) ? readValues(INGRESS_VALUES, config) : []),
+    ...(isSenderConfig(config) ? readValues(SENDER_VALUES, config) : []),
+  ];
+  for (const [name, value] of sections) values.set(name, value);
   return VARIABLES.filter(({ name }) => values.has(name))
     .map(({ name, secret }) => {
       const value = values.get(name);

@@ -62,8 +62,9 @@ export function parseDurationList(text: string): readonly number[] {
   }
   const [first, ...rest] = reasons;
   if (first !== undefined) throw new InvalidValueError(first, ...rest);
-  if (delays.length === 0)
+  if (delays.length === 0) {
     throw new InvalidValueError('must list at least one delay, e.g. 1m,5m,1h');
+  }
   return delays;
 }
 

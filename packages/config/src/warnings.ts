@@ -26,15 +26,26 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
+function closestKnownName(name: string): string | undefined {
+  let closest: { name: string; distance: number } | undefined;
+  for (const known of KNOWN_NAMES) {
+    const distance = editDistance(name, known);
+    if (distance <= MAX_TYPO_DISTANCE && distance < (closest?.distance ?? Infinity)) {
+      closest = { name: known, distance };
+    }
+  }
+  return closest?.name;
+}
+
 /** Unknown variables within two edits of one of ours: `SMTP_MAX_MESSAGE_SIZ` is ignored, say so. */
 function findMisspelledVariables(env: Environment): string[] {
   const warnings: string[] = [];
   for (const name of Object.keys(env)) {
     if (KNOWN_NAMES.has(name) || name.length < MIN_TYPO_LENGTH || SERVICE_LINK.test(name)) continue;
-    const upper = name.toUpperCase();
-    const match = [...KNOWN_NAMES].find((known) => editDistance(upper, known) <= MAX_TYPO_DISTANCE);
-    if (match !== undefined)
+    const match = closestKnownName(name.toUpperCase());
+    if (match !== undefined) {
       warnings.push(`${name}: unknown variable, ignored; did you mean ${match}?`);
+    }
   }
   return warnings;
 }

@@ -176,7 +176,9 @@ describe('the result is deep-frozen', () => {
     ['authMethods', config.smartHost.authMethods ?? {}],
   ];
   for (const [name, part] of PARTS) {
-    it(name, () => assert.ok(Object.isFrozen(part)));
+    it(name, () => {
+      assert.ok(Object.isFrozen(part));
+    });
   }
   it('assignment throws (modules are strict)', () => {
     assert.throws(() => {

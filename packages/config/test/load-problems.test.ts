@@ -13,7 +13,9 @@ const HOST = { hostname: 'relay.example.com' };
 const SENDER_ENV = { SMART_HOST: 'smtp.example.com' };
 
 const temp = createTempDir();
-after(() => temp.remove());
+after(() => {
+  temp.remove();
+});
 const notPem = temp.file('not.pem', 'hello\n');
 const folder = temp.directory('folder');
 const missing = temp.missing('missing.pem');

@@ -15,7 +15,9 @@ function reasonsOf(parse: () => unknown): readonly string[] {
 
 describe('parseHeloName', () => {
   for (const name of ['relay.example.com', 'relay', '[192.0.2.7]', '[IPv6:2001:db8::7]']) {
-    it(`accepts ${name}`, () => assert.equal(parseHeloName(name), name));
+    it(`accepts ${name}`, () => {
+      assert.equal(parseHeloName(name), name);
+    });
   }
   for (const name of ['192.0.2.7', '[192.0.2]', '[2001:db8::7]', 'bad name', 'a_b']) {
     it(`refuses ${JSON.stringify(name)}`, () => {
@@ -35,7 +37,9 @@ describe('parseMailAddress (POSTMASTER)', () => {
     'o.reilly@example.com',
     'postmaster@[192.0.2.7]',
   ]) {
-    it(`accepts ${address}`, () => assert.equal(parseMailAddress(address), address));
+    it(`accepts ${address}`, () => {
+      assert.equal(parseMailAddress(address), address);
+    });
   }
   for (const address of [
     'postmaster',
@@ -63,8 +67,9 @@ describe('parseAuthMechanisms (SMART_HOST_AUTH_METHODS)', () => {
     ['PLAIN,plain', ['PLAIN']],
   ];
   for (const [text, mechanisms] of VALID) {
-    it(`reads ${JSON.stringify(text)}`, () =>
-      assert.deepEqual(parseAuthMechanisms(text), mechanisms));
+    it(`reads ${JSON.stringify(text)}`, () => {
+      assert.deepEqual(parseAuthMechanisms(text), mechanisms);
+    });
   }
   it('names every unknown mechanism', () => {
     assert.deepEqual(

@@ -57,7 +57,9 @@ describe('parseDomainName (SMTP_HOSTNAME)', () => {
     'a-b.c',
     'MX1.Example.COM',
   ]) {
-    it(`accepts ${name}`, () => assert.equal(parseDomainName(name), name));
+    it(`accepts ${name}`, () => {
+      assert.equal(parseDomainName(name), name);
+    });
   }
   const INVALID: readonly (readonly [string, RegExp])[] = [
     ['10.0.0.1', /not an address/],
@@ -71,8 +73,9 @@ describe('parseDomainName (SMTP_HOSTNAME)', () => {
     [`${'a'.repeat(64)}.example`, /domain name/],
   ];
   for (const [text, message] of INVALID) {
-    it(`refuses ${JSON.stringify(text)}`, () =>
-      assertInvalid(() => parseDomainName(text), message));
+    it(`refuses ${JSON.stringify(text)}`, () => {
+      assertInvalid(() => parseDomainName(text), message);
+    });
   }
 });
 
@@ -86,7 +89,9 @@ describe('parseHostOrAddress (SMART_HOST, bind addresses)', () => {
     ['[2001:db8::1]', '2001:db8::1'],
   ];
   for (const [text, host] of VALID) {
-    it(`reads ${text}`, () => assert.equal(parseHostOrAddress(text), host));
+    it(`reads ${text}`, () => {
+      assert.equal(parseHostOrAddress(text), host);
+    });
   }
   const INVALID: readonly (readonly [string, RegExp])[] = [
     ['smtp.gmail.com:587', /_PORT variable/],
@@ -95,8 +100,9 @@ describe('parseHostOrAddress (SMART_HOST, bind addresses)', () => {
     ['fe80::1%eth0', /must be a host name or IP address/],
   ];
   for (const [text, message] of INVALID) {
-    it(`refuses ${JSON.stringify(text)}`, () =>
-      assertInvalid(() => parseHostOrAddress(text), message));
+    it(`refuses ${JSON.stringify(text)}`, () => {
+      assertInvalid(() => parseHostOrAddress(text), message);
+    });
   }
 });
 
@@ -117,7 +123,9 @@ describe('parseNetworkList (SMTP_RELAY_NETWORKS)', () => {
     ['::ffff:10.0.0.0/104', ['::ffff:a00:0/104']],
   ];
   for (const [text, networks] of VALID) {
-    it(`reads ${JSON.stringify(text)}`, () => assert.deepEqual(parseNetworkList(text), networks));
+    it(`reads ${JSON.stringify(text)}`, () => {
+      assert.deepEqual(parseNetworkList(text), networks);
+    });
   }
   const INVALID: readonly (readonly [string, readonly RegExp[]])[] = [
     ['foo', [/entries must be an IP address or CIDR .*, got "foo"/]],
@@ -143,7 +151,9 @@ describe('parseRedisUrl', () => {
     'rediss://redis.example:6380/2',
     'redis://:pw@redis',
   ]) {
-    it(`accepts ${url}`, () => assert.equal(parseRedisUrl(url), url));
+    it(`accepts ${url}`, () => {
+      assert.equal(parseRedisUrl(url), url);
+    });
   }
   const INVALID: readonly (readonly [string, RegExp])[] = [
     ['http://user:hunter2@redis', /got a URL with scheme "http:"$/],

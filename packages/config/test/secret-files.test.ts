@@ -8,7 +8,9 @@ const HOST = { hostname: 'relay.example.com' };
 const SENDER_ENV = { SMART_HOST: 'smtp.example.com', SMART_HOST_USER: 'me' };
 
 const temp = createTempDir();
-after(() => temp.remove());
+after(() => {
+  temp.remove();
+});
 
 function problemsOf(env: Environment): readonly string[] {
   try {
@@ -117,7 +119,9 @@ describe('secrets are recognised by suffix', () => {
     ['TOKEN_TTL', false],
   ];
   for (const [name, secret] of NAMES) {
-    it(`${name}: ${secret ? 'secret' : 'plain'}`, () => assert.equal(isSecretName(name), secret));
+    it(`${name}: ${secret ? 'secret' : 'plain'}`, () => {
+      assert.equal(isSecretName(name), secret);
+    });
   }
 
   it('so a future FOO_SECRET can come from FOO_SECRET_FILE without changes', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { ConfigError, loadIngressConfig, type Environment } from '../src/index.ts';
 import { FIXTURES, createTempDir } from './temp-files.ts';
@@ -6,7 +7,9 @@ import { FIXTURES, createTempDir } from './temp-files.ts';
 const HOST = { hostname: 'relay.example.com' };
 
 const temp = createTempDir();
-after(() => temp.remove());
+after(() => {
+  temp.remove();
+});
 const notPem = temp.file('not.pem', 'hello\n');
 
 function problemsOf(env: Environment): readonly string[] {
@@ -71,16 +74,14 @@ describe('TLS certificate and key', () => {
     ],
   ];
   for (const [title, env, problems] of ROWS) {
-    it(`refuses ${title}`, () => assert.deepEqual(problemsOf(env), problems));
+    it(`refuses ${title}`, () => {
+      assert.deepEqual(problemsOf(env), problems);
+    });
   }
 
   it('accepts one file holding both key and certificate for both variables', () => {
-    const combined = temp.file('combined.pem', '');
-    const { readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
-    writeFileSync(
-      combined,
-      readFileSync(FIXTURES.key, 'utf8') + readFileSync(FIXTURES.cert, 'utf8'),
-    );
+    const pem = readFileSync(FIXTURES.key, 'utf8') + readFileSync(FIXTURES.cert, 'utf8');
+    const combined = temp.file('combined.pem', pem);
     assert.doesNotThrow(() =>
       loadIngressConfig({ TLS_CERT_FILE: combined, TLS_KEY_FILE: combined }, HOST),
     );

@@ -36,8 +36,12 @@ async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
 
 /** Builds the admin HTTP app; the caller listens. */
 export async function createAdminHttp(deps: AdminHttpDependencies): Promise<FastifyInstance> {
-  const logger: FastifyBaseLogger = deps.logger.child({ component: 'admin-http' });
-  const app = fastify({ loggerInstance: logger, disableRequestLogging: true });
+  // Probes hit /healthz every few seconds: request lines (info) would drown the mail log.
+  const logger: FastifyBaseLogger = deps.logger.child(
+    { component: 'admin-http' },
+    { level: 'warn' },
+  );
+  const app = fastify({ loggerInstance: logger });
 
   // Liveness: the process and its event loop answer.
   app.get('/healthz', () => ({ status: 'ok' }));

@@ -11,7 +11,9 @@ export interface InstallShutdownOptions {
 }
 
 /** SIGTERM/SIGINT run the steps once against the deadline, then exit 0 (or 1 if late). */
-export function installShutdown(options: InstallShutdownOptions): (reason: string) => Promise<void> {
+export function installShutdown(
+  options: InstallShutdownOptions,
+): (reason: string) => Promise<void> {
   const shutdown = createShutdown(options);
   const stopAndExit = async (reason: string): Promise<void> => {
     const code = await shutdown(reason);

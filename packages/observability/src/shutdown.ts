@@ -35,23 +35,29 @@ async function runSteps(options: ShutdownOptions, reason: string): Promise<numbe
       resolve('timeout');
     }, options.timeoutMs);
   });
-  let failed = false;
+  const outcome = { failed: false };
   const all = (async () => {
     for (const step of options.steps) {
       try {
         await step.run();
       } catch (error) {
-        failed = true;
-        logger.error({ event: 'process.stop-step-failed', step: step.name, err: error }, 'stop step failed');
+        outcome.failed = true;
+        logger.error(
+          { event: 'process.stop-step-failed', step: step.name, err: error },
+          'stop step failed',
+        );
       }
     }
   })();
   const result = await Promise.race([all.then(() => 'done' as const), deadline]);
   clearTimeout(timer);
   if (result === 'timeout') {
-    logger.error({ event: 'process.stop-timeout', timeoutMs: options.timeoutMs }, 'stop deadline passed');
+    logger.error(
+      { event: 'process.stop-timeout', timeoutMs: options.timeoutMs },
+      'stop deadline passed',
+    );
     return 1;
   }
   logger.info({ event: 'process.stopped', durationMs: Date.now() - started }, 'stopped');
-  return failed ? 1 : 0;
+  return outcome.failed ? 1 : 0;
 }

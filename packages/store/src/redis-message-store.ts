@@ -43,7 +43,8 @@ function createRedisBodyWriter(redis: Redis, key: string, flushBytes: number): B
 
   async function flush(): Promise<void> {
     if (pendingBytes === 0 && started) return;
-    const chunk = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending, pendingBytes);
+    const chunk =
+      pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending, pendingBytes);
     pending = [];
     const size = pendingBytes;
     pendingBytes = 0;
@@ -68,7 +69,11 @@ function createRedisBodyWriter(redis: Redis, key: string, flushBytes: number): B
       }
     },
     async finish() {
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) {
+        throw failure instanceof Error
+          ? failure
+          : new Error('store write failed', { cause: failure });
+      }
       await flush();
       return storedBytes;
     },

@@ -13,22 +13,37 @@ import {
 import { createSender } from '@smtp-relay/sender';
 
 const config = loadOrExit(() => loadAllInOneConfig(process.env));
-const logger = createLogger({ service: 'all-in-one', version: RELAY_VERSION, level: config.logLevel });
+const logger = createLogger({
+  service: 'all-in-one',
+  version: RELAY_VERSION,
+  level: config.logLevel,
+});
 installCrashHandlers(logger);
 for (const warning of findConfigWarnings(process.env, config)) {
   logger.warn({ event: 'config.warning' }, warning);
 }
 
 const metrics = createMetrics();
-const ingress = await createIngress({ config, logger: logger.child({ component: 'ingress' }), metrics });
-const sender = await createSender({ config, logger: logger.child({ component: 'sender' }), metrics });
+const ingress = await createIngress({
+  config,
+  logger: logger.child({ component: 'ingress' }),
+  metrics,
+});
+const sender = await createSender({
+  config,
+  logger: logger.child({ component: 'sender' }),
+  metrics,
+});
 const admin =
   config.adminPort === 0
     ? undefined
     : await createAdminHttp({
         logger,
         metrics,
-        readiness: [...ingress.readiness, ...sender.readiness.filter((check) => check.name !== 'redis')],
+        readiness: [
+          ...ingress.readiness,
+          ...sender.readiness.filter((check) => check.name !== 'redis'),
+        ],
       });
 
 sender.start();

@@ -20,7 +20,9 @@ export function createAuthVisibility(options: {
     : [...new Set([...options.serverDisabledCommands, 'AUTH'])];
   return {
     apply(session, secure = session.secure) {
-      session.disabledCommands = secure ? [...options.serverDisabledCommands] : [...plainTextCommands];
+      session.disabledCommands = secure
+        ? [...options.serverDisabledCommands]
+        : [...plainTextCommands];
     },
   };
 }

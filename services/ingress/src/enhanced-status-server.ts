@@ -24,7 +24,10 @@ class OwnEnhancedCodeConnection extends SMTPConnection {
 
 export class EnhancedStatusSmtpServer extends SMTPServer {
   // Same steps as SMTPServer.connect, with our connection class.
-  override connect(socket: net.Socket | tls.TLSSocket, socketOptions?: SMTPConnectionOptions | null): void {
+  override connect(
+    socket: net.Socket | tls.TLSSocket,
+    socketOptions?: SMTPConnectionOptions | null,
+  ): void {
     const connection = new OwnEnhancedCodeConnection(this, socket, socketOptions);
     this.connections.add(connection);
     connection.on('error', (error: Error) => {

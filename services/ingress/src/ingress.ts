@@ -106,7 +106,13 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
         listening.smtps = true;
       }
       logger.info(
-        { event: 'smtp.listening', ...ports(), host: config.smtpHost, auth: credentials !== undefined, tls: tls !== undefined },
+        {
+          event: 'smtp.listening',
+          ...ports(),
+          host: config.smtpHost,
+          auth: credentials !== undefined,
+          tls: tls !== undefined,
+        },
         'ingress listening',
       );
     },
@@ -130,7 +136,8 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       },
       {
         name: 'smtp',
-        check: () => Promise.resolve(listening.smtp && !shuttingDown ? undefined : 'SMTP listener not up'),
+        check: () =>
+          Promise.resolve(listening.smtp && !shuttingDown ? undefined : 'SMTP listener not up'),
       },
     ],
     ports,

@@ -58,7 +58,9 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         throw new ReplyError(INGRESS_REPLIES.messageTooBig);
       }
       try {
-        const size = await withDeadline(writer.finish(), deps.storeTimeoutMs, () => queueUnavailable());
+        const size = await withDeadline(writer.finish(), deps.storeTimeoutMs, () =>
+          queueUnavailable(),
+        );
         const job: DeliveryJob = {
           v: 1,
           messageId: envelope.messageId,
@@ -73,7 +75,9 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
           bodyType: envelope.bodyType,
           smtpUtf8: envelope.smtpUtf8,
         };
-        await withDeadline(deps.producer.enqueue(job), deps.storeTimeoutMs, () => queueUnavailable());
+        await withDeadline(deps.producer.enqueue(job), deps.storeTimeoutMs, () =>
+          queueUnavailable(),
+        );
         return size;
       } catch (error) {
         await writer.abort();

@@ -19,7 +19,9 @@ export interface BounceNotifierDependencies {
  * again (no loops). Its id is derived from the original message and attempt,
  * so a sender that crashes and repeats the attempt cannot queue it twice.
  */
-export async function createBounceNotifier(deps: BounceNotifierDependencies): Promise<BounceNotifier> {
+export async function createBounceNotifier(
+  deps: BounceNotifierDependencies,
+): Promise<BounceNotifier> {
   const { config, store, logger } = deps;
   const producer = createDeliveryProducer(deps.queue);
   const template =
@@ -70,7 +72,13 @@ export async function createBounceNotifier(deps: BounceNotifierDependencies): Pr
       };
       await producer.enqueue(bounceJob);
       logger.info(
-        { event: 'bounce.queued', messageId: job.messageId, bounceId, to: job.mailFrom, recipients: bounced.length },
+        {
+          event: 'bounce.queued',
+          messageId: job.messageId,
+          bounceId,
+          to: job.mailFrom,
+          recipients: bounced.length,
+        },
         'bounce queued',
       );
     },

@@ -61,7 +61,10 @@ function oneLine(text: string): string {
 }
 
 export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
-  return template.replace(/\{(hostname|postmaster|sender|recipients)\}/g, (_m, key: string) => values[key] ?? '');
+  return template.replace(
+    /\{(hostname|postmaster|sender|recipients)\}/g,
+    (_m, key: string) => values[key] ?? '',
+  );
 }
 
 export function buildBounceMessage(input: BounceInput): Buffer {
@@ -86,7 +89,8 @@ export function buildBounceMessage(input: BounceInput): Buffer {
       'Action: failed',
       `Status: ${bounceStatus(b)}`,
     ];
-    if (b.failure.reply.code >= 400 && !isSynthetic(b)) lines.push(`Remote-MTA: dns; ${input.smartHost}`);
+    if (b.failure.reply.code >= 400 && !isSynthetic(b))
+      lines.push(`Remote-MTA: dns; ${input.smartHost}`);
     lines.push(
       isSynthetic(b)
         ? `Diagnostic-Code: X-Smtp-Relay; ${oneLine(diagnostic(b))}`
@@ -129,7 +133,10 @@ export function buildBounceMessage(input: BounceInput): Buffer {
     'Content-Type: text/rfc822-headers',
     '',
   ].join('\r\n');
-  const headers = input.originalHeaders.toString('utf8').replace(/\r?\n/g, '\r\n').replace(/(\r\n)*$/, '\r\n');
+  const headers = input.originalHeaders
+    .toString('utf8')
+    .replace(/\r?\n/g, '\r\n')
+    .replace(/(\r\n)*$/, '\r\n');
   return Buffer.concat([
     Buffer.from(`${text}\r\n`, 'utf8'),
     Buffer.from(headers, 'utf8'),

@@ -33,7 +33,10 @@ export interface DeliverDependencies {
   readonly client: SmartHostClient;
 }
 
-export async function deliver(job: DeliveryJob, deps: DeliverDependencies): Promise<DeliveryAttempt> {
+export async function deliver(
+  job: DeliveryJob,
+  deps: DeliverDependencies,
+): Promise<DeliveryAttempt> {
   const body = await deps.store.read(job.messageId);
   if (body === undefined) return { kind: 'body-missing' };
   try {
@@ -55,7 +58,9 @@ export async function deliver(job: DeliveryJob, deps: DeliverDependencies): Prom
         recipient,
         error: shaped.rejectedErrors?.find((e) => e.recipient === recipient) ?? shaped,
       }));
-      const systemic = refusals.map((r) => classifyDeliveryError(r.error)).find((f) => f.kind === 'systemic');
+      const systemic = refusals
+        .map((r) => classifyDeliveryError(r.error))
+        .find((f) => f.kind === 'systemic');
       if (systemic) return { kind: 'systemic', failure: systemic };
       return sortRecipients([], refusals, undefined);
     }
@@ -84,6 +89,6 @@ function sortRecipients(
 }
 
 function toErrorShape(error: unknown): SmartHostError {
-  if (error instanceof Error) return error as SmartHostError;
+  if (error instanceof Error) return error;
   return Object.assign(new Error(String(error)), {});
 }

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { SenderConfig } from '@smtp-relay/config';
-import { registerQueueDepth, type Logger, type ReadinessCheck, type RelayMetrics } from '@smtp-relay/observability';
+import {
+  registerQueueDepth,
+  type Logger,
+  type ReadinessCheck,
+  type RelayMetrics,
+} from '@smtp-relay/observability';
 import { createDeliveryQueue } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
@@ -44,7 +49,8 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   const store = createRedisMessageStore({ redis: connection, prefix: config.queuePrefix });
   const client = createSmartHostClient({
     smartHost: config.smartHost,
-    extraCa: config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile),
+    extraCa:
+      config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile),
     heloName: config.heloName,
     timeoutMs: config.clientTimeoutMs,
     logger,
@@ -100,7 +106,9 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       }
       await client.close();
       await queue.close();
-      await Promise.all([workerConnection.quit(), connection.quit()].map((p) => p.catch(() => undefined)));
+      await Promise.all(
+        [workerConnection.quit(), connection.quit()].map((p) => p.catch(() => undefined)),
+      );
     },
     readiness: [
       {

@@ -78,13 +78,18 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
   const all = new Set<PooledConnection>();
   let closing = false;
 
-  function discard(pooled: PooledConnection): void {
-    if (pooled.closed) return;
+  /** Takes a connection out of the pool; SMTPConnection closes itself after an error. */
+  function forget(pooled: PooledConnection): void {
     pooled.closed = true;
     clearTimeout(pooled.idleTimer);
     all.delete(pooled);
     const index = idle.indexOf(pooled);
     if (index >= 0) idle.splice(index, 1);
+  }
+
+  function discard(pooled: PooledConnection): void {
+    if (pooled.closed) return;
+    forget(pooled);
     pooled.connection.quit();
     pooled.connection.close();
   }
@@ -103,21 +108,27 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
 
   async function open(): Promise<PooledConnection> {
     const connection = new SMTPConnection(connectionOptions(options));
-    const pooled: PooledConnection = { connection, messages: 0, closed: false, idleTimer: undefined };
-    // Errors also reach the pending callback; this listener only keeps an idle
-    // connection's late error from becoming an uncaught exception.
+    const pooled: PooledConnection = {
+      connection,
+      messages: 0,
+      closed: false,
+      idleTimer: undefined,
+    };
+    // Errors during a step are settled by phase(); these listeners keep an idle
+    // connection's late error from becoming an uncaught exception and drop it
+    // from the pool. They must not close the connection themselves: that would
+    // report 'end' before the step sees the real error.
     connection.on('error', () => {
-      discard(pooled);
+      forget(pooled);
     });
     connection.on('end', () => {
-      discard(pooled);
+      forget(pooled);
     });
     all.add(pooled);
     try {
-      await new Promise<void>((resolve, reject) => {
-        connection.connect((error?: Error | null) => {
-          if (error) reject(error);
-          else resolve();
+      await phase<undefined>(connection, (done) => {
+        connection.connect(() => {
+          done(undefined, undefined);
         });
       });
       await authenticate(connection, options);
@@ -163,7 +174,9 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
   };
 }
 
-function connectionOptions(options: SmartHostClientOptions): ConstructorParameters<typeof SMTPConnection>[0] {
+function connectionOptions(
+  options: SmartHostClientOptions,
+): ConstructorParameters<typeof SMTPConnection>[0] {
   const { smartHost } = options;
   const tls: ConnectionOptions = {
     rejectUnauthorized: smartHost.tlsVerify,
@@ -187,7 +200,10 @@ function connectionOptions(options: SmartHostClientOptions): ConstructorParamete
   };
 }
 
-async function authenticate(connection: SMTPConnection, options: SmartHostClientOptions): Promise<void> {
+async function authenticate(
+  connection: SMTPConnection,
+  options: SmartHostClientOptions,
+): Promise<void> {
   const { user, password, authMethods } = options.smartHost;
   if (user === undefined || password === undefined) return;
   // Without this check nodemailer would carry on unauthenticated, and the smart
@@ -203,12 +219,11 @@ async function authenticate(connection: SMTPConnection, options: SmartHostClient
       `Smart host offers ${offered.join(' ') || 'no mechanism'}, none of SMART_HOST_AUTH_METHODS`,
     );
   }
-  await new Promise<void>((resolve, reject) => {
+  await phase<undefined>(connection, (done) => {
     connection.login(
       { user, pass: password, ...(choice.mechanism ? { method: choice.mechanism } : {}) },
       (error?: Error | null) => {
-        if (error) reject(error);
-        else resolve();
+        done(error ?? undefined, undefined);
       },
     );
   });
@@ -219,7 +234,7 @@ function transmit(
   envelope: SmartHostEnvelope,
   body: Buffer,
 ): Promise<SMTPConnectionSendInfo> {
-  return new Promise((resolve, reject) => {
+  return phase<SMTPConnectionSendInfo>(connection, (done) => {
     connection.send(
       {
         from: envelope.from === '' ? false : envelope.from,
@@ -229,11 +244,41 @@ function transmit(
       },
       body,
       (error, info) => {
-        if (error) reject(error);
-        else if (info) resolve(info);
-        else reject(smartHostError('EPROTOCOL', 'No result from smart host'));
+        if (error) done(error);
+        else done(undefined, info);
       },
     );
+  });
+}
+
+/**
+ * Runs one step of the session. SMTPConnection reports a failure during
+ * connect or login only as an 'error' event (their callbacks never fire), and
+ * a dropped connection only as 'end': both settle the step here.
+ */
+function phase<T>(
+  connection: SMTPConnection,
+  start: (done: (error?: Error, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const done = (error?: Error, value?: T): void => {
+      if (settled) return;
+      settled = true;
+      connection.off('error', onError);
+      connection.off('end', onEnd);
+      if (error) reject(error);
+      else resolve(value as T);
+    };
+    const onError = (error: Error): void => {
+      done(error);
+    };
+    const onEnd = (): void => {
+      done(smartHostError('ECONNECTION', 'Connection closed by the smart host'));
+    };
+    connection.once('error', onError);
+    connection.once('end', onEnd);
+    start(done);
   });
 }
 

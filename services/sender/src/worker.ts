@@ -50,7 +50,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
   async function process(job: DeliveryWorkerJob): Promise<string> {
     const parsed = parseDeliveryJob(job.data);
     if (!parsed.ok) {
-      logger.error({ event: 'delivery.invalid-job', jobId: job.id, problem: parsed.problem }, 'invalid job');
+      logger.error(
+        { event: 'delivery.invalid-job', jobId: job.id, problem: parsed.problem },
+        'invalid job',
+      );
       throw new UnrecoverableError(`invalid job data: ${parsed.problem}`);
     }
     const data = parsed.job;
@@ -71,7 +74,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     switch (decision.action) {
       case 'finish': {
         consecutiveSystemicFailures = 0;
-        if (decision.delivered.length > 0) recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
+        if (decision.delivered.length > 0)
+          recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
         if (decision.bounced.length > 0) {
           await deps.bounces.notify(data, decision.bounced, attemptNumber);
           recordBounced(log, data, decision.bounced, durationMs);
@@ -85,7 +89,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
       }
       case 'retry': {
         consecutiveSystemicFailures = 0;
-        if (decision.delivered.length > 0) recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
+        if (decision.delivered.length > 0)
+          recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
         if (decision.bounced.length > 0) {
           await deps.bounces.notify(data, decision.bounced, attemptNumber);
           recordBounced(log, data, decision.bounced, durationMs);
@@ -116,8 +121,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
       case 'hold': {
         consecutiveSystemicFailures++;
         const holdMs =
-          settings.retryDelaysMs[Math.min(consecutiveSystemicFailures, settings.retryDelaysMs.length) - 1] ??
-          60_000;
+          settings.retryDelaysMs[
+            Math.min(consecutiveSystemicFailures, settings.retryDelaysMs.length) - 1
+          ] ?? 60_000;
         metrics.systemicFailures.inc({ category: decision.failure.category });
         // Loud: every message waits until an operator fixes the smart-host settings.
         log.error(
@@ -139,7 +145,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
         throw Worker.RateLimitError();
       }
       case 'dead-letter': {
-        log.error({ event: 'delivery.dead-letter', reason: decision.reason }, 'cannot be delivered');
+        log.error(
+          { event: 'delivery.dead-letter', reason: decision.reason },
+          'cannot be delivered',
+        );
         throw new UnrecoverableError(decision.reason);
       }
     }

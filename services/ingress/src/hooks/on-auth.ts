@@ -20,17 +20,27 @@ export interface OnAuthDependencies {
   readonly maxFailures: number;
 }
 
-type AuthCallback = (error: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void;
+type AuthCallback = (
+  error: Error | null | undefined,
+  response?: SMTPServerAuthenticationResponse,
+) => void;
 
 export function createOnAuth(deps: OnAuthDependencies) {
-  return (auth: SMTPServerAuthentication, session: SMTPServerSession, callback: AuthCallback): void => {
+  return (
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: AuthCallback,
+  ): void => {
     const state = deps.sessions.get(session);
     const username = auth.username ?? '';
     const verifying = deps.credentials.verify(username, auth.password ?? '');
     verifying.then(
       (valid) => {
         if (valid) {
-          state?.log.info({ event: 'smtp.auth.succeeded', user: username, method: auth.method }, 'authenticated');
+          state?.log.info(
+            { event: 'smtp.auth.succeeded', user: username, method: auth.method },
+            'authenticated',
+          );
           callback(null, { user: username });
           return;
         }
@@ -51,7 +61,10 @@ export function createOnAuth(deps: OnAuthDependencies) {
         );
       },
       (error: unknown) => {
-        state?.log.error({ event: 'smtp.auth.error', err: error }, 'credentials could not be checked');
+        state?.log.error(
+          { event: 'smtp.auth.error', err: error },
+          'credentials could not be checked',
+        );
         callback(toSmtpServerError(INGRESS_REPLIES.authenticationUnavailable));
       },
     );

@@ -13,7 +13,11 @@ export interface OnRcptToDependencies {
 
 /** Relay permission is decided per recipient, as Postfix does (smtpd_delay_reject). */
 export function createOnRcptTo(deps: OnRcptToDependencies) {
-  return (address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error | null) => void): void => {
+  return (
+    address: SMTPServerAddress,
+    session: SMTPServerSession,
+    callback: (error?: Error | null) => void,
+  ): void => {
     const state = deps.sessions.get(session);
     const decision = decideRelay({
       authenticatedUser: authenticatedUser(session),
