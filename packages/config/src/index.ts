@@ -26,3 +26,4 @@ export { formatConfig } from './format-config.ts';
 export { redactSecrets, redactUrlCredentials } from './redact.ts';
 export { findConfigWarnings } from './warnings.ts';
 export { loadOrExit } from './load-or-exit.ts';
+export { renderConfigurationReference, renderEnvExample } from './documentation.ts';

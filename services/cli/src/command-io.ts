@@ -23,7 +23,9 @@ export function createProcessIo(): CommandIo {
     },
     async readPassword(prompt) {
       if (!interactive) {
-        lines ??= createInterface({ input: process.stdin, crlfDelay: Infinity })[Symbol.asyncIterator]();
+        lines ??= createInterface({ input: process.stdin, crlfDelay: Infinity })[
+          Symbol.asyncIterator
+        ]();
         const next = await lines.next();
         return next.done ? undefined : next.value;
       }

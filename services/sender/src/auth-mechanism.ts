@@ -26,6 +26,10 @@ export function chooseMechanism(
   offered: readonly string[],
 ): MechanismChoice {
   if (allowed === undefined) return { kind: 'use', mechanism: undefined };
-  const mechanism = allowed.find((candidate) => offered.includes(candidate));
+  // XOAUTH2 needs token settings the relay does not have yet; nodemailer would
+  // silently fall back to the first offered mechanism, outside the list.
+  const mechanism = allowed.find(
+    (candidate) => candidate !== 'XOAUTH2' && offered.includes(candidate),
+  );
   return mechanism === undefined ? { kind: 'none-allowed', offered } : { kind: 'use', mechanism };
 }
