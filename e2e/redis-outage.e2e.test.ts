@@ -81,7 +81,7 @@ describe('Redis outage', () => {
     });
     const id = await sendThroughRelay(stack.smtpPort);
     await smartHost.waitForMessages(1, 15_000);
-    await stack.sender?.waitForLog(
+    await stack.sender.waitForLog(
       (l) => l.event === 'delivery.delivered' && l['messageId'] === id,
       15_000,
     );
@@ -99,7 +99,7 @@ describe('Redis outage', () => {
       redis.resume();
     }
     const id = await sendThroughRelay(stack.smtpPort);
-    await stack.sender?.waitForLog(
+    await stack.sender.waitForLog(
       (l) => l.event === 'delivery.delivered' && l['messageId'] === id,
       15_000,
     );

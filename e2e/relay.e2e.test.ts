@@ -122,9 +122,7 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
       (l) => l.event === 'message.queued' && l['messageId'] === id,
     );
     assert.equal(queued['user'], 'printer');
-    await stack.sender?.waitForLog(
-      (l) => l.event === 'delivery.delivered' && l['messageId'] === id,
-    );
+    await stack.sender.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
   });
 
   it('accepts AUTH LOGIN with a Mercury plain-text password line', async () => {

@@ -47,7 +47,7 @@ describe('retries', () => {
       data: () => (++attempts === 1 ? { code: 451, message: '4.3.0 Try again later' } : undefined),
     });
     const id = await sendThroughRelay(stack.smtpPort);
-    const deferred = await stack.sender?.waitForLog(
+    const deferred = await stack.sender.waitForLog(
       (l) => l.event === 'delivery.deferred' && l['messageId'] === id,
     );
     assert.equal(deferred?.['smtpCode'], 451);
@@ -61,9 +61,7 @@ describe('retries', () => {
       'the second attempt waited for the retry delay',
     );
     assert.equal(attempts, 2);
-    await stack.sender?.waitForLog(
-      (l) => l.event === 'delivery.delivered' && l['messageId'] === id,
-    );
+    await stack.sender.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
     assert.equal(
       (await readQueueState(redis.url, stack.prefix)).bodies,
       0,
@@ -88,7 +86,7 @@ describe('retries', () => {
     const ids = [await sendThroughRelay(stack.smtpPort), await sendThroughRelay(stack.smtpPort)];
     // Several attempts fail while the smart host is down.
     for (const id of ids) {
-      await stack.sender?.waitForLog(
+      await stack.sender.waitForLog(
         (l) => l.event === 'delivery.deferred' && l['messageId'] === id && l['attempt'] === 2,
         10_000,
       );
@@ -97,7 +95,7 @@ describe('retries', () => {
     const messages = await smartHost.waitForMessages(2, 10_000);
     assert.equal(messages.length, 2);
     for (const id of ids) {
-      await stack.sender?.waitForLog(
+      await stack.sender.waitForLog(
         (l) => l.event === 'delivery.delivered' && l['messageId'] === id,
       );
     }

@@ -119,14 +119,14 @@ describe('sender and the smart host', () => {
   it('an untrusted certificate holds the mail as a systemic failure: nothing delivered, nothing bounced', async () => {
     const { stack, smartHost } = await relayTo({ tls: 'implicit', certificate: certificate() }, {});
     const id = await sendThroughRelay(stack.smtpPort);
-    const line = await stack.sender?.waitForLog(
+    const line = await stack.sender.waitForLog(
       (l) => l.event === 'delivery.systemic' && l['messageId'] === id,
     );
     assert.ok(line);
     assert.equal(line['category'], 'tls-certificate');
     assert.equal(line.level, 'error');
     assert.equal(smartHost.messages.length, 0);
-    assert.ok(!stack.sender?.logs.some((l) => l.event === 'delivery.bounced'));
+    assert.ok(!stack.sender.logs.some((l) => l.event === 'delivery.bounced'));
     const state = await readQueueState(redis.url, stack.prefix);
     assert.equal(state.bodies, 1, 'the message is kept');
   });
@@ -134,7 +134,7 @@ describe('sender and the smart host', () => {
   it('SMART_HOST_TLS=starttls never falls back to plain text when the smart host offers no STARTTLS', async () => {
     const { stack, smartHost } = await relayTo({ tls: 'none' }, {}, 'starttls');
     const id = await sendThroughRelay(stack.smtpPort);
-    const line = await stack.sender?.waitForLog(
+    const line = await stack.sender.waitForLog(
       (l) => l.event === 'delivery.systemic' && l['messageId'] === id,
     );
     assert.equal(line?.['category'], 'tls');
@@ -164,12 +164,12 @@ describe('sender and the smart host', () => {
     });
     running.push({ stack, smartHost });
     const id = await sendThroughRelay(stack.smtpPort);
-    const line = await stack.sender?.waitForLog(
+    const line = await stack.sender.waitForLog(
       (l) => l.event === 'delivery.systemic' && l['messageId'] === id,
     );
     assert.equal(line?.['category'], 'auth');
     assert.ok(
-      !JSON.stringify(stack.sender?.logs).includes('old-password'),
+      !JSON.stringify(stack.sender.logs).includes('old-password'),
       'the password is never logged',
     );
     assert.equal(smartHost.messages.length, 0);
@@ -186,6 +186,6 @@ describe('sender and the smart host', () => {
     const [message] = await fixed.waitForMessages(1, 15_000);
     assert.ok(message);
     assert.ok(message);
-    assert.ok(!stack.sender?.logs.some((l) => l.event === 'delivery.bounced'));
+    assert.ok(!stack.sender.logs.some((l) => l.event === 'delivery.bounced'));
   });
 });

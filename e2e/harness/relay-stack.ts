@@ -19,7 +19,8 @@ export interface RelayStack {
   readonly smtpPort: number;
   readonly smtpsPort: number | undefined;
   readonly ingress: RelayProcess;
-  readonly sender: RelayProcess | undefined;
+  /** The first sender; throws when the stack was started without one. */
+  readonly sender: RelayProcess;
   /** Starts a (further) sender process with the same settings. */
   startSender(): Promise<RelayProcess>;
   /** SIGTERM both; resolves with their exit codes. */
@@ -66,13 +67,17 @@ export async function startRelayStack(options: RelayStackOptions): Promise<Relay
     senders.push(sender);
     return sender;
   };
-  const sender = options.withoutSender ? undefined : await startSender();
+  if (!options.withoutSender) await startSender();
   return {
     prefix,
     smtpPort,
     smtpsPort,
     ingress,
-    sender,
+    get sender(): RelayProcess {
+      const [first] = senders;
+      if (!first) throw new Error('this stack runs no sender');
+      return first;
+    },
     startSender,
     async stop() {
       return Promise.all([ingress.stop(), ...senders.map((s) => s.stop())]);

@@ -6,6 +6,7 @@ import { createDeliveryProducer, createDeliveryQueue } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createCredentialsFile } from './credentials-file.ts';
+import { drainSessions } from './drain.ts';
 import { createMessageIntake } from './message-intake.ts';
 import { createIngressServer } from './server.ts';
 import type { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
@@ -26,9 +27,11 @@ export interface IngressDependencies {
   readonly metrics: RelayMetrics;
 }
 
-// Sessions still open get this long after SIGTERM before they hear 421;
-// well inside the 30 s SPEC allows for the whole stop.
-const CLOSE_TIMEOUT_MS = 10_000;
+// After SIGTERM, transactions in progress get this long to finish (inside the
+// 30 s SPEC allows for the whole stop); idle sessions hear 421 at once.
+const DRAIN_DEADLINE_MS = 20_000;
+// What smtp-server's close() still waits for after the drain (stuck sessions).
+const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Redis calls during DATA are bounded so a hung Redis gives the client
@@ -118,7 +121,11 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     },
     async close() {
       shuttingDown = true;
-      await Promise.all([closeServer(smtp), smtps ? closeServer(smtps) : Promise.resolve()]);
+      const servers = smtps ? [smtp, smtps] : [smtp];
+      await Promise.all(
+        servers.map((server) => drainSessions(server, { deadlineMs: DRAIN_DEADLINE_MS })),
+      );
+      await Promise.all(servers.map(closeServer));
       listening.smtp = false;
       listening.smtps = false;
       credentials?.close();

@@ -5,6 +5,7 @@ import { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
 import { createOnAuth, type CredentialsVerifier } from './hooks/on-auth.ts';
 import { createOnConnect } from './hooks/on-connect.ts';
 import { createOnData } from './hooks/on-data.ts';
+import { createOnMailFrom } from './hooks/on-mail-from.ts';
 import { createOnRcptTo } from './hooks/on-rcpt-to.ts';
 import { createOnSecure } from './hooks/on-secure.ts';
 import type { MessageIntake } from './message-intake.ts';
@@ -79,6 +80,7 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       isShuttingDown: deps.isShuttingDown,
     }),
     onSecure: createOnSecure(authVisibility),
+    onMailFrom: createOnMailFrom(deps.isShuttingDown),
     onRcptTo: createOnRcptTo({
       sessions,
       metrics: deps.metrics,
