@@ -18,11 +18,14 @@ export interface RelayStack {
   readonly prefix: string;
   readonly smtpPort: number;
   readonly smtpsPort: number | undefined;
+  /** The current ingress process. */
   readonly ingress: RelayProcess;
-  /** The first sender; throws when the stack was started without one. */
+  /** The newest running sender (else the newest); throws when the stack runs none. */
   readonly sender: RelayProcess;
   /** Starts a (further) sender process with the same settings. */
   startSender(): Promise<RelayProcess>;
+  /** Starts ingress again (after stop or kill) on the same port. */
+  restartIngress(): Promise<RelayProcess>;
   /** SIGTERM both; resolves with their exit codes. */
   stop(): Promise<(number | null)[]>;
 }
@@ -43,15 +46,17 @@ export async function startRelayStack(options: RelayStackOptions): Promise<Relay
     LOG_LEVEL: 'debug',
   };
   const variables = { ...options.variables };
-  const ingress = await startRelayProcess({
-    service: 'ingress',
-    variables,
-    overrides: {
-      ...shared,
-      SMTP_PORT: String(smtpPort),
-      ...(smtpsPort === undefined ? {} : { SMTPS_PORT: String(smtpsPort) }),
-    },
-  });
+  const startIngress = (): Promise<RelayProcess> =>
+    startRelayProcess({
+      service: 'ingress',
+      variables,
+      overrides: {
+        ...shared,
+        SMTP_PORT: String(smtpPort),
+        ...(smtpsPort === undefined ? {} : { SMTPS_PORT: String(smtpsPort) }),
+      },
+    });
+  let ingress = await startIngress();
   const senders: RelayProcess[] = [];
   const startSender = async (): Promise<RelayProcess> => {
     const sender = await startRelayProcess({
@@ -72,15 +77,26 @@ export async function startRelayStack(options: RelayStackOptions): Promise<Relay
     prefix,
     smtpPort,
     smtpsPort,
-    ingress,
+    get ingress(): RelayProcess {
+      return ingress;
+    },
+    async restartIngress() {
+      ingress = await startIngress();
+      return ingress;
+    },
     get sender(): RelayProcess {
-      const [first] = senders;
-      if (!first) throw new Error('this stack runs no sender');
-      return first;
+      const alive = senders.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+      const newest = alive.at(-1) ?? senders.at(-1);
+      if (!newest) throw new Error('this stack runs no sender');
+      return newest;
     },
     startSender,
+    /** Running processes only: a killed one is not stopped again. */
     async stop() {
-      return Promise.all([ingress.stop(), ...senders.map((s) => s.stop())]);
+      const running = [ingress, ...senders].filter(
+        (p) => p.child.exitCode === null && p.child.signalCode === null,
+      );
+      return Promise.all(running.map((p) => p.stop()));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
-import type { SMTPServer } from 'smtp-server';
+import type { SMTPServer, SMTPServerEnvelope } from 'smtp-server';
 
 /**
  * Graceful stop of one listener's sessions: a session in the middle of a
@@ -17,8 +17,10 @@ export async function drainSessions(
   const text = `${reply.enhanced} ${reply.text}`;
   for (;;) {
     for (const connection of server.connections) {
-      // smtp-server resets the envelope when a transaction ends.
-      if (!connection.session.envelope.mailFrom) connection.send(reply.code, text);
+      // smtp-server resets the envelope when a transaction ends; a connection
+      // still waiting for its greeting has none yet (typed as always present).
+      const envelope = connection.session.envelope as SMTPServerEnvelope | undefined;
+      if (!envelope?.mailFrom) connection.send(reply.code, text);
     }
     if (server.connections.size === 0 || Date.now() >= deadline) return;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));

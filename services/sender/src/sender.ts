@@ -10,6 +10,7 @@ import { createDeliveryQueue } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createBounceNotifier } from './bounce-notifier.ts';
+import { sweepOrphanBodies } from './orphan-sweep.ts';
 import { createSmartHostClient } from './transport.ts';
 import { createDeliveryWorker } from './worker.ts';
 
@@ -20,6 +21,11 @@ export interface Sender {
   close(deadlineMs: number): Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
 }
+
+// Orphaned bodies are looked for every 15 minutes (spread over replicas by a
+// random offset); a body must be an hour old to count as one.
+const SWEEP_INTERVAL_MS = 15 * 60_000;
+const ORPHAN_MIN_IDLE_SECONDS = 3600;
 
 export interface SenderDependencies {
   readonly config: SenderConfig;
@@ -73,8 +79,31 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     autorun: false,
   });
 
+  const sweep = async (): Promise<void> => {
+    try {
+      const result = await sweepOrphanBodies({
+        redis: connection,
+        prefix: config.queuePrefix,
+        minIdleSeconds: ORPHAN_MIN_IDLE_SECONDS,
+      });
+      if (result.deleted > 0) {
+        logger.info({ event: 'store.orphans-swept', ...result }, 'removed bodies without a job');
+      }
+    } catch (error) {
+      logger.warn({ event: 'store.sweep-failed', err: error }, 'orphan sweep failed');
+    }
+  };
+  let sweepTimer: NodeJS.Timeout | undefined;
+
   return {
     start() {
+      sweepTimer = setInterval(
+        () => {
+          void sweep();
+        },
+        SWEEP_INTERVAL_MS + Math.floor(Math.random() * 60_000),
+      );
+      sweepTimer.unref();
       void worker.run().catch((error: unknown) => {
         logger.error({ event: 'worker.stopped', err: error }, 'worker stopped');
       });
@@ -90,6 +119,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       );
     },
     async close(deadlineMs) {
+      clearInterval(sweepTimer);
       // In-flight deliveries finish; past the deadline they are abandoned and
       // BullMQ hands them to another sender once their lock expires (at-least-once).
       let timer: NodeJS.Timeout | undefined;
