@@ -9,6 +9,8 @@ import {
   type FakeSmartHost,
   type ReceivedMessage,
 } from '@smtp-relay/testkit';
+import { DELIVERY_QUEUE_NAME } from '@smtp-relay/queue';
+import { Queue } from 'bullmq';
 import { readQueueState } from './harness/queue-state.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
@@ -123,6 +125,23 @@ describe('bounces and per-recipient outcomes', () => {
       /Final-Recipient: rfc822; b@example\.test\r\nAction: failed\r\nStatus: 5\.6\.0/,
     );
     assert.match(report, /Diagnostic-Code: smtp; 554 5\.6\.0 Content refused/);
+
+    // The bounced message stays inspectable: failed, with the reply and attempts.
+    const queue = new Queue(DELIVERY_QUEUE_NAME, {
+      connection: { url: redis.url },
+      prefix: stack.prefix,
+    });
+    try {
+      const failed = await queue.getFailed();
+      const job = failed.find(
+        (j) => (j.data as { mailFrom?: string }).mailFrom === 'app@office.test',
+      );
+      assert.ok(job, 'bounced job in the failed set');
+      assert.match(job.failedReason, /a@example\.test: 554 5\.6\.0 Content refused/);
+      assert.equal(job.attemptsMade, 1);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('bounces on 5xx at MAIL FROM', async () => {

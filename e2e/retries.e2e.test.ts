@@ -50,7 +50,7 @@ describe('retries', () => {
     const deferred = await stack.sender.waitForLog(
       (l) => l.event === 'delivery.deferred' && l['messageId'] === id,
     );
-    assert.equal(deferred?.['smtpCode'], 451);
+    assert.equal(deferred['smtpCode'], 451);
     const [message] = await smartHost.waitForMessages(1);
     assert.ok(message);
     assert.ok(message);

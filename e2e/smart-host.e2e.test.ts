@@ -137,7 +137,7 @@ describe('sender and the smart host', () => {
     const line = await stack.sender.waitForLog(
       (l) => l.event === 'delivery.systemic' && l['messageId'] === id,
     );
-    assert.equal(line?.['category'], 'tls');
+    assert.equal(line['category'], 'tls');
     assert.equal(smartHost.messages.length, 0);
     assert.ok(
       !smartHost.events.some((e) => e.type === 'mail-from'),
@@ -167,7 +167,11 @@ describe('sender and the smart host', () => {
     const line = await stack.sender.waitForLog(
       (l) => l.event === 'delivery.systemic' && l['messageId'] === id,
     );
-    assert.equal(line?.['category'], 'auth');
+    assert.equal(line['category'], 'auth');
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${String(stack.sender.adminPort)}/metrics`)
+    ).text();
+    assert.match(metrics, /^smtp_relay_systemic_failures_total\{category="auth"\} [1-9]/m);
     assert.ok(
       !JSON.stringify(stack.sender.logs).includes('old-password'),
       'the password is never logged',
