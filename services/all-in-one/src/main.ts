@@ -1,10 +1,10 @@
 // Composition root of `npm start`: ingress, sender and one admin HTTP in a
 // single process, for a small box. Same parts as the two services.
+import { createRelayAdminHttp } from '@smtp-relay/admin';
 import { findConfigWarnings, loadAllInOneConfig, loadOrExit } from '@smtp-relay/config';
 import { createIngress } from '@smtp-relay/ingress';
 import {
   RELAY_VERSION,
-  createAdminHttp,
   createLogger,
   createMetrics,
   installCrashHandlers,
@@ -37,9 +37,11 @@ const sender = await createSender({
 const admin =
   config.adminPort === 0
     ? undefined
-    : await createAdminHttp({
+    : await createRelayAdminHttp({
         logger,
         metrics,
+        queueAccess: sender.queueAccess,
+        adminToken: config.adminToken,
         readiness: [
           ...ingress.readiness,
           ...sender.readiness.filter((check) => check.name !== 'redis'),

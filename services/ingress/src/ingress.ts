@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { IngressConfig } from '@smtp-relay/config';
 import type { Logger, ReadinessCheck, RelayMetrics } from '@smtp-relay/observability';
 import { createRelayNetworks } from '@smtp-relay/policy';
-import { createDeliveryProducer, createDeliveryQueue } from '@smtp-relay/queue';
-import { createRedisMessageStore } from '@smtp-relay/store';
+import { createDeliveryProducer, createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
+import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createCredentialsFile } from './credentials-file.ts';
 import { drainSessions } from './drain.ts';
@@ -19,6 +19,15 @@ export interface Ingress {
   readonly readiness: readonly ReadinessCheck[];
   /** Bound ports after listen(), for tests and logs. */
   ports(): { smtp: number | undefined; smtps: number | undefined };
+  /** For the admin API and queue metrics. */
+  readonly queueAccess: QueueAccess;
+}
+
+export interface QueueAccess {
+  readonly queue: DeliveryQueue;
+  readonly store: MessageStore;
+  readonly redis: Redis;
+  readonly prefix: string;
 }
 
 export interface IngressDependencies {
@@ -148,6 +157,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       },
     ],
     ports,
+    queueAccess: { queue, store, redis, prefix: config.queuePrefix },
   };
 }
 

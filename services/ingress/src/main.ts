@@ -1,9 +1,9 @@
 // Composition root of the ingress service (MercuryS): configuration from the
 // environment, the SMTP listeners, admin HTTP, signals. Nothing else here.
 import { findConfigWarnings, loadIngressConfig, loadOrExit } from '@smtp-relay/config';
+import { createRelayAdminHttp } from '@smtp-relay/admin';
 import {
   RELAY_VERSION,
-  createAdminHttp,
   createLogger,
   createMetrics,
   installCrashHandlers,
@@ -23,7 +23,13 @@ const ingress = await createIngress({ config, logger, metrics });
 const admin =
   config.adminPort === 0
     ? undefined
-    : await createAdminHttp({ logger, metrics, readiness: ingress.readiness });
+    : await createRelayAdminHttp({
+        logger,
+        metrics,
+        readiness: ingress.readiness,
+        queueAccess: ingress.queueAccess,
+        adminToken: config.adminToken,
+      });
 
 await ingress.listen();
 await admin?.listen({ port: config.adminPort, host: config.adminHost });

@@ -1,9 +1,9 @@
 // Composition root of the sender service (MercuryC): configuration from the
 // environment, the delivery worker, admin HTTP, signals. Nothing else here.
 import { findConfigWarnings, loadOrExit, loadSenderConfig } from '@smtp-relay/config';
+import { createRelayAdminHttp } from '@smtp-relay/admin';
 import {
   RELAY_VERSION,
-  createAdminHttp,
   createLogger,
   createMetrics,
   installCrashHandlers,
@@ -23,7 +23,13 @@ const sender = await createSender({ config, logger, metrics });
 const admin =
   config.adminPort === 0
     ? undefined
-    : await createAdminHttp({ logger, metrics, readiness: sender.readiness });
+    : await createRelayAdminHttp({
+        logger,
+        metrics,
+        readiness: sender.readiness,
+        queueAccess: sender.queueAccess,
+        adminToken: config.adminToken,
+      });
 
 sender.start();
 await admin?.listen({ port: config.adminPort, host: config.adminHost });

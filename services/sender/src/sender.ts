@@ -1,13 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { SenderConfig } from '@smtp-relay/config';
-import {
-  registerQueueDepth,
-  type Logger,
-  type ReadinessCheck,
-  type RelayMetrics,
-} from '@smtp-relay/observability';
-import { createDeliveryQueue } from '@smtp-relay/queue';
-import { createRedisMessageStore } from '@smtp-relay/store';
+import type { Logger, ReadinessCheck, RelayMetrics } from '@smtp-relay/observability';
+import { createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
+import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createBounceNotifier } from './bounce-notifier.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
@@ -20,6 +15,13 @@ export interface Sender {
   /** Stops taking jobs, lets in-flight deliveries finish (or hands them back), closes connections. */
   close(deadlineMs: number): Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
+  /** For the admin API and queue metrics. */
+  readonly queueAccess: {
+    readonly queue: DeliveryQueue;
+    readonly store: MessageStore;
+    readonly redis: Redis;
+    readonly prefix: string;
+  };
 }
 
 // Orphaned bodies are looked for every 15 minutes (spread over replicas by a
@@ -51,7 +53,6 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   queue.on('error', (error: Error) => {
     logger.debug({ event: 'queue.error', err: error }, 'queue error');
   });
-  registerQueueDepth(metrics, () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed'));
   const store = createRedisMessageStore({ redis: connection, prefix: config.queuePrefix });
   const client = createSmartHostClient({
     smartHost: config.smartHost,
@@ -140,6 +141,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
         [workerConnection.quit(), connection.quit()].map((p) => p.catch(() => undefined)),
       );
     },
+    queueAccess: { queue, store, redis: connection, prefix: config.queuePrefix },
     readiness: [
       {
         name: 'redis',

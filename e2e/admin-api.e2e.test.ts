@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startFakeSmartHost, waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
+import { readQueueState } from './harness/queue-state.ts';
+import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
+import { sendThroughRelay } from './harness/send-through.ts';
+import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
+
+// SPEC "Admin HTTP": health and metrics open, the message API and UI behind ADMIN_TOKEN.
+
+const TOKEN = 'e2e-admin-token-0123456789';
+
+interface MessageView {
+  id: string;
+  state: string;
+  from: string;
+  to: string[];
+  size: number;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+}
+
+describe('admin HTTP', () => {
+  let redis: TestRedis;
+  let smartHost: FakeSmartHost;
+  let stack: RelayStack;
+  let base: string;
+
+  const api = async (
+    path: string,
+    init: RequestInit = {},
+    token: string | null = TOKEN,
+  ): Promise<Response> =>
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    });
+  const list = async (state: string): Promise<MessageView[]> =>
+    ((await (await api(`/api/v1/messages?state=${state}`)).json()) as { messages: MessageView[] })
+      .messages;
+
+  before(async () => {
+    redis = await useTestRedis();
+    smartHost = await startFakeSmartHost({ tls: 'none' });
+    stack = await startRelayStack({
+      redisUrl: redis.url,
+      smartHost: { port: smartHost.port, tls: 'none' },
+      variables: { SMTP_RELAY_NETWORKS: '127.0.0.0/8', RETRY_DELAYS: '1h', ADMIN_TOKEN: TOKEN },
+    });
+    base = `http://127.0.0.1:${String(stack.ingress.adminPort)}`;
+  });
+
+  after(async () => {
+    const codes = await stack.stop();
+    await smartHost.close();
+    await redis.cleanup();
+    assert.deepEqual(codes, [0, 0]);
+  });
+
+  it('keeps /healthz, /readyz and /metrics open', async () => {
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    const ready = await fetch(`${base}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(((await ready.json()) as { checks: object }).checks, {
+      redis: 'ok',
+      smtp: 'ok',
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^# TYPE smtp_relay_messages_received_total counter$/m);
+    assert.match(metrics, /^smtp_relay_queue_messages\{state="waiting"\} \d+$/m);
+  });
+
+  it('answers 401 without the token, with a wrong one, and on /ui', async () => {
+    assert.equal((await api('/api/v1/messages', {}, null)).status, 401);
+    assert.equal((await api('/api/v1/messages', {}, 'wrong-token-wrong-token')).status, 401);
+    const ui = await api('/ui', {}, null);
+    assert.equal(ui.status, 401);
+    assert.match(ui.headers.get('www-authenticate') ?? '', /^Basic /);
+    const basic = await fetch(`${base}/ui`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` },
+    });
+    assert.equal(basic.status, 200);
+    assert.match(await basic.text(), /<title>smtp-relay queue<\/title>/);
+  });
+
+  it('lists a deferred message with its attempts, last reply and next attempt; retry runs it now', async () => {
+    const id = await sendThroughRelay(stack.smtpPort, { to: ['tempfail-later@example.test'] });
+    const delayed = await waitFor(async () => (await list('delayed')).find((m) => m.id === id), {
+      description: 'message in the delayed list',
+    });
+    assert.deepEqual(delayed.to, ['tempfail-later@example.test']);
+    assert.equal(delayed.from, 'device@lan.test');
+    assert.equal(delayed.attempts, 1);
+    assert.match(delayed.lastError ?? '', /^451 4\.7\.1 /);
+    assert.ok(
+      delayed.nextAttemptAt && Date.parse(delayed.nextAttemptAt) > Date.now() + 50 * 60_000,
+      'next attempt in ~1h',
+    );
+    const rcptEvents = (): number => smartHost.events.filter((e) => e.type === 'rcpt-to').length;
+    const before = rcptEvents();
+
+    const retried = await api(`/api/v1/messages/${id}/retry`, { method: 'POST' });
+    assert.equal(retried.status, 200);
+    await waitFor(() => rcptEvents() > before, { description: 'a new attempt right away' });
+    const again = await waitFor(
+      async () => (await list('delayed')).find((m) => m.id === id && m.attempts === 2),
+      {
+        description: 'second attempt recorded',
+      },
+    );
+    assert.equal(again.attempts, 2);
+  });
+
+  it('deletes a message and its body', async () => {
+    const id = await sendThroughRelay(stack.smtpPort, { to: ['tempfail-drop@example.test'] });
+    await waitFor(async () => (await list('delayed')).some((m) => m.id === id), {
+      description: 'delayed',
+    });
+    const deleted = await api(`/api/v1/messages/${id}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 200);
+    assert.equal((await api(`/api/v1/messages/${id}`)).status, 404);
+    assert.equal((await api(`/api/v1/messages/${id}`, { method: 'DELETE' })).status, 404);
+    const state = await readQueueState(redis.url, stack.prefix);
+    assert.ok(state.bodies <= 1, 'only the other test message body is left');
+  });
+
+  it('shows bounced messages as failed; their retry is refused once the body is gone', async () => {
+    const id = await sendThroughRelay(stack.smtpPort, { from: '', to: ['reject-me@example.test'] });
+    const failed = await waitFor(async () => (await list('failed')).find((m) => m.id === id), {
+      description: 'message in the failed list',
+    });
+    assert.match(failed.lastError ?? '', /550 5\.1\.1/);
+    const retry = await api(`/api/v1/messages/${id}/retry`, { method: 'POST' });
+    assert.equal(retry.status, 409);
+    assert.equal((await api('/api/v1/messages?state=nonsense')).status, 400);
+  });
+});

@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DASHBOARD_HTML } from './dashboard-page.ts';
+import { MESSAGE_STATES, type MessageAdmin, type MessageState } from './message-admin.ts';
+import { isAuthorized } from './token-auth.ts';
+
+export interface AdminRoutesOptions {
+  readonly admin: MessageAdmin;
+  /** ADMIN_TOKEN; undefined = the API and UI answer 401 to everyone. */
+  readonly token: string | undefined;
+}
+
+const MAX_LIMIT = 1000;
+
+/** `/api/v1/messages...` and `/ui`, behind ADMIN_TOKEN (health and metrics stay open). */
+export function adminRoutes(options: AdminRoutesOptions) {
+  return async (app: FastifyInstance): Promise<void> => {
+    await app.register((scope, _opts, done) => {
+      scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+        if (isAuthorized(request.headers.authorization, options.token)) return;
+        await reply
+          .code(401)
+          .header('www-authenticate', 'Basic realm="smtp-relay admin", charset="UTF-8"')
+          .send({
+            error:
+              options.token === undefined
+                ? 'ADMIN_TOKEN is not set: the admin API is off'
+                : 'unauthorized',
+          });
+      });
+      registerRoutes(scope, options.admin);
+      done();
+    });
+  };
+}
+
+function registerRoutes(scope: FastifyInstance, admin: MessageAdmin): void {
+  scope.get('/ui', async (_request, reply) => {
+    await reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(DASHBOARD_HTML);
+  });
+
+  scope.get<{ Querystring: { state?: string; limit?: string } }>(
+    '/api/v1/messages',
+    async (request, reply) => {
+      const state = request.query.state ?? 'waiting';
+      if (!(MESSAGE_STATES as readonly string[]).includes(state)) {
+        return reply.code(400).send({ error: `state must be one of ${MESSAGE_STATES.join(', ')}` });
+      }
+      const limit = Number(request.query.limit ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+        return reply.code(400).send({ error: `limit must be 1-${String(MAX_LIMIT)}` });
+      }
+      const result = await admin.list(state as MessageState, limit);
+      return { state, ...result };
+    },
+  );
+
+  scope.get('/api/v1/counts', async () => admin.counts());
+
+  scope.get<{ Params: { id: string } }>('/api/v1/messages/:id', async (request, reply) => {
+    const message = await admin.get(request.params.id);
+    return message ?? reply.code(404).send({ error: 'no such message' });
+  });
+
+  scope.post<{ Params: { id: string } }>('/api/v1/messages/:id/retry', async (request, reply) => {
+    const result = await admin.retry(request.params.id);
+    request.log.info(
+      { event: 'admin.retry', messageId: request.params.id, ok: result.ok },
+      result.message,
+    );
+    return result.ok
+      ? { result: result.message }
+      : reply.code(result.status).send({ error: result.message });
+  });
+
+  scope.delete<{ Params: { id: string } }>('/api/v1/messages/:id', async (request, reply) => {
+    const result = await admin.remove(request.params.id);
+    request.log.warn(
+      { event: 'admin.delete', messageId: request.params.id, ok: result.ok },
+      result.message,
+    );
+    return result.ok
+      ? { result: result.message }
+      : reply.code(result.status).send({ error: result.message });
+  });
+}

@@ -1,0 +1,46 @@
+import {
+  createAdminHttp,
+  registerQueueDepth,
+  type Logger,
+  type ReadinessCheck,
+  type RelayMetrics,
+} from '@smtp-relay/observability';
+import type { DeliveryQueue } from '@smtp-relay/queue';
+import type { MessageStore } from '@smtp-relay/store';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { adminRoutes } from './admin-routes.ts';
+import { createMessageAdmin } from './message-admin.ts';
+
+export interface RelayAdminHttpOptions {
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly queueAccess: {
+    readonly queue: DeliveryQueue;
+    readonly store: MessageStore;
+    readonly redis: Redis;
+    readonly prefix: string;
+  };
+  readonly adminToken: string | undefined;
+}
+
+/**
+ * The admin HTTP app every process serves: /healthz, /readyz, /metrics (with
+ * the queue depth by state), and the token-protected /api/v1 and /ui.
+ */
+export async function createRelayAdminHttp(
+  options: RelayAdminHttpOptions,
+): Promise<FastifyInstance> {
+  const { queue } = options.queueAccess;
+  registerQueueDepth(options.metrics, () =>
+    queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
+  );
+  const admin = createMessageAdmin(options.queueAccess);
+  return createAdminHttp({
+    logger: options.logger,
+    metrics: options.metrics,
+    readiness: options.readiness,
+    routes: adminRoutes({ admin, token: options.adminToken }),
+  });
+}
