@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { createProcessIo } from './command-io.ts';
 import { CONFIG_USAGE, runConfig } from './commands/config.ts';
 import { PASSWD_USAGE, runPasswd } from './commands/passwd.ts';
+import { QUEUE_USAGE, runQueue } from './commands/queue.ts';
+import { SEND_TEST_USAGE, runSendTest } from './commands/send-test.ts';
 
 const USAGE = `Usage: smtp-relay <command>
 
@@ -11,6 +13,8 @@ Commands:
   passwd [username]        hash a password for SMTP_AUTH_FILE
   config [all|ingress|sender]
                            print the effective configuration (secrets redacted)
+  send-test [--to addr]    send a test message to the relay's ingress
+  queue <command>          counts, list, show, retry, delete (see queue --help)
 
 Run "smtp-relay <command> --help" for a command's options.`;
 
@@ -20,20 +24,66 @@ const { values, positionals } = parseArgs({
   args: rest,
   allowPositionals: true,
   strict: false,
-  options: { help: { type: 'boolean', short: 'h' }, algorithm: { type: 'string', short: 'a' } },
+  options: {
+    help: { type: 'boolean', short: 'h' },
+    algorithm: { type: 'string', short: 'a' },
+    to: { type: 'string' },
+    from: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    user: { type: 'string' },
+    tls: { type: 'string' },
+    insecure: { type: 'boolean' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  },
 });
+const text = (name: string): string | undefined => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
 const help = values['help'] === true;
-const algorithm = typeof values['algorithm'] === 'string' ? values['algorithm'] : undefined;
 
 let exitCode: number;
 switch (command) {
   case 'passwd':
     if (help) io.print(PASSWD_USAGE);
-    exitCode = help ? 0 : await runPasswd({ username: positionals[0], algorithm }, io);
+    exitCode = help
+      ? 0
+      : await runPasswd({ username: positionals[0], algorithm: text('algorithm') }, io);
     break;
   case 'config':
     if (help) io.print(CONFIG_USAGE);
     exitCode = help ? 0 : runConfig(positionals[0], process.env, io);
+    break;
+  case 'send-test':
+    if (help) io.print(SEND_TEST_USAGE);
+    exitCode = help
+      ? 0
+      : await runSendTest(
+          {
+            to: text('to'),
+            from: text('from'),
+            host: text('host'),
+            port: text('port'),
+            user: text('user'),
+            tls: text('tls'),
+            insecure: values['insecure'] === true,
+          },
+          process.env,
+          io,
+        );
+    break;
+  case 'queue':
+    if (help) io.print(QUEUE_USAGE);
+    exitCode = help
+      ? 0
+      : await runQueue(
+          positionals,
+          { limit: text('limit'), json: values['json'] === true },
+          process.env,
+          io,
+        );
     break;
   case undefined:
   case 'help':

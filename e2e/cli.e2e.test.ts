@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { parseCredentials, verifyPassword } from '@smtp-relay/policy';
+import { startFakeSmartHost, type FakeSmartHost } from '@smtp-relay/testkit';
+import { REPOSITORY_ROOT } from './harness/compose-services.ts';
+import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
+import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
+
+// `npx smtp-relay ...` and the services' start-up checks, as real processes.
+
+interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly elapsedMs: number;
+}
+
+function run(args: readonly string[], env: Record<string, string>, input = ''): Promise<RunResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: REPOSITORY_ROOT,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => {
+      resolve({ code, stdout, stderr, elapsedMs: Date.now() - started });
+    });
+    child.stdin.end(input);
+  });
+}
+
+const cli = (
+  args: readonly string[],
+  env: Record<string, string> = {},
+  input = '',
+): Promise<RunResult> => run(['services/cli/src/main.ts', ...args], env, input);
+
+describe('the smtp-relay command line', () => {
+  let redis: TestRedis;
+  let smartHost: FakeSmartHost;
+  let stack: RelayStack;
+
+  before(async () => {
+    redis = await useTestRedis();
+    smartHost = await startFakeSmartHost({ tls: 'none' });
+    stack = await startRelayStack({
+      redisUrl: redis.url,
+      smartHost: { port: smartHost.port, tls: 'none' },
+      variables: { SMTP_RELAY_NETWORKS: '127.0.0.0/8', RETRY_DELAYS: '1h' },
+    });
+  });
+
+  after(async () => {
+    await stack.stop();
+    await smartHost.close();
+    await redis.cleanup();
+  });
+
+  for (const algorithm of ['argon2id', 'bcrypt', 'scrypt']) {
+    it(`passwd prints a credentials line with a ${algorithm} hash that verifies`, async () => {
+      const result = await cli(
+        ['passwd', 'printer', '--algorithm', algorithm],
+        {},
+        'correct horse\n',
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const parsed = parseCredentials(result.stdout);
+      assert.deepEqual(parsed.problems, []);
+      const secret = parsed.users.get('printer');
+      assert.ok(secret && secret.kind !== 'plain');
+      assert.equal(await verifyPassword(secret, 'correct horse'), true);
+      assert.equal(await verifyPassword(secret, 'wrong'), false);
+    });
+  }
+
+  it('config prints the effective configuration with secrets redacted', async () => {
+    const result = await cli(['config', 'sender'], {
+      SMART_HOST: 'smtp.example.com',
+      SMART_HOST_USER: 'relay',
+      SMART_HOST_PASSWORD: 'very-secret-password',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^SMART_HOST=smtp\.example\.com$/m);
+    assert.match(result.stdout, /^SMART_HOST_PASSWORD=<redacted>$/m);
+    assert.doesNotMatch(result.stdout + result.stderr, /very-secret-password/);
+  });
+
+  it('config exits 1 listing every problem', async () => {
+    const result = await cli(['config'], { SMTP_PORT: 'abc', RETRY_DELAYS: '1 fortnight' });
+    assert.equal(result.code, 1);
+    for (const variable of ['SMTP_PORT', 'RETRY_DELAYS', 'SMART_HOST'])
+      assert.match(result.stderr, new RegExp(variable));
+  });
+
+  for (const service of ['ingress', 'sender', 'all-in-one']) {
+    it(`${service} exits non-zero within 2 s naming each invalid variable`, async () => {
+      const result = await run([`services/${service}/src/main.ts`], {
+        SMTP_MAX_MESSAGE_SIZE: 'huge',
+        SMART_HOST_PORT: '99999',
+        LOG_LEVEL: 'chatty',
+      });
+      assert.notEqual(result.code, 0);
+      assert.ok(result.elapsedMs < 2000, `exited after ${String(result.elapsedMs)} ms`);
+      assert.match(result.stderr, /LOG_LEVEL/);
+      if (service !== 'sender') assert.match(result.stderr, /SMTP_MAX_MESSAGE_SIZE/);
+      if (service !== 'ingress') assert.match(result.stderr, /SMART_HOST_PORT/);
+      if (service !== 'ingress') assert.match(result.stderr, /SMART_HOST: required/);
+    });
+  }
+
+  it('send-test submits a message that the relay delivers, and queue shows and acts on the queue', async () => {
+    const sent = await cli([
+      'send-test',
+      '--port',
+      String(stack.smtpPort),
+      '--to',
+      'tempfail-cli@example.test',
+      '--tls',
+      'none',
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const id = /queued as (\S+)/.exec(sent.stdout)?.[1];
+    assert.ok(id, sent.stdout);
+    await stack.sender.waitForLog((l) => l.event === 'delivery.deferred' && l['messageId'] === id);
+
+    const env = { REDIS_URL: redis.url, QUEUE_PREFIX: stack.prefix };
+    const counts = await cli(['queue', 'counts'], env);
+    assert.equal(counts.code, 0, counts.stderr);
+    assert.match(counts.stdout, /^delayed +1$/m);
+    const listed = await cli(['queue', 'list', 'delayed'], env);
+    assert.match(
+      listed.stdout,
+      new RegExp(
+        `^${id} .*<smtp-relay-test@localhost> -> tempfail-cli@example\\.test +attempts 1 next `,
+        'm',
+      ),
+    );
+    assert.match(listed.stdout, /451 4\.7\.1/);
+    const deleted = await cli(['queue', 'delete', id], env);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal((await cli(['queue', 'show', id], env)).code, 1);
+  });
+});

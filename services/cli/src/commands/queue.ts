@@ -1,0 +1,104 @@
+import { createMessageAdmin, MESSAGE_STATES, type MessageState } from '@smtp-relay/admin';
+import { ConfigError, loadIngressConfig, type Environment } from '@smtp-relay/config';
+import { createDeliveryQueue } from '@smtp-relay/queue';
+import { createRedisMessageStore } from '@smtp-relay/store';
+import { Redis } from 'ioredis';
+import type { CommandIo } from '../command-io.ts';
+
+export const QUEUE_USAGE = `Usage: smtp-relay queue <command>
+
+Reads and changes the queue in Redis (REDIS_URL, QUEUE_PREFIX).
+
+Commands:
+  counts                   messages per state
+  list [state] [--limit n] messages in a state: ${MESSAGE_STATES.join(', ')} (default waiting)
+  show <id>                one message
+  retry <id>               try a delayed message now, or a failed one again
+  delete <id>              drop a message (no bounce is sent)`;
+
+export async function runQueue(
+  args: readonly string[],
+  options: { readonly limit: string | undefined; readonly json: boolean },
+  env: Environment,
+  io: CommandIo,
+): Promise<number> {
+  const [action, argument] = args;
+  let config;
+  try {
+    // Only REDIS_URL and QUEUE_PREFIX matter here; the ingress schema has no required variable.
+    config = loadIngressConfig({ REDIS_URL: env['REDIS_URL'], QUEUE_PREFIX: env['QUEUE_PREFIX'] });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  redis.on('error', () => undefined);
+  const queue = createDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
+  const store = createRedisMessageStore({ redis, prefix: config.queuePrefix });
+  const admin = createMessageAdmin({ queue, store, redis, prefix: config.queuePrefix });
+  try {
+    switch (action) {
+      case 'counts': {
+        const counts = await admin.counts();
+        for (const state of MESSAGE_STATES)
+          io.print(`${state.padEnd(10)} ${String(counts[state])}`);
+        return 0;
+      }
+      case 'list': {
+        const state = argument ?? 'waiting';
+        if (!(MESSAGE_STATES as readonly string[]).includes(state)) {
+          io.error(`state must be one of ${MESSAGE_STATES.join(', ')}`);
+          return 2;
+        }
+        const { total, messages } = await admin.list(
+          state as MessageState,
+          Number(options.limit ?? 50),
+        );
+        if (options.json) {
+          io.print(JSON.stringify({ state, total, messages }, null, 2));
+          return 0;
+        }
+        io.print(`${String(total)} ${state}`);
+        for (const m of messages) {
+          const next = m.nextAttemptAt ? ` next ${m.nextAttemptAt}` : '';
+          io.print(
+            `${m.id}  ${m.receivedAt}  <${m.from}> -> ${m.to.join(', ')}  attempts ${String(m.attempts)}${next}`,
+          );
+          if (m.lastError) io.print(`    ${m.lastError}`);
+        }
+        return 0;
+      }
+      case 'show': {
+        const message = argument === undefined ? undefined : await admin.get(argument);
+        if (!message) {
+          io.error('no such message');
+          return 1;
+        }
+        io.print(JSON.stringify(message, null, 2));
+        return 0;
+      }
+      case 'retry':
+      case 'delete': {
+        if (argument === undefined) {
+          io.error(QUEUE_USAGE);
+          return 2;
+        }
+        const result =
+          action === 'retry' ? await admin.retry(argument) : await admin.remove(argument);
+        if (result.ok) io.print(`${argument}: ${result.message}`);
+        else io.error(`${argument}: ${result.message}`);
+        return result.ok ? 0 : 1;
+      }
+      case undefined:
+      default:
+        io.error(QUEUE_USAGE);
+        return 2;
+    }
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
