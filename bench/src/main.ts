@@ -22,6 +22,8 @@ const { values } = parseArgs({
     size: { type: 'string', default: '4k' },
     fsync: { type: 'string', default: 'everysec' },
     'sender-concurrency': { type: 'string', default: '50' },
+    /** Write V8 CPU profiles of ingress and sender into this directory. */
+    profile: { type: 'string' },
   },
 });
 const messages = Number(values.messages);
@@ -81,7 +83,9 @@ const env = {
 };
 async function startService(name: 'ingress' | 'sender'): Promise<ChildProcess> {
   const adminPort = await getFreePort();
-  const child = spawn(process.execPath, [`${root}services/${name}/src/main.ts`], {
+  const profile =
+    values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
+  const child = spawn(process.execPath, [...profile, `${root}services/${name}/src/main.ts`], {
     env: { ...env, ADMIN_PORT: String(adminPort) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -142,5 +146,6 @@ console.log(
 );
 
 stopAll();
+await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
 await redis.cleanup();
 process.exit(load.failed > 0 ? 1 : 0);

@@ -1,18 +1,15 @@
 // Composition root of `npm start`: ingress, sender and one admin HTTP in a
 // single process, for a small box. Same parts as the two services.
-import { createRelayAdminHttp } from '@smtp-relay/admin';
 import { findConfigWarnings, loadAllInOneConfig, loadOrExit } from '@smtp-relay/config';
-import { createIngress } from '@smtp-relay/ingress';
-import {
-  RELAY_VERSION,
-  createLogger,
-  createMetrics,
-  installCrashHandlers,
-  installShutdown,
-} from '@smtp-relay/observability';
-import { createSender } from '@smtp-relay/sender';
 
 const config = loadOrExit(() => loadAllInOneConfig(process.env));
+// Loaded after the configuration is known to be valid, so that a bad
+// configuration is reported within the 2 s SPEC allows even on a busy machine.
+const { createRelayAdminHttp } = await import('@smtp-relay/admin');
+const { createIngress } = await import('@smtp-relay/ingress');
+const { RELAY_VERSION, createLogger, createMetrics, installCrashHandlers, installShutdown } =
+  await import('@smtp-relay/observability');
+const { createSender } = await import('@smtp-relay/sender');
 const logger = createLogger({
   service: 'all-in-one',
   version: RELAY_VERSION,

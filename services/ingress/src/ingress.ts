@@ -62,6 +62,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     maxRetriesPerRequest: 1,
     commandTimeout: storeTimeoutMs,
     connectionName: 'smtp-relay-ingress',
+    enableAutoPipelining: true,
   });
   watchRedis(redis, logger);
 

@@ -43,7 +43,10 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     maxRetriesPerRequest: null,
     connectionName: 'smtp-relay-sender-worker',
   });
-  const connection = new Redis(config.redisUrl, { connectionName: 'smtp-relay-sender' });
+  const connection = new Redis(config.redisUrl, {
+    connectionName: 'smtp-relay-sender',
+    enableAutoPipelining: true,
+  });
   for (const redis of [workerConnection, connection]) {
     redis.on('error', (error: Error) => {
       logger.debug({ event: 'redis.error', err: error }, 'Redis error');
