@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   generateCertificates,
   smtpConversation,
+  waitFor,
   type GeneratedCertificates,
   type SmtpConversation,
 } from '@smtp-relay/testkit';
@@ -60,6 +61,8 @@ describe('ingress policy', () => {
         TLS_KEY_FILE: certs.keyFile,
         SMTP_MAX_MESSAGE_SIZE: String(MAX_SIZE),
         SMTP_MAX_RECIPIENTS: '3',
+        SMTP_MAX_CLIENTS: '4',
+        SMTP_SOCKET_TIMEOUT: '3s',
       },
     });
   });
@@ -175,6 +178,44 @@ describe('ingress policy', () => {
     assert.equal(fourth.code, 452);
     assert.match(fourth.text, /^4\.5\.3 /);
     await session.close();
+  });
+
+  it('refuses connections beyond SMTP_MAX_CLIENTS with 421', async () => {
+    // Sessions of earlier tests may still be closing on the server side: wait
+    // until four fit, then the fifth must not.
+    const sessions = await waitFor(
+      async () => {
+        const opened = await Promise.all([1, 2, 3, 4].map(() => connect()));
+        if (opened.every((session) => session.greeting.code === 220)) return opened;
+        await Promise.all(opened.map((session) => session.close()));
+        return undefined;
+      },
+      { description: 'four free client slots' },
+    );
+    try {
+      const extra = await connect();
+      assert.equal(extra.greeting.code, 421);
+      await extra.close();
+    } finally {
+      await Promise.all(sessions.map((session) => session.close()));
+    }
+  });
+
+  it('closes an idle client with 421 after SMTP_SOCKET_TIMEOUT', async () => {
+    const session = await connect();
+    await session.send('EHLO client.test');
+    const started = Date.now();
+    const reply = await session.readReply(10_000);
+    assert.equal(reply.code, 421);
+    assert.ok(Date.now() - started >= 2500, 'not before the timeout');
+    await session.close();
+  });
+
+  it('never logs a client password', () => {
+    const logs = JSON.stringify(stack.ingress.logs) + stack.ingress.output.join('\n');
+    assert.ok(logs.includes('smtp.auth.succeeded'), 'AUTH was exercised');
+    assert.ok(!logs.includes('printer-pass'));
+    assert.ok(!logs.includes(Buffer.from('\0printer\0printer-pass').toString('base64')));
   });
 
   it('queues an accepted message with 250 2.0.0 Ok: queued as <id>', async () => {
