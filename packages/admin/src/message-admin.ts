@@ -111,7 +111,7 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       }
       if (state === 'failed') {
         // A bounced message's body is deleted once the bounce is sent.
-        if ((await deps.store.read(id)) === undefined) {
+        if (!(await deps.store.exists(id))) {
           return {
             ok: false,
             status: 409,

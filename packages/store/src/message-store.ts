@@ -12,8 +12,15 @@ export interface BodyWriter {
 
 export interface MessageStore {
   bodyKey(messageId: string): string;
+  /** A writer for a new body; the id must not have a body yet (see delete). */
   openWriter(messageId: string): BodyWriter;
-  /** undefined when the body does not exist (deleted, or never stored). */
-  read(messageId: string): Promise<Buffer | undefined>;
+  /**
+   * The body as the chunks it was stored in (a large body is never one
+   * contiguous buffer), or undefined when it does not exist.
+   */
+  readChunks(messageId: string): Promise<Buffer[] | undefined>;
+  /** The first bytes of the body (at least `bytes` unless it is shorter): for headers. */
+  readHead(messageId: string, bytes: number): Promise<Buffer | undefined>;
+  exists(messageId: string): Promise<boolean>;
   delete(messageId: string): Promise<void>;
 }

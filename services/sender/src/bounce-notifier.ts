@@ -6,6 +6,9 @@ import type { MessageStore } from '@smtp-relay/store';
 import { BUILT_IN_BOUNCE_TEMPLATE, buildBounceMessage, headerSection } from './bounce.ts';
 import type { BounceNotifier } from './worker.ts';
 
+/** The original headers quoted in a bounce: at most this much of the message. */
+const HEADER_BYTES = 64 * 1024;
+
 export interface BounceNotifierDependencies {
   readonly config: SenderConfig;
   readonly store: MessageStore;
@@ -38,7 +41,7 @@ export async function createBounceNotifier(
         );
         return;
       }
-      const original = await store.read(job.messageId);
+      const original = await store.readHead(job.messageId, HEADER_BYTES);
       const bounceId = `${job.messageId}-B${String(attempt)}`;
       const message = buildBounceMessage({
         reportingMta: config.smtpHostname,
@@ -48,11 +51,13 @@ export async function createBounceNotifier(
         originalMessageId: job.messageId,
         arrivalDate: new Date(job.receivedAt),
         bounced,
-        originalHeaders: original ? headerSection(original) : Buffer.alloc(0),
+        originalHeaders: original ? headerSection(original, HEADER_BYTES) : Buffer.alloc(0),
         template,
         date: new Date(),
         bounceMessageId: bounceId,
       });
+      // A repeated attempt after a crash writes the same report again.
+      await store.delete(bounceId);
       const writer = store.openWriter(bounceId);
       await writer.write(message);
       const size = await writer.finish();

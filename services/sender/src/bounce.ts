@@ -151,7 +151,7 @@ function isSynthetic(bounced: RecipientFailure): boolean {
 }
 
 /** The header section of a message: everything before the first empty line, capped. */
-export function headerSection(body: Buffer, maxBytes = 64 * 1024): Buffer {
+export function headerSection(body: Buffer, maxBytes: number): Buffer {
   const crlf = body.indexOf('\r\n\r\n');
   const lf = body.indexOf('\n\n');
   const candidates = [crlf, lf].filter((index) => index >= 0);

@@ -37,17 +37,17 @@ export async function deliver(
   job: DeliveryJob,
   deps: DeliverDependencies,
 ): Promise<DeliveryAttempt> {
-  const body = await deps.store.read(job.messageId);
-  if (body === undefined) return { kind: 'body-missing' };
+  const chunks = await deps.store.readChunks(job.messageId);
+  if (chunks === undefined) return { kind: 'body-missing' };
   try {
     const result = await deps.client.send(
       {
         from: job.mailFrom,
         to: job.recipients,
-        size: body.length,
+        size: chunks.reduce((total, chunk) => total + chunk.length, 0),
         use8BitMime: job.bodyType === '8bitmime',
       },
-      body,
+      chunks,
     );
     return sortRecipients(result.accepted, result.rejected, result.response);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { SmartHostConfig } from '@smtp-relay/config';
 import type { Logger } from '@smtp-relay/observability';
@@ -47,7 +48,7 @@ export interface SmartHostError extends Error {
 
 export interface SmartHostClient {
   /** Resolves when at least one recipient was accepted; rejects otherwise. */
-  send(envelope: SmartHostEnvelope, body: Buffer): Promise<SmartHostSendResult>;
+  send(envelope: SmartHostEnvelope, body: readonly Buffer[]): Promise<SmartHostSendResult>;
   close(): Promise<void>;
 }
 
@@ -147,7 +148,10 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
     return { pooled: await open(), reused: false };
   }
 
-  async function sendOnce(envelope: SmartHostEnvelope, body: Buffer): Promise<SmartHostSendResult> {
+  async function sendOnce(
+    envelope: SmartHostEnvelope,
+    body: readonly Buffer[],
+  ): Promise<SmartHostSendResult> {
     const { pooled, reused } = await take();
     try {
       const info = await transmit(pooled.connection, envelope, body);
@@ -232,7 +236,7 @@ async function authenticate(
 function transmit(
   connection: SMTPConnection,
   envelope: SmartHostEnvelope,
-  body: Buffer,
+  body: readonly Buffer[],
 ): Promise<SMTPConnectionSendInfo> {
   return phase<SMTPConnectionSendInfo>(connection, (done) => {
     connection.send(
@@ -242,7 +246,8 @@ function transmit(
         size: envelope.size,
         use8BitMime: envelope.use8BitMime,
       },
-      body,
+      // One chunk goes as is; several are streamed, never joined into one buffer.
+      body.length === 1 && body[0] ? body[0] : Readable.from(body),
       (error, info) => {
         if (error) done(error);
         else done(undefined, info);

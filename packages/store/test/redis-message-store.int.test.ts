@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
+import { Redis } from 'ioredis';
+import { createRedisMessageStore } from '../src/redis-message-store.ts';
+
+describe('Redis message store (real Redis)', () => {
+  let server: RedisServerHandle;
+  let redis: Redis;
+  const prefix = `store-${randomBytes(4).toString('hex')}`;
+
+  before(async () => {
+    // Its own server: one test stops it.
+    server = await startRedisServer();
+    redis = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    redis.on('error', () => undefined);
+    await new Promise((resolve) => redis.once('ready', resolve));
+  });
+
+  after(async () => {
+    redis.disconnect();
+    await server.cleanup();
+  });
+
+  it('round-trips every byte value, in one chunk for a small message', async () => {
+    const store = createRedisMessageStore({ redis, prefix });
+    const bytes = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a, 0xc3, 0xa9, 0x0a, 0x0d]);
+    const writer = store.openWriter('small');
+    await writer.write(bytes.subarray(0, 4));
+    await writer.write(bytes.subarray(4));
+    assert.equal(await writer.finish(), bytes.length);
+    const chunks = await store.readChunks('small');
+    assert.ok(chunks);
+    assert.equal(chunks.length, 1);
+    assert.ok(Buffer.concat(chunks).equals(bytes));
+    assert.equal(store.bodyKey('small'), `${prefix}:body:small`);
+  });
+
+  it('stores a large body as several chunks that join to the original, and reads its head', async () => {
+    const store = createRedisMessageStore({ redis, prefix, flushBytes: 1000 });
+    const body = randomBytes(10_500);
+    const writer = store.openWriter('large');
+    for (let offset = 0; offset < body.length; offset += 300)
+      await writer.write(body.subarray(offset, offset + 300));
+    assert.equal(await writer.finish(), body.length);
+    const chunks = await store.readChunks('large');
+    assert.ok(chunks);
+    assert.ok(chunks.length > 5);
+    assert.ok(Buffer.concat(chunks).equals(body));
+    const head = await store.readHead('large', 1500);
+    assert.ok(head && head.length >= 1500 && head.equals(body.subarray(0, head.length)));
+  });
+
+  it('abort removes what was written; delete and exists', async () => {
+    const store = createRedisMessageStore({ redis, prefix, flushBytes: 10 });
+    const writer = store.openWriter('aborted');
+    await writer.write(Buffer.alloc(50, 1));
+    assert.equal(await store.exists('aborted'), true);
+    await writer.abort();
+    assert.equal(await store.exists('aborted'), false);
+    assert.equal(await store.readChunks('aborted'), undefined);
+    const kept = store.openWriter('kept');
+    await kept.write(Buffer.from('x'));
+    await kept.finish();
+    await store.delete('kept');
+    assert.equal(await store.exists('kept'), false);
+  });
+
+  it('keeps accepting chunks after Redis fails and reports the failure at finish', async () => {
+    const store = createRedisMessageStore({ redis, prefix, flushBytes: 10 });
+    const writer = store.openWriter('failing');
+    await server.stop();
+    await writer.write(Buffer.alloc(20));
+    await writer.write(Buffer.alloc(20));
+    await assert.rejects(writer.finish());
+    await writer.abort();
+  });
+});
