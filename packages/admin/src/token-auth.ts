@@ -9,8 +9,10 @@ export function isAuthorized(
   authorization: string | undefined,
   token: string | undefined,
 ): boolean {
-  if (token === undefined || authorization === undefined) return false;
-  const [scheme, credentials = ''] = authorization.trim().split(/\s+/, 2);
+  if (token === undefined || token === '' || authorization === undefined) return false;
+  const parts = authorization.trim().split(/\s+/);
+  if (parts.length !== 2) return false;
+  const [scheme, credentials = ''] = parts;
   let given: string | undefined;
   if (scheme?.toLowerCase() === 'bearer') given = credentials;
   if (scheme?.toLowerCase() === 'basic') {
@@ -18,7 +20,7 @@ export function isAuthorized(
     const colon = decoded.indexOf(':');
     given = colon >= 0 ? decoded.slice(colon + 1) : undefined;
   }
-  if (given === undefined) return false;
+  if (given === undefined || given === '') return false;
   // Equal-length digests: the comparison time says nothing about the token.
   const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(token));

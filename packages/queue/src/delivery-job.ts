@@ -7,11 +7,18 @@ import * as z from 'zod';
 export const DELIVERY_QUEUE_NAME = 'delivery';
 export const DELIVERY_JOB_NAME = 'relay';
 
-const address = z.string().max(512);
+// Addresses end up in headers (bounces) and logs: no control characters.
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
+const address = z.string().max(512).regex(NO_CONTROL_CHARACTERS, 'no control characters');
 
 export const deliveryJobV1Schema = z.object({
   v: z.literal(1),
-  messageId: z.string().regex(/^[0-9A-Za-z_-]{8,64}$/),
+  // Also the BullMQ job id, which may not be all digits.
+  messageId: z
+    .string()
+    .regex(/^[0-9A-Za-z_-]{8,64}$/)
+    .refine((id) => !/^\d+$/.test(id), 'not all digits'),
   bodyKey: z.string().min(1),
   /** Stored body size, Received: header included. */
   size: z.number().int().nonnegative(),

@@ -31,7 +31,7 @@ export function newMessageId(now: number = Date.now()): string {
 
 /** The acceptance time encoded in a message id, or undefined if it is not one. */
 export function messageIdTime(messageId: string): number | undefined {
-  if (messageId.length !== TIME_CHARS + RANDOM_CHARS) return undefined;
+  if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(messageId)) return undefined;
   let value = 0;
   for (const char of messageId.slice(0, TIME_CHARS)) {
     const digit = ALPHABET.indexOf(char);

@@ -75,7 +75,7 @@ export function buildBounceMessage(input: BounceInput): Buffer {
   const human = fillTemplate(input.template, {
     hostname: input.reportingMta,
     postmaster: input.postmaster,
-    sender: input.recipient,
+    sender: oneLine(input.recipient),
     recipients: recipientLines,
   });
   const perMessage = [
@@ -100,7 +100,7 @@ export function buildBounceMessage(input: BounceInput): Buffer {
   });
   const head = [
     `From: Mail Delivery System <${input.postmaster}>`,
-    `To: <${input.recipient}>`,
+    `To: <${oneLine(input.recipient).replace(/[<>]/g, '')}>`,
     'Subject: Undelivered Mail Returned to Sender',
     `Date: ${formatDate(input.date)}`,
     `Message-ID: <${input.bounceMessageId}@${input.reportingMta}>`,
@@ -133,13 +133,15 @@ export function buildBounceMessage(input: BounceInput): Buffer {
     'Content-Type: text/rfc822-headers',
     '',
   ].join('\r\n');
+  // latin1 maps bytes to characters one to one: the quoted headers keep any
+  // 8-bit bytes exactly as the sender sent them; only line endings change.
   const headers = input.originalHeaders
-    .toString('utf8')
+    .toString('latin1')
     .replace(/\r?\n/g, '\r\n')
     .replace(/(\r\n)*$/, '\r\n');
   return Buffer.concat([
     Buffer.from(`${text}\r\n`, 'utf8'),
-    Buffer.from(headers, 'utf8'),
+    Buffer.from(headers, 'latin1'),
     Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'),
   ]);
 }
@@ -152,9 +154,8 @@ function isSynthetic(bounced: RecipientFailure): boolean {
 
 /** The header section of a message: everything before the first empty line, capped. */
 export function headerSection(body: Buffer, maxBytes: number): Buffer {
-  const crlf = body.indexOf('\r\n\r\n');
-  const lf = body.indexOf('\n\n');
-  const candidates = [crlf, lf].filter((index) => index >= 0);
-  const end = candidates.length > 0 ? Math.min(...candidates) : body.length;
+  const head = body.subarray(0, maxBytes + 4).toString('latin1');
+  if (/^\r?\n/.test(head)) return body.subarray(0, 0);
+  const end = /\r?\n\r?\n/.exec(head)?.index ?? body.length;
   return body.subarray(0, Math.min(end, maxBytes));
 }

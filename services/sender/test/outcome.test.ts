@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
+import type { DeliveryAttempt, RecipientFailure } from '../src/deliver.ts';
+import { type DecisionContext, type DeliveryDecision, decide } from '../src/outcome.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const RECEIVED_AT = Date.UTC(2026, 10, 26, 12, 0, 0);
+const LIFETIME = 5 * DAY;
+const EXPIRES_AT = RECEIVED_AT + LIFETIME;
+
+const noSuchUser = classifyDeliveryError({
+  code: 'EENVELOPE',
+  responseCode: 550,
+  command: 'RCPT TO',
+  response: '550 5.1.1 No such user',
+  message: 'Recipient command failed',
+});
+const greylisted = classifyDeliveryError({
+  code: 'EENVELOPE',
+  responseCode: 451,
+  command: 'RCPT TO',
+  response: '451 4.7.1 Greylisted',
+  message: 'Recipient command failed',
+});
+const connectionRefused = classifyDeliveryError({
+  code: 'ESOCKET',
+  command: 'CONN',
+  message: 'connect ECONNREFUSED 127.0.0.1:2526',
+});
+const badCredentials = classifyDeliveryError({
+  code: 'EAUTH',
+  responseCode: 535,
+  command: 'AUTH PLAIN',
+  response: '535 5.7.8 Error: authentication failed',
+  message: 'Invalid login',
+});
+
+const bouncedBob: RecipientFailure = { recipient: 'bob@example.com', failure: noSuchUser };
+const deferredCarol: RecipientFailure = { recipient: 'carol@example.com', failure: greylisted };
+const deferredDave: RecipientFailure = {
+  recipient: 'dave@example.com',
+  failure: connectionRefused,
+};
+
+function attempted(
+  delivered: readonly string[],
+  bounced: readonly RecipientFailure[],
+  deferred: readonly RecipientFailure[],
+): DeliveryAttempt {
+  return {
+    kind: 'attempted',
+    delivered,
+    bounced,
+    deferred,
+    response: delivered.length > 0 ? '250 2.0.0 Ok: queued as ABC' : undefined,
+  };
+}
+
+const context = (now: number, failedAttempts: number): DecisionContext => ({
+  now,
+  receivedAt: RECEIVED_AT,
+  maxQueueLifetimeMs: LIFETIME,
+  retryDelaysMs: [5 * MINUTE, 30 * MINUTE, 2 * HOUR],
+  failedAttempts,
+});
+
+describe('decide', () => {
+  const rows: readonly {
+    name: string;
+    attempt: DeliveryAttempt;
+    context: DecisionContext;
+    expected: DeliveryDecision;
+  }[] = [
+    {
+      name: 'body missing: dead letter',
+      attempt: { kind: 'body-missing' },
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: { action: 'dead-letter', reason: 'message body missing from the store' },
+    },
+    {
+      name: 'body missing past the lifetime: still dead letter, never a bounce',
+      attempt: { kind: 'body-missing' },
+      context: context(EXPIRES_AT + DAY, 9),
+      expected: { action: 'dead-letter', reason: 'message body missing from the store' },
+    },
+    {
+      name: 'systemic failure: hold',
+      attempt: { kind: 'systemic', failure: badCredentials },
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: { action: 'hold', failure: badCredentials },
+    },
+    {
+      name: 'systemic failure past the lifetime: still hold, never a bounce',
+      attempt: { kind: 'systemic', failure: badCredentials },
+      context: context(EXPIRES_AT + DAY, 40),
+      expected: { action: 'hold', failure: badCredentials },
+    },
+    {
+      name: 'all delivered: finish',
+      attempt: attempted(['alice@example.com', 'erin@example.com'], [], []),
+      context: context(RECEIVED_AT + MINUTE, 0),
+      expected: {
+        action: 'finish',
+        delivered: ['alice@example.com', 'erin@example.com'],
+        bounced: [],
+      },
+    },
+    {
+      name: 'some bounced, none deferred: finish with the bounced',
+      attempt: attempted(['alice@example.com'], [bouncedBob], []),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: { action: 'finish', delivered: ['alice@example.com'], bounced: [bouncedBob] },
+    },
+    {
+      name: 'all bounced: finish with the bounced',
+      attempt: attempted([], [bouncedBob], []),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: { action: 'finish', delivered: [], bounced: [bouncedBob] },
+    },
+    {
+      name: 'all delivered past the lifetime: finish, nothing expires',
+      attempt: attempted(['alice@example.com'], [], []),
+      context: context(EXPIRES_AT + HOUR, 5),
+      expected: { action: 'finish', delivered: ['alice@example.com'], bounced: [] },
+    },
+    {
+      name: 'deferred after the first failure: retry with the first delay',
+      attempt: attempted(['alice@example.com'], [], [deferredCarol]),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: {
+        action: 'retry',
+        delayMs: 5 * MINUTE,
+        delivered: ['alice@example.com'],
+        bounced: [],
+        remaining: [deferredCarol],
+      },
+    },
+    {
+      name: 'deferred after the second failure: the second delay',
+      attempt: attempted([], [], [deferredCarol, deferredDave]),
+      context: context(RECEIVED_AT + HOUR, 2),
+      expected: {
+        action: 'retry',
+        delayMs: 30 * MINUTE,
+        delivered: [],
+        bounced: [],
+        remaining: [deferredCarol, deferredDave],
+      },
+    },
+    {
+      name: 'deferred beyond the schedule: the last delay repeats',
+      attempt: attempted([], [], [deferredDave]),
+      context: context(RECEIVED_AT + DAY, 12),
+      expected: {
+        action: 'retry',
+        delayMs: 2 * HOUR,
+        delivered: [],
+        bounced: [],
+        remaining: [deferredDave],
+      },
+    },
+    {
+      name: 'partial: delivered, bounced and deferred all carried in the retry',
+      attempt: attempted(['alice@example.com'], [bouncedBob], [deferredCarol]),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: {
+        action: 'retry',
+        delayMs: 5 * MINUTE,
+        delivered: ['alice@example.com'],
+        bounced: [bouncedBob],
+        remaining: [deferredCarol],
+      },
+    },
+    {
+      name: 'deferred near the deadline: delay capped at the deadline',
+      attempt: attempted([], [], [deferredCarol]),
+      context: context(EXPIRES_AT - 10 * MINUTE, 30),
+      expected: {
+        action: 'retry',
+        delayMs: 10 * MINUTE,
+        delivered: [],
+        bounced: [],
+        remaining: [deferredCarol],
+      },
+    },
+    {
+      name: 'deferred one millisecond before the deadline: retry in 1 ms',
+      attempt: attempted([], [], [deferredCarol]),
+      context: context(EXPIRES_AT - 1, 30),
+      expected: {
+        action: 'retry',
+        delayMs: 1,
+        delivered: [],
+        bounced: [],
+        remaining: [deferredCarol],
+      },
+    },
+    {
+      name: 'deferred at the deadline: finish, deferred bounced as expired',
+      attempt: attempted(['alice@example.com'], [], [deferredCarol]),
+      context: context(EXPIRES_AT, 31),
+      expected: {
+        action: 'finish',
+        delivered: ['alice@example.com'],
+        bounced: [{ ...deferredCarol, expired: true }],
+      },
+    },
+    {
+      name: 'deferred after the deadline: finish, bounced first, then the expired ones',
+      attempt: attempted(['alice@example.com'], [bouncedBob], [deferredCarol, deferredDave]),
+      context: context(EXPIRES_AT + HOUR, 32),
+      expected: {
+        action: 'finish',
+        delivered: ['alice@example.com'],
+        bounced: [
+          bouncedBob,
+          { ...deferredCarol, expired: true },
+          { ...deferredDave, expired: true },
+        ],
+      },
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      assert.deepEqual(decide(row.attempt, row.context), row.expected);
+    });
+  }
+
+  it('does not mark the attempt’s own deferred recipients as expired', () => {
+    const deferred: RecipientFailure = { ...deferredCarol };
+    decide(attempted([], [], [deferred]), context(EXPIRES_AT, 31));
+    assert.equal(deferred.expired, undefined);
+  });
+});
