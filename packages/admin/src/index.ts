@@ -1,4 +1,9 @@
 export * from './message-admin.ts';
 export * from './admin-routes.ts';
 export { isAuthorized } from './token-auth.ts';
-export { createRelayAdminHttp, type RelayAdminHttpOptions } from './relay-admin-http.ts';
+export {
+  createRelayAdminHttp,
+  startRelayAdminHttp,
+  type RelayAdminHttpOptions,
+  type RunningAdminHttp,
+} from './relay-admin-http.ts';

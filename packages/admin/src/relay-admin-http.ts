@@ -23,6 +23,23 @@ export interface RelayAdminHttpOptions {
     readonly prefix: string;
   };
   readonly adminToken: string | undefined;
+  /** ADMIN_HOST / ADMIN_PORT; port 0 = no admin HTTP at all */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RunningAdminHttp {
+  close(): Promise<void>;
+}
+
+/** Builds and opens the admin HTTP server; undefined when ADMIN_PORT is 0. */
+export async function startRelayAdminHttp(
+  options: RelayAdminHttpOptions,
+): Promise<RunningAdminHttp | undefined> {
+  if (options.port === 0) return undefined;
+  const app = await createRelayAdminHttp(options);
+  await app.listen({ host: options.host, port: options.port });
+  return { close: () => app.close() };
 }
 
 /**

@@ -1,8 +1,33 @@
 import type { Logger } from 'pino';
-import { flushLogger } from './logger.ts';
+import { createLogger, flushLogger } from './logger.ts';
+import { createMetrics, type RelayMetrics } from './metrics.ts';
+import { RELAY_VERSION } from './version.ts';
 import { createShutdown, type ShutdownStep } from './shutdown.ts';
 
 // Called only from main.ts files: the composition root owns the process.
+
+export interface ProcessObservabilityOptions {
+  /** `ingress`, `sender` or `all-in-one`: the `service` field of every log line */
+  readonly service: string;
+  readonly level: string;
+  /** Non-fatal configuration findings, logged once at start. */
+  readonly configWarnings: readonly string[];
+}
+
+/** The logger and metrics of a service process, with crash handling installed. */
+export function startProcessObservability(options: ProcessObservabilityOptions): {
+  logger: Logger;
+  metrics: RelayMetrics;
+} {
+  const logger = createLogger({
+    service: options.service,
+    version: RELAY_VERSION,
+    level: options.level,
+  });
+  installCrashHandlers(logger);
+  for (const warning of options.configWarnings) logger.warn({ event: 'config.warning' }, warning);
+  return { logger, metrics: createMetrics() };
+}
 
 export interface InstallShutdownOptions {
   readonly logger: Logger;

@@ -5,22 +5,16 @@ import { findConfigWarnings, loadAllInOneConfig, loadOrExit } from '@smtp-relay/
 const config = loadOrExit(() => loadAllInOneConfig(process.env));
 // Loaded after the configuration is known to be valid, so that a bad
 // configuration is reported within the 2 s SPEC allows even on a busy machine.
-const { createRelayAdminHttp } = await import('@smtp-relay/admin');
+const { startRelayAdminHttp } = await import('@smtp-relay/admin');
 const { createIngress } = await import('@smtp-relay/ingress');
-const { RELAY_VERSION, createLogger, createMetrics, installCrashHandlers, installShutdown } =
-  await import('@smtp-relay/observability');
+const { installShutdown, startProcessObservability } = await import('@smtp-relay/observability');
 const { createSender } = await import('@smtp-relay/sender');
-const logger = createLogger({
-  service: 'all-in-one',
-  version: RELAY_VERSION,
-  level: config.logLevel,
-});
-installCrashHandlers(logger);
-for (const warning of findConfigWarnings(process.env, config)) {
-  logger.warn({ event: 'config.warning' }, warning);
-}
 
-const metrics = createMetrics();
+const { logger, metrics } = startProcessObservability({
+  service: 'all-in-one',
+  level: config.logLevel,
+  configWarnings: findConfigWarnings(process.env, config),
+});
 const ingress = await createIngress({
   config,
   logger: logger.child({ component: 'ingress' }),
@@ -31,23 +25,18 @@ const sender = await createSender({
   logger: logger.child({ component: 'sender' }),
   metrics,
 });
-const admin =
-  config.adminPort === 0
-    ? undefined
-    : await createRelayAdminHttp({
-        logger,
-        metrics,
-        queueAccess: sender.queueAccess,
-        adminToken: config.adminToken,
-        readiness: [
-          ...ingress.readiness,
-          ...sender.readiness.filter((check) => check.name !== 'redis'),
-        ],
-      });
-
 sender.start();
 await ingress.listen();
-await admin?.listen({ port: config.adminPort, host: config.adminHost });
+const admin = await startRelayAdminHttp({
+  logger,
+  metrics,
+  // One Redis check is enough: both parts use the same Redis.
+  readiness: [...ingress.readiness, ...sender.readiness.filter((check) => check.name !== 'redis')],
+  queueAccess: sender.queueAccess,
+  adminToken: config.adminToken,
+  host: config.adminHost,
+  port: config.adminPort,
+});
 
 installShutdown({
   logger,
