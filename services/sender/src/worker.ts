@@ -47,7 +47,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
   const { settings, logger, metrics } = deps;
   let consecutiveSystemicFailures = 0;
 
-  async function process(job: DeliveryWorkerJob): Promise<string> {
+  async function processJob(job: DeliveryWorkerJob): Promise<string> {
     const parsed = parseDeliveryJob(job.data);
     if (!parsed.ok) {
       logger.error(
@@ -154,7 +154,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     }
   }
 
-  const worker = new Worker<DeliveryJob>(DELIVERY_QUEUE_NAME, process, {
+  const worker = new Worker<DeliveryJob>(DELIVERY_QUEUE_NAME, processJob, {
     connection: deps.connection,
     prefix: settings.prefix,
     concurrency: settings.concurrency,
