@@ -62,7 +62,6 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     maxRetriesPerRequest: 1,
     commandTimeout: storeTimeoutMs,
     connectionName: 'smtp-relay-ingress',
-    enableAutoPipelining: true,
   });
   watchRedis(redis, logger);
 

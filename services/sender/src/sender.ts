@@ -45,7 +45,6 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   });
   const connection = new Redis(config.redisUrl, {
     connectionName: 'smtp-relay-sender',
-    enableAutoPipelining: true,
   });
   for (const redis of [workerConnection, connection]) {
     redis.on('error', (error: Error) => {
