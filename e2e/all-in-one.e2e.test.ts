@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { getFreePort, startFakeSmartHost, waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
 import { REPOSITORY_ROOT } from './harness/compose-services.ts';
+import { NODE_PROCESS_ENV } from './harness/node-env.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
@@ -26,7 +27,7 @@ describe('all-in-one process (npm start)', () => {
       cwd: REPOSITORY_ROOT,
       stdio: 'ignore',
       env: {
-        PATH: process.env['PATH'] ?? '',
+        ...NODE_PROCESS_ENV,
         REDIS_URL: redis.url,
         QUEUE_PREFIX: `aio-${randomBytes(4).toString('hex')}`,
         SMTP_HOST: '127.0.0.1',

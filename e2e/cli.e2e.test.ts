@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseCredentials, verifyPassword } from '@smtp-relay/policy';
 import { startFakeSmartHost, type FakeSmartHost } from '@smtp-relay/testkit';
 import { REPOSITORY_ROOT } from './harness/compose-services.ts';
+import { NODE_PROCESS_ENV } from './harness/node-env.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
@@ -21,7 +22,7 @@ function run(args: readonly string[], env: Record<string, string>, input = ''): 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: REPOSITORY_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+      env: { ...NODE_PROCESS_ENV, ...env },
     });
     let stdout = '';
     let stderr = '';

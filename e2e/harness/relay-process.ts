@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { getFreePort, waitFor } from '@smtp-relay/testkit';
 import { REPOSITORY_ROOT, readComposeService } from './compose-services.ts';
+import { NODE_PROCESS_ENV } from './node-env.ts';
 
 export interface LogLine {
   readonly level?: string;
@@ -43,8 +44,7 @@ export async function startRelayProcess(options: StartRelayProcessOptions): Prom
   const service = readComposeService(options.service, options.variables ?? {});
   const adminPort = await getFreePort();
   const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '',
-    HOME: process.env['HOME'] ?? '/tmp',
+    ...NODE_PROCESS_ENV,
     ...service.environment,
     ADMIN_HOST: '127.0.0.1',
     ADMIN_PORT: String(adminPort),
@@ -110,20 +110,26 @@ export async function startRelayProcess(options: StartRelayProcessOptions): Prom
     },
   };
   if (options.waitReady ?? true) {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) {
-          throw new Error(
-            `${options.service} exited with ${String(child.exitCode)}: ${output.join('\n')}`,
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) {
+            throw new Error(
+              `${options.service} exited with ${String(child.exitCode)}: ${output.join('\n')}`,
+            );
+          }
+          const response = await fetch(`http://127.0.0.1:${String(adminPort)}/readyz`).catch(
+            () => undefined,
           );
-        }
-        const response = await fetch(`http://127.0.0.1:${String(adminPort)}/readyz`).catch(
-          () => undefined,
-        );
-        return response?.status === 200;
-      },
-      { timeoutMs: 20_000, intervalMs: 50, description: `${options.service} ready` },
-    );
+          return response?.status === 200;
+        },
+        { timeoutMs: 20_000, intervalMs: 50, description: `${options.service} ready` },
+      );
+    } catch (error) {
+      // A process that never got ready must not outlive the test (it would keep the run alive).
+      await handle.kill();
+      throw error;
+    }
   }
   return handle;
 }

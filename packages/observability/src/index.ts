@@ -4,3 +4,4 @@ export * from './admin-http.ts';
 export * from './shutdown.ts';
 export * from './process-lifecycle.ts';
 export * from './version.ts';
+export * from './settle-within.ts';

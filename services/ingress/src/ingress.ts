@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { IngressConfig } from '@smtp-relay/config';
-import type { Logger, ReadinessCheck, RelayMetrics } from '@smtp-relay/observability';
+import {
+  closeRedis,
+  settleWithin,
+  type Logger,
+  type ReadinessCheck,
+  type RelayMetrics,
+} from '@smtp-relay/observability';
 import { createRelayNetworks } from '@smtp-relay/policy';
 import { createDeliveryProducer, createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
 import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
@@ -138,8 +144,9 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       listening.smtp = false;
       listening.smtps = false;
       credentials?.close();
-      await queue.close();
-      await redis.quit().catch(() => undefined);
+      // Bounded: with Redis gone these would wait for a reconnection.
+      await settleWithin(queue.close(), 2000);
+      await closeRedis(redis, 2000);
     },
     readiness: [
       {

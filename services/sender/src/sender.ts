@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { SenderConfig } from '@smtp-relay/config';
-import type { Logger, ReadinessCheck, RelayMetrics } from '@smtp-relay/observability';
+import {
+  closeRedis,
+  settleWithin,
+  type Logger,
+  type ReadinessCheck,
+  type RelayMetrics,
+} from '@smtp-relay/observability';
 import { createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
 import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
@@ -28,6 +34,8 @@ export interface Sender {
 // random offset); a body must be an hour old to count as one.
 const SWEEP_INTERVAL_MS = 15 * 60_000;
 const ORPHAN_MIN_IDLE_SECONDS = 3600;
+/** Each connection-closing step after the worker, bounded for when Redis is gone. */
+const CLOSE_STEP_MS = 2000;
 
 export interface SenderDependencies {
   readonly config: SenderConfig;
@@ -125,23 +133,22 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       clearInterval(sweepTimer);
       // In-flight deliveries finish; past the deadline they are abandoned and
       // BullMQ hands them to another sender once their lock expires (at-least-once).
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => {
-          resolve('late');
-        }, deadlineMs);
-      });
-      const closed = await Promise.race([worker.close().then(() => 'closed' as const), late]);
-      clearTimeout(timer);
-      if (closed === 'late') {
-        logger.warn({ event: 'sender.stop-forced' }, 'deliveries still in flight at the deadline');
-        await worker.close(true);
+      // Without Redis no outcome can be recorded anyway: do not wait for one.
+      const waitMs =
+        workerConnection.status === 'ready' ? deadlineMs : Math.min(deadlineMs, CLOSE_STEP_MS);
+      if ((await settleWithin(worker.close(), waitMs)) === 'late') {
+        logger.warn(
+          { event: 'sender.stop-forced' },
+          'worker did not stop in time (deliveries in flight, or Redis unreachable)',
+        );
+        void worker.close(true).catch(() => undefined);
       }
       await client.close();
-      await queue.close();
-      await Promise.all(
-        [workerConnection.quit(), connection.quit()].map((p) => p.catch(() => undefined)),
-      );
+      await settleWithin(queue.close(), CLOSE_STEP_MS);
+      await Promise.all([
+        closeRedis(workerConnection, CLOSE_STEP_MS),
+        closeRedis(connection, CLOSE_STEP_MS),
+      ]);
     },
     queueAccess: { queue, store, redis: connection, prefix: config.queuePrefix },
     readiness: [
