@@ -5,3 +5,4 @@ export * from './shutdown.ts';
 export * from './process-lifecycle.ts';
 export * from './version.ts';
 export * from './settle-within.ts';
+export * from './watch-redis.ts';

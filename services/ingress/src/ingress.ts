@@ -3,6 +3,7 @@ import type { IngressConfig } from '@smtp-relay/config';
 import {
   closeRedis,
   settleWithin,
+  watchRedis,
   type Logger,
   type ReadinessCheck,
   type RelayMetrics,
@@ -69,7 +70,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     commandTimeout: storeTimeoutMs,
     connectionName: 'smtp-relay-ingress',
   });
-  watchRedis(redis, logger);
+  watchRedis(redis, logger, 'ingress');
 
   const store = createRedisMessageStore({ redis, prefix: config.queuePrefix });
   const queue = createDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
@@ -190,18 +191,4 @@ function closeServer(server: EnhancedStatusSmtpServer): Promise<void> {
 function boundPort(server: EnhancedStatusSmtpServer): number | undefined {
   const address = server.server.address();
   return address !== null && typeof address === 'object' ? address.port : undefined;
-}
-
-/** One log line per state change, not one per reconnect attempt. */
-export function watchRedis(redis: Redis, logger: Logger): void {
-  let down = false;
-  redis.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    logger.warn({ event: 'redis.unavailable', err: error }, 'Redis unavailable');
-  });
-  redis.on('ready', () => {
-    if (down) logger.info({ event: 'redis.available' }, 'Redis available again');
-    down = false;
-  });
 }

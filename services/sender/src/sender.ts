@@ -3,6 +3,7 @@ import type { SenderConfig } from '@smtp-relay/config';
 import {
   closeRedis,
   settleWithin,
+  watchRedis,
   type Logger,
   type ReadinessCheck,
   type RelayMetrics,
@@ -54,11 +55,8 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   const connection = new Redis(config.redisUrl, {
     connectionName: 'smtp-relay-sender',
   });
-  for (const redis of [workerConnection, connection]) {
-    redis.on('error', (error: Error) => {
-      logger.debug({ event: 'redis.error', err: error }, 'Redis error');
-    });
-  }
+  watchRedis(workerConnection, logger, 'sender-worker');
+  watchRedis(connection, logger, 'sender');
   const queue = createDeliveryQueue({ connection, prefix: config.queuePrefix });
   queue.on('error', (error: Error) => {
     logger.debug({ event: 'queue.error', err: error }, 'queue error');

@@ -1,4 +1,4 @@
-import type { Logger, RelayMetrics } from '@smtp-relay/observability';
+import { isRedisConnectionError, type Logger, type RelayMetrics } from '@smtp-relay/observability';
 import {
   DELIVERY_QUEUE_NAME,
   RELAY_BACKOFF_TYPE,
@@ -178,7 +178,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     },
   });
   worker.on('error', (error: Error) => {
-    logger.warn({ event: 'worker.error', err: error }, 'worker error');
+    // A lost Redis is reported once by watchRedis; BullMQ repeats it per retry.
+    if (isRedisConnectionError(error))
+      logger.debug({ event: 'worker.error', err: error }, 'worker error');
+    else logger.warn({ event: 'worker.error', err: error }, 'worker error');
   });
   return worker;
 
