@@ -80,6 +80,8 @@ const env = {
   SMART_HOST_TLS: 'none',
   SENDER_CONCURRENCY: values['sender-concurrency'],
   ADMIN_HOST: '127.0.0.1',
+  // As the image and the npm start scripts run the services (ADR 006); override to compare.
+  NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] ?? '--max-semi-space-size=4',
 };
 async function startService(name: 'ingress' | 'sender'): Promise<ChildProcess> {
   const adminPort = await getFreePort();
