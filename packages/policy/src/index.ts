@@ -15,3 +15,8 @@ export { createRelayNetworks, isValidRelayNetwork, type RelayNetworks } from './
 export { readStoredSecret, type StoredSecret, type StoredSecretKind } from './stored-secret.ts';
 export { verifyPassword } from './verify-password.ts';
 export * from './relay-decision.ts';
+export {
+  createVerificationCache,
+  type VerificationCache,
+  type VerificationCacheOptions,
+} from './verification-cache.ts';

@@ -1,6 +1,11 @@
 import { unwatchFile, watchFile, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { authenticate, parseCredentials, type StoredSecret } from '@smtp-relay/policy';
+import {
+  authenticate,
+  createVerificationCache,
+  parseCredentials,
+  type StoredSecret,
+} from '@smtp-relay/policy';
 
 /** The part of a pino logger this module uses. */
 export interface CredentialsFileLogger {
@@ -81,6 +86,7 @@ export async function createCredentialsFile(
 ): Promise<CredentialsFile> {
   const { path, logger } = options;
   let users: ReadonlyMap<string, StoredSecret> = new Map();
+  const verified = createVerificationCache();
   let loadedVersion = '';
   let closed = false;
 
@@ -101,6 +107,7 @@ export async function createCredentialsFile(
       logger.warn({ event: 'credentials.no-users', path }, 'no usable user: every AUTH will fail');
     }
     users = parsed.users;
+    verified.clear();
     loadedVersion = snapshot.version;
     const message = event === 'credentials.loaded' ? 'credentials loaded' : 'credentials reloaded';
     logger.info({ event, path, users: users.size }, message);
@@ -156,7 +163,11 @@ export async function createCredentialsFile(
 
   return {
     async verify(username, password) {
-      return (await authenticate(users, username, password)) === 'ok';
+      const secret = users.get(username);
+      if (secret !== undefined && verified.has(username, password, secret)) return true;
+      const valid = (await authenticate(users, username, password)) === 'ok';
+      if (valid && secret !== undefined) verified.add(username, password, secret);
+      return valid;
     },
     userCount: () => users.size,
     close() {

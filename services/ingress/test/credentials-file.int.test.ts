@@ -118,6 +118,8 @@ describe('createCredentialsFile', () => {
 
   it('reloads a file rewritten in place', async () => {
     const { path, logger, credentials } = await openFile('printer old-secret\n');
+    // Verified once, so the success is cached: the reload must still revoke it.
+    assert.equal(await credentials.verify('printer', 'old-secret'), true);
     await writeFile(path, 'printer new-secret\nfax fax-1\n');
     await waitUntil('the new password works', () => credentials.verify('printer', 'new-secret'));
     assert.equal(await credentials.verify('printer', 'old-secret'), false);
