@@ -82,6 +82,13 @@ describe('admin HTTP', () => {
     });
     assert.equal(basic.status, 200);
     assert.match(await basic.text(), /<title>smtp-relay queue<\/title>/);
+    assert.match(basic.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    // A form another site makes the browser post (Basic credentials, no custom header).
+    const forged = await fetch(`${base}/api/v1/messages/x/retry`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` },
+    });
+    assert.equal(forged.status, 403);
   });
 
   it('lists a deferred message with its attempts, last reply and next attempt; retry runs it now', async () => {

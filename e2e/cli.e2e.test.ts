@@ -145,5 +145,8 @@ describe('the smtp-relay command line', () => {
     const deleted = await cli(['queue', 'delete', id], env);
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.equal((await cli(['queue', 'show', id], env)).code, 1);
+    const resumed = await cli(['queue', 'resume'], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /deliveries resumed/);
   });
 });

@@ -11,12 +11,30 @@ export interface AdminRoutesOptions {
 
 const MAX_LIMIT = 1000;
 
+const isUnsafe = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].includes(method);
+const isBearer = (authorization: string | undefined): boolean =>
+  authorization?.trim().toLowerCase().startsWith('bearer ') === true;
+
 /** `/api/v1/messages...` and `/ui`, behind ADMIN_TOKEN (health and metrics stay open). */
 export function adminRoutes(options: AdminRoutesOptions) {
   return async (app: FastifyInstance): Promise<void> => {
     await app.register((scope, _opts, done) => {
       scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-        if (isAuthorized(request.headers.authorization, options.token)) return;
+        if (isAuthorized(request.headers.authorization, options.token)) {
+          // A browser re-sends Basic credentials on its own, also for a form
+          // another site posts here (CSRF); it sends a custom header only for
+          // our own page's fetch. Bearer tokens are never sent on their own.
+          if (
+            isUnsafe(request.method) &&
+            !isBearer(request.headers.authorization) &&
+            request.headers['x-requested-with'] === undefined
+          ) {
+            await reply
+              .code(403)
+              .send({ error: 'send X-Requested-With (or use a Bearer token) for this request' });
+          }
+          return;
+        }
         await reply
           .code(401)
           .header('www-authenticate', 'Basic realm="smtp-relay admin", charset="UTF-8"')
@@ -37,7 +55,15 @@ function registerRoutes(scope: FastifyInstance, admin: MessageAdmin): void {
   scope.get('/ui', async (_request, reply) => {
     await reply
       .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
+      .headers({
+        'cache-control': 'no-store',
+        // The page is self-contained: no other origin, no framing (clickjacking).
+        'content-security-policy':
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      })
       .send(DASHBOARD_HTML);
   });
 

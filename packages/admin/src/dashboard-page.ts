@@ -57,7 +57,7 @@ function when(iso) { return iso ? new Date(iso).toLocaleString() : ''; }
 function size(bytes) { return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + ' MiB' : bytes >= 1024 ? (bytes / 1024).toFixed(1) + ' KiB' : bytes + ' B'; }
 
 async function api(path, options) {
-  const response = await fetch(path, Object.assign({ credentials: 'same-origin', headers: { accept: 'application/json' } }, options));
+  const response = await fetch(path, Object.assign({ credentials: 'same-origin', headers: { accept: 'application/json', 'x-requested-with': 'smtp-relay-ui' } }, options));
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.error || response.statusText);
   return body;

@@ -27,6 +27,11 @@ const REDACTED_PATHS = [
   '*.token',
   'req.headers.authorization',
   'headers.authorization',
+  // ioredis attaches the failed command to its errors: its arguments can be a
+  // message body chunk (RPUSH), which must never reach a log line.
+  'err.command',
+  'err.cause.command',
+  '*.err.command',
 ];
 
 /**

@@ -81,7 +81,14 @@ export function createMetrics(): RelayMetrics {
   };
 }
 
-/** Queue depth by state, read when /metrics is scraped (not on a timer). */
+const QUEUE_DEPTH_TIMEOUT_MS = 1000;
+
+/**
+ * Queue depth by state, read when /metrics is scraped (not on a timer). When
+ * Redis is down or hung the gauge keeps its last values: a failing or hanging
+ * collector would take every other metric down with it, exactly when they
+ * matter most.
+ */
 export function registerQueueDepth(
   metrics: RelayMetrics,
   readCounts: () => Promise<Record<string, number>>,
@@ -92,8 +99,15 @@ export function registerQueueDepth(
     labelNames: ['state'],
     registers: [metrics.registry],
     async collect() {
-      const counts = await readCounts();
-      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => {
+          resolve(undefined);
+        }, QUEUE_DEPTH_TIMEOUT_MS);
+      });
+      const counts = await Promise.race([readCounts().catch(() => undefined), timeout]);
+      clearTimeout(timer);
+      for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
     },
   });
 }

@@ -18,6 +18,7 @@ export type FailureCategory =
   | 'sender-rejected'
   | 'recipient-rejected'
   | 'content-rejected'
+  | 'message-too-big'
   | 'deferred'
   | 'network'
   | 'timeout'
@@ -60,6 +61,14 @@ const commandIs = (error: DeliveryErrorShape, prefix: string): boolean =>
 // First match wins. Each row has a test in delivery-classification.test.ts.
 export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
   {
+    // "454 4.7.0 Too many login attempts", "454 4.7.0 TLS not available due to
+    // temporary reason": the smart host says try later, not "your settings are wrong".
+    name: 'temporary refusal of AUTH or STARTTLS',
+    matches: (e) => (e.code === 'EAUTH' || e.code === 'ETLS') && is4xx(e),
+    kind: 'transient',
+    category: 'deferred',
+  },
+  {
     // nodemailer flags a 535 as permanent; for a relay it means OUR password is
     // wrong, which must not bounce the queue.
     name: 'smart host rejected our credentials',
@@ -100,6 +109,14 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
       is5xx(e) && (commandIs(e, 'CONN') || commandIs(e, 'EHLO') || commandIs(e, 'HELO')),
     kind: 'systemic',
     category: 'smart-host-refused',
+  },
+  {
+    // nodemailer refuses locally, before MAIL, a message over the SIZE the smart
+    // host advertised: no retry can succeed.
+    name: 'message larger than the smart host accepts',
+    matches: (e) => e.code === 'EMESSAGE' && e.responseCode === undefined,
+    kind: 'permanent',
+    category: 'message-too-big',
   },
   {
     name: 'sender address rejected',
@@ -159,6 +176,7 @@ const SYNTHETIC_REPLIES: Partial<Record<FailureCategory, SmtpReply>> = {
   tls: smtpReply(451, '4.7.5', 'TLS with smart host failed'),
   'tls-certificate': smtpReply(451, '4.7.5', 'Smart host certificate not trusted'),
   config: smtpReply(451, '4.3.5', 'Relay configuration error'),
+  'message-too-big': smtpReply(552, '5.3.4', 'Message too big for the smart host'),
 };
 
 /** Unknown failures are transient: retrying is recoverable, a wrong bounce is not. */

@@ -18,6 +18,42 @@ const rows: readonly {
   reply?: string;
 }[] = [
   {
+    rule: 'temporary refusal of AUTH or STARTTLS',
+    error: {
+      code: 'EAUTH',
+      responseCode: 454,
+      command: 'AUTH PLAIN',
+      response: '454 4.7.0 Too many login attempts, please try again later',
+      message: 'Invalid login',
+    },
+    kind: 'transient',
+    category: 'deferred',
+    reply: '454 4.7.0',
+  },
+  {
+    rule: 'temporary refusal of AUTH or STARTTLS',
+    error: {
+      code: 'ETLS',
+      responseCode: 454,
+      command: 'STARTTLS',
+      response: '454 4.7.0 TLS not available due to temporary reason',
+      message: 'Error upgrading connection with STARTTLS',
+    },
+    kind: 'transient',
+    category: 'deferred',
+  },
+  {
+    rule: 'message larger than the smart host accepts',
+    error: {
+      code: 'EMESSAGE',
+      command: 'MAIL FROM',
+      message: 'Message size larger than allowed 1048576',
+    },
+    kind: 'permanent',
+    category: 'message-too-big',
+    reply: '552 5.3.4',
+  },
+  {
     rule: 'smart host rejected our credentials',
     error: {
       code: 'EAUTH',

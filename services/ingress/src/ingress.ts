@@ -68,6 +68,9 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: storeTimeoutMs,
+    // A command sent just before the connection dropped may have run already:
+    // sending it again could store a chunk twice under a 250.
+    autoResendUnfulfilledCommands: false,
     connectionName: 'smtp-relay-ingress',
   });
   watchRedis(redis, logger, 'ingress');

@@ -44,16 +44,26 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
     async accept(envelope, header, data) {
       const writer = deps.store.openWriter(envelope.messageId);
       await writer.write(header);
+      let oversized = false;
       try {
         // Reads until the end of DATA even after a store failure: the client
-        // must reach the end of its message to read our 451.
-        for await (const chunk of data) await writer.write(chunk as Buffer);
+        // must reach the end of its message to read our 451 (or 552).
+        for await (const chunk of data) {
+          if (oversized) continue;
+          if (data.sizeExceeded) {
+            // Stop storing at once: a client ignoring SIZE must not fill Redis.
+            oversized = true;
+            await writer.abort();
+            continue;
+          }
+          await writer.write(chunk as Buffer);
+        }
       } catch (error) {
         // The client went away in the middle of DATA: nothing may be queued.
         await writer.abort();
         throw error;
       }
-      if (data.sizeExceeded) {
+      if (oversized || data.sizeExceeded) {
         await writer.abort();
         throw new ReplyError(INGRESS_REPLIES.messageTooBig);
       }

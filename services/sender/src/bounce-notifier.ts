@@ -41,8 +41,16 @@ export async function createBounceNotifier(
         );
         return;
       }
-      const original = await store.readHead(job.messageId, HEADER_BYTES);
       const bounceId = `${job.messageId}-B${String(attempt)}`;
+      // The same attempt repeated after a crash: its bounce is queued (or sent) already.
+      if ((await deps.queue.getJob(bounceId)) !== undefined) {
+        logger.info(
+          { event: 'bounce.exists', messageId: job.messageId, bounceId },
+          'bounce already queued',
+        );
+        return;
+      }
+      const original = await store.readHead(job.messageId, HEADER_BYTES);
       const message = buildBounceMessage({
         reportingMta: config.smtpHostname,
         postmaster: config.postmaster,
@@ -56,7 +64,7 @@ export async function createBounceNotifier(
         date: new Date(),
         bounceMessageId: bounceId,
       });
-      // A repeated attempt after a crash writes the same report again.
+      // A body without a job from a crash between the two writes is replaced.
       await store.delete(bounceId);
       const writer = store.openWriter(bounceId);
       await writer.write(message);

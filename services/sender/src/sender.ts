@@ -32,9 +32,10 @@ export interface Sender {
 }
 
 // Orphaned bodies are looked for every 15 minutes (spread over replicas by a
-// random offset); a body must be an hour old to count as one.
+// random offset). A body untouched for 6 hours counts as one: far longer than
+// any DATA transfer still being stored (a chunk is written every 512 KiB).
 const SWEEP_INTERVAL_MS = 15 * 60_000;
-const ORPHAN_MIN_IDLE_SECONDS = 3600;
+const ORPHAN_MIN_IDLE_SECONDS = 6 * 3600;
 /** Each connection-closing step after the worker, bounded for when Redis is gone. */
 const CLOSE_STEP_MS = 2000;
 

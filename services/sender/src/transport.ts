@@ -128,8 +128,9 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
     all.add(pooled);
     try {
       await phase<undefined>(connection, (done) => {
-        connection.connect(() => {
-          done(undefined, undefined);
+        // nodemailer passes an error here when the peer closes before its greeting.
+        connection.connect((error?: Error | null) => {
+          done(error ?? undefined, undefined);
         });
       });
       await authenticate(connection, options);

@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { DeferredDelivery } from './deferred-delivery.ts';
 import { deliver, type RecipientFailure } from './deliver.ts';
 import { decide } from './outcome.ts';
+import { createSystemicHold } from './systemic-hold.ts';
 import type { SmartHostClient } from './transport.ts';
 
 export interface BounceNotifier {
@@ -43,9 +44,12 @@ export interface DeliveryWorkerDependencies {
 
 type DeliveryWorkerJob = Job<DeliveryJob>;
 
+const BOUNCE_ATTEMPTS = 3;
+const BOUNCE_RETRY_MS = 500;
+
 export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<DeliveryJob> {
   const { settings, logger, metrics } = deps;
-  let consecutiveSystemicFailures = 0;
+  const systemicHold = createSystemicHold(settings.retryDelaysMs);
 
   async function processJob(job: DeliveryWorkerJob): Promise<string> {
     const parsed = parseDeliveryJob(job.data);
@@ -73,14 +77,19 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
 
     switch (decision.action) {
       case 'finish': {
-        consecutiveSystemicFailures = 0;
+        systemicHold.onSuccess();
         if (decision.delivered.length > 0)
           recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
+        // From here on the smart host has the message: a failure of our own
+        // bookkeeping must not make BullMQ retry the job and send it again.
         if (decision.bounced.length > 0) {
-          await deps.bounces.notify(data, decision.bounced, attemptNumber);
+          await notifyBounce(log, data, decision.bounced, attemptNumber);
           recordBounced(log, data, decision.bounced, durationMs);
         }
-        await deps.store.delete(data.messageId);
+        // A body left behind is removed by the orphan sweep.
+        await deps.store.delete(data.messageId).catch((error: unknown) => {
+          log.warn({ event: 'store.delete-failed', err: error }, 'body not deleted');
+        });
         if (decision.delivered.length === 0) {
           // Kept in the failed set, with the reply, for operators to inspect.
           throw new UnrecoverableError(bounceSummary(decision.bounced));
@@ -88,17 +97,18 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
         return attempt.kind === 'attempted' ? (attempt.response ?? 'delivered') : 'delivered';
       }
       case 'retry': {
-        consecutiveSystemicFailures = 0;
+        systemicHold.onSuccess();
         if (decision.delivered.length > 0)
           recordDelivered(log, data, decision.delivered, attempt, now, durationMs);
-        if (decision.bounced.length > 0) {
-          await deps.bounces.notify(data, decision.bounced, attemptNumber);
-          recordBounced(log, data, decision.bounced, durationMs);
-        }
         const remaining = decision.remaining.map((r) => r.recipient);
-        // Accepted and bounced recipients are never tried again.
+        // First: accepted and bounced recipients are never tried again, even if
+        // what follows fails and BullMQ retries the job.
         if (remaining.length !== data.recipients.length) {
           await job.updateData({ ...data, recipients: remaining });
+        }
+        if (decision.bounced.length > 0) {
+          await notifyBounce(log, data, decision.bounced, attemptNumber);
+          recordBounced(log, data, decision.bounced, durationMs);
         }
         const first = decision.remaining[0];
         if (!first) throw new Error('retry without recipients');
@@ -119,12 +129,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
         throw new DeferredDelivery(first.failure, decision.delayMs);
       }
       case 'hold': {
-        consecutiveSystemicFailures++;
-        const holdMs =
-          settings.retryDelaysMs[
-            Math.min(consecutiveSystemicFailures, settings.retryDelaysMs.length) - 1
-          ] ?? 60_000;
         metrics.systemicFailures.inc({ category: decision.failure.category });
+        const holdMs = systemicHold.onFailure(now);
         // Loud: every message waits until an operator fixes the smart-host settings.
         log.error(
           {
@@ -141,7 +147,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
         );
         // Pauses the whole queue, every sender replica: one probe per interval
         // instead of every queued message failing AUTH against the smart host.
-        await deps.queue.rateLimit(holdMs);
+        if (holdMs !== undefined) await deps.queue.rateLimit(holdMs);
         throw Worker.RateLimitError();
       }
       case 'dead-letter': {
@@ -184,6 +190,38 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     else logger.warn({ event: 'worker.error', err: error }, 'worker error');
   });
   return worker;
+
+  /**
+   * Queues the bounce, trying a few times: Redis may refuse writes for a moment
+   * (a failover, memory full). Never throws: the delivery itself is done.
+   */
+  async function notifyBounce(
+    log: Logger,
+    data: DeliveryJob,
+    bounced: readonly RecipientFailure[],
+    attemptNumber: number,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await deps.bounces.notify(data, bounced, attemptNumber);
+        return;
+      } catch (error) {
+        if (attempt >= BOUNCE_ATTEMPTS) {
+          log.error(
+            {
+              event: 'bounce.failed',
+              to: data.mailFrom,
+              recipients: bounced.map((b) => b.recipient),
+              err: error,
+            },
+            'the bounce could not be queued',
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, BOUNCE_RETRY_MS * attempt));
+      }
+    }
+  }
 
   function recordDelivered(
     log: Logger,

@@ -14,7 +14,9 @@ Commands:
   list [state] [--limit n] messages in a state: ${MESSAGE_STATES.join(', ')} (default waiting)
   show <id>                one message
   retry <id>               try a delayed message now, or a failed one again
-  delete <id>              drop a message (no bounce is sent)`;
+  delete <id>              drop a message (no bounce is sent)
+  resume                   end a hold after a systemic failure (e.g. once the
+                           smart-host password is fixed) instead of waiting for it`;
 
 export async function runQueue(
   args: readonly string[],
@@ -91,6 +93,12 @@ export async function runQueue(
         if (result.ok) io.print(`${argument}: ${result.message}`);
         else io.error(`${argument}: ${result.message}`);
         return result.ok ? 0 : 1;
+      }
+      case 'resume': {
+        // The hold is BullMQ's queue-wide rate limit key.
+        await queue.removeRateLimitKey();
+        io.print('deliveries resumed');
+        return 0;
       }
       case undefined:
       default:
