@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFakeSmartHost, waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
+import { waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
 import { readQueueState } from './harness/queue-state.ts';
-import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
+import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
+import type { RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
-import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
 // SPEC "Admin HTTP": health and metrics open, the message API and UI behind ADMIN_TOKEN.
 
@@ -22,7 +22,7 @@ interface MessageView {
 }
 
 describe('admin HTTP', () => {
-  let redis: TestRedis;
+  let relay: LanRelay;
   let smartHost: FakeSmartHost;
   let stack: RelayStack;
   let base: string;
@@ -41,21 +41,15 @@ describe('admin HTTP', () => {
       .messages;
 
   before(async () => {
-    redis = await useTestRedis();
-    smartHost = await startFakeSmartHost({ tls: 'none' });
-    stack = await startRelayStack({
-      redisUrl: redis.url,
-      smartHost: { port: smartHost.port, tls: 'none' },
-      variables: { SMTP_RELAY_NETWORKS: '127.0.0.0/8', RETRY_DELAYS: '1h', ADMIN_TOKEN: TOKEN },
+    relay = await startLanRelay({
+      variables: { RETRY_DELAYS: '1h', ADMIN_TOKEN: TOKEN },
     });
+    ({ smartHost, stack } = relay);
     base = `http://127.0.0.1:${String(stack.ingress.adminPort)}`;
   });
 
   after(async () => {
-    const codes = await stack.stop();
-    await smartHost.close();
-    await redis.cleanup();
-    assert.deepEqual(codes, [0, 0]);
+    assert.deepEqual(await relay.close(), [0, 0]);
   });
 
   it('keeps /healthz, /readyz and /metrics open', async () => {
@@ -128,7 +122,7 @@ describe('admin HTTP', () => {
     assert.equal(deleted.status, 200);
     assert.equal((await api(`/api/v1/messages/${id}`)).status, 404);
     assert.equal((await api(`/api/v1/messages/${id}`, { method: 'DELETE' })).status, 404);
-    const state = await readQueueState(redis.url, stack.prefix);
+    const state = await readQueueState(relay.redisUrl, stack.prefix);
     assert.ok(state.bodies <= 1, 'only the other test message body is left');
   });
 

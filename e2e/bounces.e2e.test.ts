@@ -3,18 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import {
-  startFakeSmartHost,
-  waitFor,
-  type FakeSmartHost,
-  type ReceivedMessage,
-} from '@smtp-relay/testkit';
+import { waitFor, type FakeSmartHost, type ReceivedMessage } from '@smtp-relay/testkit';
 import { DELIVERY_QUEUE_NAME } from '@smtp-relay/queue';
 import { Queue } from 'bullmq';
 import { readQueueState } from './harness/queue-state.ts';
-import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
+import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
+import type { RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
-import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
 // SPEC "Delivery behaviour": permanent failures bounce at once as RFC 3464
 // reports through the smart host, temporary ones retry per recipient, and
@@ -24,38 +19,32 @@ const isBounce = (message: ReceivedMessage): boolean => message.mailFrom === '';
 const text = (message: ReceivedMessage): string => message.data.toString('utf8');
 
 describe('bounces and per-recipient outcomes', () => {
-  let redis: TestRedis;
+  let relay: LanRelay;
   let smartHost: FakeSmartHost;
   let stack: RelayStack;
   let dir: string;
 
   before(async () => {
-    redis = await useTestRedis();
-    smartHost = await startFakeSmartHost({ tls: 'none' });
     dir = await mkdtemp(join(tmpdir(), 'bounces-'));
     const template = join(dir, 'bounce.txt');
     await writeFile(
       template,
       'Hello from {hostname}. Sorry:\n\n{recipients}\n\nWrite to {postmaster}.\n',
     );
-    stack = await startRelayStack({
-      redisUrl: redis.url,
-      smartHost: { port: smartHost.port, tls: 'none' },
+    relay = await startLanRelay({
       variables: {
-        SMTP_RELAY_NETWORKS: '127.0.0.0/8',
         RETRY_DELAYS: '400ms',
         MAX_QUEUE_LIFETIME: '2s',
         POSTMASTER: 'mailer-daemon@relay.test',
         BOUNCE_TEMPLATE_FILE: template,
       },
     });
+    ({ smartHost, stack } = relay);
   });
 
   after(async () => {
-    const codes = await stack.stop();
-    await smartHost.close();
+    const codes = await relay.close();
     await rm(dir, { recursive: true, force: true });
-    await redis.cleanup();
     assert.deepEqual(codes, [0, 0]);
   });
 
@@ -99,7 +88,7 @@ describe('bounces and per-recipient outcomes', () => {
       'the delivered recipient is not reported',
     );
     await stack.sender.waitForLog((l) => l.event === 'bounce.queued' && l['messageId'] === id);
-    await waitFor(async () => (await readQueueState(redis.url, stack.prefix)).bodies === 0, {
+    await waitFor(async () => (await readQueueState(relay.redisUrl, stack.prefix)).bodies === 0, {
       description: 'bodies deleted once final',
     });
   });
@@ -128,7 +117,7 @@ describe('bounces and per-recipient outcomes', () => {
 
     // The bounced message stays inspectable: failed, with the reply and attempts.
     const queue = new Queue(DELIVERY_QUEUE_NAME, {
-      connection: { url: redis.url },
+      connection: { url: relay.redisUrl },
       prefix: stack.prefix,
     });
     try {

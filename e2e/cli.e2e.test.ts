@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { parseCredentials, verifyPassword } from '@smtp-relay/policy';
-import { startFakeSmartHost, type FakeSmartHost } from '@smtp-relay/testkit';
 import { REPOSITORY_ROOT } from './harness/compose-services.ts';
 import { NODE_PROCESS_ENV } from './harness/node-env.ts';
-import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
-import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
+import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
+import type { RelayStack } from './harness/relay-stack.ts';
 
 // `npx smtp-relay ...` and the services' start-up checks, as real processes.
 
@@ -42,24 +41,18 @@ const cli = (
 ): Promise<RunResult> => run(['services/cli/src/main.ts', ...args], env, input);
 
 describe('the smtp-relay command line', () => {
-  let redis: TestRedis;
-  let smartHost: FakeSmartHost;
+  let relay: LanRelay;
   let stack: RelayStack;
 
   before(async () => {
-    redis = await useTestRedis();
-    smartHost = await startFakeSmartHost({ tls: 'none' });
-    stack = await startRelayStack({
-      redisUrl: redis.url,
-      smartHost: { port: smartHost.port, tls: 'none' },
-      variables: { SMTP_RELAY_NETWORKS: '127.0.0.0/8', RETRY_DELAYS: '1h' },
+    relay = await startLanRelay({
+      variables: { RETRY_DELAYS: '1h' },
     });
+    ({ stack } = relay);
   });
 
   after(async () => {
-    await stack.stop();
-    await smartHost.close();
-    await redis.cleanup();
+    await relay.close();
   });
 
   for (const algorithm of ['argon2id', 'bcrypt', 'scrypt']) {
@@ -129,7 +122,7 @@ describe('the smtp-relay command line', () => {
     assert.ok(id, sent.stdout);
     await stack.sender.waitForLog((l) => l.event === 'delivery.deferred' && l['messageId'] === id);
 
-    const env = { REDIS_URL: redis.url, QUEUE_PREFIX: stack.prefix };
+    const env = { REDIS_URL: relay.redisUrl, QUEUE_PREFIX: stack.prefix };
     const counts = await cli(['queue', 'counts'], env);
     assert.equal(counts.code, 0, counts.stderr);
     assert.match(counts.stdout, /^delayed +1$/m);

@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startFakeSmartHost, waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
+import { waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
 import { chromium, type Browser } from 'playwright-core';
-import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
+import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
+import type { RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
-import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
 // The /ui queue dashboard in a real headless Chromium (Debian's package).
 
@@ -15,7 +15,7 @@ const TOKEN = 'dashboard-admin-token-42';
 const CHROMIUM = '/usr/bin/chromium';
 
 describe('queue dashboard (/ui) in headless Chromium', () => {
-  let redis: TestRedis;
+  let relay: LanRelay;
   let smartHost: FakeSmartHost;
   let stack: RelayStack;
   let browser: Browser;
@@ -23,13 +23,10 @@ describe('queue dashboard (/ui) in headless Chromium', () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
-    redis = await useTestRedis();
-    smartHost = await startFakeSmartHost({ tls: 'none' });
-    stack = await startRelayStack({
-      redisUrl: redis.url,
-      smartHost: { port: smartHost.port, tls: 'none' },
-      variables: { SMTP_RELAY_NETWORKS: '127.0.0.0/8', RETRY_DELAYS: '1h', ADMIN_TOKEN: TOKEN },
+    relay = await startLanRelay({
+      variables: { RETRY_DELAYS: '1h', ADMIN_TOKEN: TOKEN },
     });
+    ({ smartHost, stack } = relay);
     base = `http://127.0.0.1:${String(stack.ingress.adminPort)}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -47,10 +44,7 @@ describe('queue dashboard (/ui) in headless Chromium', () => {
 
   after(async () => {
     await browser.close();
-    const codes = await stack.stop();
-    await smartHost.close();
-    await redis.cleanup();
-    assert.deepEqual(codes, [0, 0]);
+    assert.deepEqual(await relay.close(), [0, 0]);
   });
 
   it('is refused without the token', async () => {

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  smtpConversation,
-  startFakeSmartHost,
-  waitFor,
-  type FakeSmartHost,
-} from '@smtp-relay/testkit';
-import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
-import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
+import { smtpConversation, waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
+import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
+import type { RelayStack } from './harness/relay-stack.ts';
 
 // SIGTERM under load: ingress finishes the DATA in progress and answers 421 to
 // newcomers; senders finish or hand back their deliveries; both exit 0 within
@@ -42,28 +37,20 @@ async function oneTransaction(port: number, subject: string): Promise<Outcome> {
 }
 
 describe('graceful stop (SIGTERM) under load', () => {
-  let redis: TestRedis;
+  let relay: LanRelay;
   let smartHost: FakeSmartHost;
   let stack: RelayStack;
 
   before(async () => {
-    redis = await useTestRedis();
-    smartHost = await startFakeSmartHost({ tls: 'none', slowMs: 100 });
-    stack = await startRelayStack({
-      redisUrl: redis.url,
-      smartHost: { port: smartHost.port, tls: 'none' },
-      variables: {
-        SMTP_RELAY_NETWORKS: '127.0.0.0/8',
-        RETRY_DELAYS: '500ms',
-        SENDER_CONCURRENCY: '4',
-      },
+    relay = await startLanRelay({
+      smartHost: { slowMs: 100 },
+      variables: { RETRY_DELAYS: '500ms', SENDER_CONCURRENCY: '4' },
     });
+    ({ smartHost, stack } = relay);
   });
 
   after(async () => {
-    await stack.stop();
-    await smartHost.close();
-    await redis.cleanup();
+    await relay.close();
   });
 
   it('lets a transaction in progress finish while newcomers and idle sessions get 421', async () => {

@@ -1,38 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startFakeSmartHost, type FakeSmartHost } from '@smtp-relay/testkit';
-import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
+import { type FakeSmartHost } from '@smtp-relay/testkit';
+import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
+import type { RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 import { readQueueState } from './harness/queue-state.ts';
-import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
 // Temporary failures are retried on RETRY_DELAYS until the smart host takes the message.
 
 const RETRY_DELAY_MS = 700;
 
 describe('retries', () => {
-  let redis: TestRedis;
+  let relay: LanRelay;
   let smartHost: FakeSmartHost;
   let stack: RelayStack;
 
   before(async () => {
-    redis = await useTestRedis();
-    smartHost = await startFakeSmartHost({ tls: 'none' });
-    stack = await startRelayStack({
-      redisUrl: redis.url,
-      smartHost: { port: smartHost.port, tls: 'none' },
+    relay = await startLanRelay({
       variables: {
-        SMTP_RELAY_NETWORKS: '127.0.0.0/8',
         RETRY_DELAYS: `${String(RETRY_DELAY_MS)}ms`,
         SMTP_CLIENT_TIMEOUT: '2s',
       },
     });
+    ({ smartHost, stack } = relay);
   });
 
   after(async () => {
-    const codes = await stack.stop();
-    await smartHost.close();
-    await redis.cleanup();
+    const codes = await relay.close();
     assert.deepEqual(codes, [0, 0]);
   });
 
@@ -63,7 +57,7 @@ describe('retries', () => {
     assert.equal(attempts, 2);
     await stack.sender.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
     assert.equal(
-      (await readQueueState(redis.url, stack.prefix)).bodies,
+      (await readQueueState(relay.redisUrl, stack.prefix)).bodies,
       0,
       'body deleted once delivered',
     );
