@@ -202,7 +202,16 @@ describe('ingress policy', () => {
   });
 
   it('closes an idle client with 421 after SMTP_SOCKET_TIMEOUT', async () => {
-    const session = await connect();
+    // The sessions of the client-limit test may still be closing on the server side.
+    const session = await waitFor(
+      async () => {
+        const candidate = await connect();
+        if (candidate.greeting.code === 220) return candidate;
+        await candidate.close();
+        return undefined;
+      },
+      { description: 'a free client slot' },
+    );
     await session.send('EHLO client.test');
     const started = Date.now();
     const reply = await session.readReply(10_000);
