@@ -4,36 +4,18 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeSmartHost, startRedisServer, waitFor } from '@smtp-relay/testkit';
+import { pingRedis, startFakeSmartHost, startRedisServer, waitFor } from '@smtp-relay/testkit';
 
 const smtpPort = process.env['SMTP_PORT'] ?? '2525';
 const adminPort = process.env['ADMIN_PORT'] ?? '8080';
 const adminToken = process.env['ADMIN_TOKEN'] ?? `demo-${randomBytes(12).toString('hex')}`;
 
-function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port || 6379) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
-    });
-    for (const event of ['error', 'timeout'])
-      socket.once(event, () => {
-        socket.destroy();
-        resolve(false);
-      });
-  });
-}
-
 let redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 let privateRedis: Awaited<ReturnType<typeof startRedisServer>> | undefined;
-if (!(await redisAnswers(redisUrl))) {
+const { hostname, port } = new URL(redisUrl);
+if (!(await pingRedis(Number(port || 6379), 1000, hostname))) {
   privateRedis = await startRedisServer({ appendOnly: true });
   redisUrl = privateRedis.url;
 }

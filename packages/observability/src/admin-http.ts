@@ -1,6 +1,7 @@
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RelayMetrics } from './metrics.ts';
+import { withTimeout } from './settle-within.ts';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -19,18 +20,10 @@ export interface AdminHttpDependencies {
 const READINESS_TIMEOUT_MS = 2000;
 
 async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => {
-      resolve('timed out');
-    }, READINESS_TIMEOUT_MS);
-  });
   try {
-    return await Promise.race([check.check(), timeout]);
+    return await withTimeout(check.check(), READINESS_TIMEOUT_MS, () => 'timed out');
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { withTimeout } from './settle-within.ts';
 
 // Low-cardinality labels only: categories and reply classes, never addresses,
 // message ids or free-text errors.
@@ -99,14 +100,11 @@ export function registerQueueDepth(
     labelNames: ['state'],
     registers: [metrics.registry],
     async collect() {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => {
-          resolve(undefined);
-        }, QUEUE_DEPTH_TIMEOUT_MS);
-      });
-      const counts = await Promise.race([readCounts().catch(() => undefined), timeout]);
-      clearTimeout(timer);
+      const counts = await withTimeout(
+        readCounts().catch(() => undefined),
+        QUEUE_DEPTH_TIMEOUT_MS,
+        () => undefined,
+      );
       for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
     },
   });

@@ -1,22 +1,44 @@
 /**
+ * Waits for `work` at most `ms`; past that, resolves with `onTimeout()` (or
+ * rejects if it throws). The one "race against a timer" of the project: the
+ * timer is always cleared, so nothing keeps the process alive.
+ */
+export async function withTimeout<T, F>(
+  work: Promise<T>,
+  ms: number,
+  onTimeout: () => F,
+): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<F>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(onTimeout());
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Waits for `work` at most `ms`; resolves 'done' or 'late' and never rejects.
  * For shutdown steps that talk to a peer that may be gone (Redis down): a stop
  * must still end in time.
  */
-export async function settleWithin(work: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => {
-      resolve('late');
-    }, ms);
-  });
-  try {
-    return await Promise.race([work.then(() => 'done' as const), late]);
-  } catch {
-    return 'done';
-  } finally {
-    clearTimeout(timer);
-  }
+export function settleWithin(work: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  return withTimeout(
+    work.then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    ms,
+    () => 'late' as const,
+  );
 }
 
 /** Closes a Redis client politely when it is connected, at once otherwise. */

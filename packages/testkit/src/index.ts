@@ -7,6 +7,7 @@ export {
 } from './certificates.ts';
 export * from './fake-smart-host/index.ts';
 export { getFreePort } from './free-port.ts';
+export { pingRedis } from './redis-ping.ts';
 export {
   startRedisServer,
   type RedisServerHandle,

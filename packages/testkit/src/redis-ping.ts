@@ -4,9 +4,9 @@ import net from 'node:net';
  * One raw `PING` round trip. Resolves true only on `+PONG`: while Redis loads its AOF
  * it answers `-LOADING`, and tests must not start before the data is back.
  */
-export function pingRedis(port: number, timeoutMs = 1_000): Promise<boolean> {
+export function pingRedis(port: number, timeoutMs = 1_000, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host, port });
     let received = '';
     const finish = (answer: boolean): void => {
       clearTimeout(timer);

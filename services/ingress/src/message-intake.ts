@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import type { DeliveryJob, DeliveryProducer } from '@smtp-relay/queue';
 import type { MessageStore } from '@smtp-relay/store';
-import { withDeadline } from './deadline.ts';
+import { withTimeout } from '@smtp-relay/observability';
 import { ReplyError } from './reply.ts';
 
 export interface IncomingEnvelope {
@@ -68,9 +68,9 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         throw new ReplyError(INGRESS_REPLIES.messageTooBig);
       }
       try {
-        const size = await withDeadline(writer.finish(), deps.storeTimeoutMs, () =>
-          queueUnavailable(),
-        );
+        const size = await withTimeout(writer.finish(), deps.storeTimeoutMs, (): never => {
+          throw queueUnavailable();
+        });
         const job: DeliveryJob = {
           v: 1,
           messageId: envelope.messageId,
@@ -85,9 +85,9 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
           bodyType: envelope.bodyType,
           smtpUtf8: envelope.smtpUtf8,
         };
-        await withDeadline(deps.producer.enqueue(job), deps.storeTimeoutMs, () =>
-          queueUnavailable(),
-        );
+        await withTimeout(deps.producer.enqueue(job), deps.storeTimeoutMs, (): never => {
+          throw queueUnavailable();
+        });
         return size;
       } catch (error) {
         await writer.abort();
