@@ -1,10 +1,9 @@
+import { toSmartHostConfig } from './build-smart-host.ts';
 import type { AllInOneFields, CommonFields, IngressFields, SenderFields } from './schemas.ts';
 import type { AllInOneConfig, CommonConfig, IngressConfig, SenderConfig } from './types.ts';
 
 // Validated variables (SCREAMING_CASE) → the typed shapes of types.ts, filling in the
 // defaults that depend on other variables.
-
-const IMPLICIT_TLS_PORT = 465;
 
 export function toCommonConfig(fields: CommonFields): CommonConfig {
   return {
@@ -37,19 +36,9 @@ export function toIngressConfig(fields: IngressFields): IngressConfig {
 }
 
 export function toSenderConfig(fields: SenderFields): SenderConfig {
-  const port = fields.SMART_HOST_PORT;
   return {
     ...toCommonConfig(fields),
-    smartHost: {
-      host: fields.SMART_HOST,
-      port,
-      tls: fields.SMART_HOST_TLS ?? (port === IMPLICIT_TLS_PORT ? 'implicit' : 'starttls'),
-      user: fields.SMART_HOST_USER,
-      password: fields.SMART_HOST_PASSWORD,
-      authMethods: fields.SMART_HOST_AUTH_METHODS,
-      caFile: fields.SMART_HOST_CA_FILE,
-      tlsVerify: fields.SMART_HOST_TLS_VERIFY,
-    },
+    smartHost: toSmartHostConfig(fields),
     heloName: fields.HELO_NAME ?? fields.SMTP_HOSTNAME,
     concurrency: fields.SENDER_CONCURRENCY,
     clientTimeoutMs: fields.SMTP_CLIENT_TIMEOUT,

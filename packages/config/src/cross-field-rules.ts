@@ -1,26 +1,10 @@
-import { InvalidValueError, type Problem } from './errors.ts';
+import { InvalidValueError } from './errors.ts';
 import { keyMatchesCertificate } from './file-values.ts';
 import type { IngressFields, SenderFields } from './schemas.ts';
+import { problem, ruleOn, type CrossFieldRule } from './cross-field-rule.ts';
+import { SMART_HOST_RULES } from './smart-host-rules.ts';
 
-/**
- * A rule between variables. It runs only when every variable in `uses` is valid, so a
- * bad value is reported once (by its own schema), not again as a follow-on problem.
- */
-export interface CrossFieldRule<F> {
-  readonly uses: readonly (keyof F & string)[];
-  readonly check: (fields: F) => readonly Problem[];
-}
-
-function ruleOn<F>() {
-  return <const K extends keyof F & string>(
-    uses: readonly K[],
-    check: (fields: Pick<F, K>) => readonly Problem[],
-  ): CrossFieldRule<F> => ({ uses, check });
-}
-
-function problem(variable: string, message: string): readonly Problem[] {
-  return [{ variable, message }];
-}
+export type { CrossFieldRule } from './cross-field-rule.ts';
 
 const ingressRule = ruleOn<IngressFields>();
 const senderRule = ruleOn<SenderFields>();
@@ -70,21 +54,15 @@ export const INGRESS_RULES: readonly CrossFieldRule<IngressFields>[] = [
 ];
 
 export const SENDER_RULES: readonly CrossFieldRule<SenderFields>[] = [
-  senderRule(['SMART_HOST_USER', 'SMART_HOST_PASSWORD'], (fields) => {
-    if (fields.SMART_HOST_USER !== undefined && fields.SMART_HOST_PASSWORD === undefined) {
-      return problem('SMART_HOST_PASSWORD', 'required when SMART_HOST_USER is set');
-    }
-    if (fields.SMART_HOST_USER === undefined && fields.SMART_HOST_PASSWORD !== undefined) {
-      return problem('SMART_HOST_USER', 'required when SMART_HOST_PASSWORD is set');
-    }
-    return [];
-  }),
-  senderRule(['SMART_HOST_AUTH_METHODS', 'SMART_HOST_USER'], (fields) =>
-    fields.SMART_HOST_AUTH_METHODS !== undefined && fields.SMART_HOST_USER === undefined
+  senderRule(['SMART_HOST_AUTH_METHODS', 'SMART_HOST_USER', 'SMART_HOST_PROVIDER'], (fields) =>
+    fields.SMART_HOST_AUTH_METHODS !== undefined &&
+    fields.SMART_HOST_USER === undefined &&
+    fields.SMART_HOST_PROVIDER !== 'sendgrid'
       ? problem(
           'SMART_HOST_AUTH_METHODS',
-          'has no effect without SMART_HOST_USER and SMART_HOST_PASSWORD',
+          'has no effect without SMART_HOST_USER and SMART_HOST_PASSWORD (or OAuth2)',
         )
       : [],
   ),
+  ...SMART_HOST_RULES,
 ];

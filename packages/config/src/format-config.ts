@@ -1,8 +1,8 @@
 import { formatDuration } from './duration.ts';
-import { REDACTED, redactUrlCredentials } from './redact.ts';
+import { REDACTED, redactSecrets, redactUrlCredentials } from './redact.ts';
 import { formatSize } from './size.ts';
 import { isIngressConfig, isSenderConfig } from './config-guards.ts';
-import type { CommonConfig, IngressConfig, SenderConfig } from './types.ts';
+import type { CommonConfig, IngressConfig, OAuth2Grant, SenderConfig } from './types.ts';
 import { VARIABLES, type VariableNameIn } from './variables.ts';
 
 export const UNSET = '<unset>';
@@ -52,7 +52,25 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   MAX_QUEUE_LIFETIME: (c) => formatDuration(c.maxQueueLifetimeMs),
   POSTMASTER: (c) => c.postmaster,
   BOUNCE_TEMPLATE_FILE: (c) => c.bounceTemplateFile,
+  SMART_HOST_OAUTH2_PROVIDER: (c) => c.smartHost.oauth2?.provider,
+  SMART_HOST_OAUTH2_TENANT: (c) => c.smartHost.oauth2?.tenant,
+  SMART_HOST_OAUTH2_TOKEN_URL: (c) => c.smartHost.oauth2?.tokenUrl,
+  SMART_HOST_OAUTH2_CLIENT_ID: (c) => c.smartHost.oauth2?.clientId,
+  SMART_HOST_OAUTH2_CLIENT_SECRET: (c) => grantOf(c, 'client-credentials')?.clientSecret,
+  SMART_HOST_OAUTH2_REFRESH_TOKEN: (c) => grantOf(c, 'refresh-token')?.refreshToken,
+  SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: (c) => grantOf(c, 'service-account')?.keyFile,
+  SMART_HOST_OAUTH2_SCOPE: (c) => c.smartHost.oauth2?.scope,
+  SMART_HOST_PROVIDER: (c) => c.smartHost.provider,
+  SMART_HOST_REGION: (c) => c.smartHost.region,
 };
+
+function grantOf<K extends OAuth2Grant['kind']>(
+  config: SenderConfig,
+  kind: K,
+): Extract<OAuth2Grant, { kind: K }> | undefined {
+  const grant = config.smartHost.oauth2?.grant;
+  return grant?.kind === kind ? (grant as Extract<OAuth2Grant, { kind: K }>) : undefined;
+}
 
 function optionalNumber(value: number | undefined): Shown {
   return value === undefined ? undefined : String(value);
@@ -86,4 +104,17 @@ export function formatConfig(config: IngressConfig | SenderConfig): string {
       return `${name}=${shown}`;
     })
     .join('\n');
+}
+
+/**
+ * `npx smtp-relay config --json`: the effective configuration as one JSON object in the
+ * config's own camelCase shape, secrets redacted, unset values as null (SPEC: the smart
+ * host under `smartHost` with `host`, `port`, `tls`, `provider`, `authMethods`).
+ */
+export function formatConfigJson(config: IngressConfig | SenderConfig): string {
+  return JSON.stringify(
+    redactSecrets(config),
+    (_key, value: unknown) => (value === undefined ? null : value),
+    2,
+  );
 }

@@ -22,7 +22,9 @@ export {
   loadAllInOneConfig,
   type LoadOptions,
 } from './load.ts';
-export { formatConfig } from './format-config.ts';
+export { formatConfig, formatConfigJson } from './format-config.ts';
+export { PROVIDER_PRESETS, SMART_HOST_PROVIDERS, type ProviderPreset } from './provider-presets.ts';
+export { readServiceAccountKey, type ServiceAccountKey } from './oauth2-values.ts';
 export { redactSecrets, redactUrlCredentials } from './redact.ts';
 export { findConfigWarnings } from './warnings.ts';
 export { loadOrExit } from './load-or-exit.ts';

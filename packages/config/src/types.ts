@@ -4,6 +4,11 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type SmartHostTlsMode = 'implicit' | 'starttls' | 'none';
 export type AuthMechanism = 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'XOAUTH2';
+/** SMART_HOST_PROVIDER: a preset of host, port, TLS mode and OAuth2 provider. */
+export type SmartHostProvider =
+  'm365' | 'gmail' | 'google-relay' | 'ses' | 'sendgrid' | 'mailgun' | 'postmark';
+/** SMART_HOST_OAUTH2_PROVIDER: sets the token URL and scope defaults. */
+export type OAuth2Provider = 'microsoft' | 'google' | 'generic';
 
 export interface CommonConfig {
   readonly redisUrl: string;
@@ -39,12 +44,46 @@ export interface IngressConfig extends CommonConfig {
   readonly socketTimeoutMs: number;
 }
 
+/** How the sender obtains access tokens (SPEC "OAuth2 to the smart host": grant order). */
+export type OAuth2Grant =
+  /** A delegated grant: the refresh token configured (a rotated one in Redis replaces it). */
+  | {
+      readonly kind: 'refresh-token';
+      readonly refreshToken: string;
+      readonly clientSecret: string | undefined;
+    }
+  /** Google service account with domain-wide delegation: a JWT signed with its key, sub = user. */
+  | {
+      readonly kind: 'service-account';
+      /** The JSON key file; read again when tokens are made, so the key is not in this object. */
+      readonly keyFile: string;
+      readonly clientEmail: string;
+    }
+  /** Microsoft app-only (SMTP.SendAsApp). */
+  | { readonly kind: 'client-credentials'; readonly clientSecret: string };
+
+export interface OAuth2Config {
+  readonly provider: OAuth2Provider;
+  readonly tenant: string;
+  readonly tokenUrl: string;
+  readonly clientId: string | undefined;
+  /** undefined = no scope parameter (generic endpoints only) */
+  readonly scope: string | undefined;
+  readonly grant: OAuth2Grant;
+}
+
 export interface SmartHostConfig {
+  /** the SMART_HOST_PROVIDER preset the defaults came from */
+  readonly provider: SmartHostProvider | undefined;
+  /** SMART_HOST_REGION (ses, mailgun) */
+  readonly region: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly tls: SmartHostTlsMode;
   readonly user: string | undefined;
   readonly password: string | undefined;
+  /** set when any SMART_HOST_OAUTH2_* variable is: AUTH XOAUTH2 with user = the mailbox */
+  readonly oauth2: OAuth2Config | undefined;
   /** undefined = any mechanism the smart host offers */
   readonly authMethods: readonly AuthMechanism[] | undefined;
   readonly caFile: string | undefined;

@@ -5,7 +5,6 @@ import {
   derived,
   optional,
   parsedBy,
-  required,
   withDefault,
   type VariableDefault,
   type VariableField,
@@ -13,6 +12,8 @@ import {
 import { isSecretName } from './secret-names.ts';
 import { parseCertificateFile, parsePrivateKeyFile, parseReadableFile } from './file-values.ts';
 import { parseAuthMechanisms, parseHeloName, parseMailAddress } from './mail-values.ts';
+import { parseServiceAccountFile, parseTenant, parseTokenUrl } from './oauth2-values.ts';
+import { SMART_HOST_PROVIDERS } from './provider-presets.ts';
 import {
   parseDomainName,
   parseHostOrAddress,
@@ -174,25 +175,28 @@ const DEFINITIONS = {
   SMART_HOST: {
     section: 'sender',
     doc: 'smart host name or address',
-    ...required(parsedBy(parseHostOrAddress)),
+    ...derived(
+      "**required**, unless SMART_HOST_PROVIDER names a preset (then the preset's host)",
+      parsedBy(parseHostOrAddress),
+    ),
   },
   SMART_HOST_PORT: {
     section: 'sender',
     doc: 'smart host port',
-    ...withDefault('587', port),
+    ...derived("the SMART_HOST_PROVIDER preset's port, else 587", port),
   },
   SMART_HOST_TLS: {
     section: 'sender',
     doc: 'implicit, starttls (required, never falls back to plain) or none',
     ...derived(
-      'implicit when SMART_HOST_PORT is 465, else starttls',
+      "the SMART_HOST_PROVIDER preset's mode unless SMART_HOST_PORT is set; else implicit when SMART_HOST_PORT is 465, else starttls",
       parsedBy((value) => parseOneOf(value, ['implicit', 'starttls', 'none'])),
     ),
   },
   SMART_HOST_USER: {
     section: 'sender',
-    doc: 'SMTP AUTH user name at the smart host',
-    ...optional('none: no AUTH', text),
+    doc: 'SMTP AUTH user name at the smart host; with OAuth2 the mailbox to send as',
+    ...optional('none: no AUTH (SMART_HOST_PROVIDER=sendgrid: apikey)', text),
   },
   SMART_HOST_PASSWORD: {
     section: 'sender',
@@ -254,6 +258,72 @@ const DEFINITIONS = {
     section: 'sender',
     doc: 'text of the human-readable part of a bounce',
     ...optional('built in', readableFile),
+  },
+  SMART_HOST_OAUTH2_PROVIDER: {
+    section: 'sender',
+    doc: 'microsoft, google or generic: token URL and scope defaults for AUTH XOAUTH2',
+    ...derived(
+      'from SMART_HOST_PROVIDER (m365: microsoft; gmail, google-relay: google), else generic',
+      parsedBy((value) => parseOneOf(value, ['microsoft', 'google', 'generic'])),
+    ),
+  },
+  SMART_HOST_OAUTH2_TENANT: {
+    section: 'sender',
+    doc: 'Microsoft tenant id or domain (app-only needs your own tenant)',
+    // Not a 'value' default: setting it (even to this) turns OAuth2 on, SPEC "any SMART_HOST_OAUTH2_*".
+    ...derived('organizations', parsedBy(parseTenant)),
+  },
+  SMART_HOST_OAUTH2_TOKEN_URL: {
+    section: 'sender',
+    doc: 'token endpoint; https://, or http:// on a loopback address only',
+    ...derived(
+      'microsoft: https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token; google: https://oauth2.googleapis.com/token',
+      parsedBy(parseTokenUrl),
+    ),
+  },
+  SMART_HOST_OAUTH2_CLIENT_ID: {
+    section: 'sender',
+    doc: 'OAuth2 application (client) id',
+    ...optional('none', text),
+  },
+  SMART_HOST_OAUTH2_CLIENT_SECRET: {
+    section: 'sender',
+    doc: 'OAuth2 client secret (app-only grant; confidential clients)',
+    ...optional('none', z.string()),
+  },
+  SMART_HOST_OAUTH2_REFRESH_TOKEN: {
+    section: 'sender',
+    doc: 'refresh token of a delegated grant (from npx smtp-relay oauth2 login)',
+    ...optional('none', z.string()),
+  },
+  SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: {
+    section: 'sender',
+    doc: 'Google service-account JSON key (domain-wide delegation; sub = SMART_HOST_USER)',
+    ...optional('none', parsedBy(parseServiceAccountFile)),
+  },
+  SMART_HOST_OAUTH2_SCOPE: {
+    section: 'sender',
+    doc: 'requested OAuth2 scope',
+    ...derived(
+      'microsoft app-only: https://outlook.office365.com/.default; microsoft refresh token: https://outlook.office.com/SMTP.Send offline_access; google: https://mail.google.com/',
+      text,
+    ),
+  },
+  SMART_HOST_PROVIDER: {
+    section: 'sender',
+    doc: `preset for host, port, TLS and OAuth2 provider: ${SMART_HOST_PROVIDERS.join(', ')}`,
+    ...optional(
+      'none',
+      parsedBy((value) => parseOneOf(value, SMART_HOST_PROVIDERS)),
+    ),
+  },
+  SMART_HOST_REGION: {
+    section: 'sender',
+    doc: 'region of the ses (e.g. eu-west-1) or mailgun (us, eu) preset',
+    ...optional(
+      'mailgun: us; ses: required',
+      parsedBy((value) => value.toLowerCase()),
+    ),
   },
 } as const satisfies Record<string, VariableDefinition>;
 

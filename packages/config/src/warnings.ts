@@ -66,8 +66,39 @@ function ingressWarnings(config: IngressConfig): string[] {
   return warnings;
 }
 
-function senderWarnings({ smartHost }: SenderConfig): string[] {
+/**
+ * Smart hosts with Postfix's reject_non_fqdn_helo_hostname refuse `EHLO vm`: a bare
+ * machine name is what HELO_NAME falls back to when SMTP_HOSTNAME is not set.
+ */
+export function heloNameWarning(heloName: string, env: Environment): string | undefined {
+  if (heloName.includes('.') || heloName.startsWith('[')) return undefined;
+  const variable =
+    env['HELO_NAME'] !== undefined && env['HELO_NAME'] !== '' ? 'HELO_NAME' : 'SMTP_HOSTNAME';
+  return (
+    `${variable}: the relay announces itself as "${heloName}", not a fully qualified domain name; ` +
+    "smart hosts that check HELO names (Postfix reject_non_fqdn_helo_hostname) refuse it: set HELO_NAME or SMTP_HOSTNAME to this relay's DNS name"
+  );
+}
+
+function senderWarnings(config: SenderConfig, env: Environment): string[] {
+  const { smartHost } = config;
   const warnings: string[] = [];
+  const helo = heloNameWarning(config.heloName, env);
+  if (helo !== undefined) warnings.push(helo);
+  if (smartHost.provider === 'm365' && smartHost.password !== undefined) {
+    warnings.push(
+      'SMART_HOST_PASSWORD: Microsoft 365 turns basic SMTP AUTH off by default from the end of December 2026; ' +
+        'configure OAuth2 (SMART_HOST_OAUTH2_CLIENT_ID, see the README recipe)',
+    );
+  }
+  if (
+    env['SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE'] &&
+    smartHost.oauth2?.grant.kind === 'refresh-token'
+  ) {
+    warnings.push(
+      'SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: ignored, SMART_HOST_OAUTH2_REFRESH_TOKEN is set and takes precedence',
+    );
+  }
   // A TLS mode that does not match the port shows up only as a timeout at the first delivery.
   if (smartHost.port === 465 && smartHost.tls === 'starttls') {
     warnings.push('SMART_HOST_TLS: starttls on port 465, which normally speaks implicit TLS');
@@ -97,6 +128,6 @@ export function findConfigWarnings(
   return [
     ...findMisspelledVariables(env),
     ...(isIngressConfig(config) ? ingressWarnings(config) : []),
-    ...(isSenderConfig(config) ? senderWarnings(config) : []),
+    ...(isSenderConfig(config) ? senderWarnings(config, env) : []),
   ];
 }

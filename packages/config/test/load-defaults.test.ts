@@ -41,6 +41,9 @@ const INGRESS_DEFAULTS: IngressConfig = {
 const SENDER_DEFAULTS: SenderConfig = {
   ...COMMON_DEFAULTS,
   smartHost: {
+    provider: undefined,
+    region: undefined,
+    oauth2: undefined,
     host: 'smtp.example.com',
     port: 587,
     tls: 'starttls',

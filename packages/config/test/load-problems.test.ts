@@ -130,7 +130,7 @@ const ROWS: readonly (readonly [Environment, readonly string[]])[] = [
     { SMTP_SOCKET_TIMEOUT: '30d' },
     ['SMTP_SOCKET_TIMEOUT: must be at most 24d (the longest timer Node.js supports), got "30d"'],
   ],
-  [{ SMART_HOST: '' }, ['SMART_HOST: required']],
+  [{ SMART_HOST: '' }, ['SMART_HOST: required (or set SMART_HOST_PROVIDER)']],
   [
     { SMART_HOST: 'smtp.gmail.com:587' },
     [
@@ -142,14 +142,19 @@ const ROWS: readonly (readonly [Environment, readonly string[]])[] = [
     { SMART_HOST_TLS: 'ssl' },
     ['SMART_HOST_TLS: must be one of implicit, starttls, none, got "ssl"'],
   ],
-  [{ SMART_HOST_USER: 'me' }, ['SMART_HOST_PASSWORD: required when SMART_HOST_USER is set']],
+  [
+    { SMART_HOST_USER: 'me' },
+    ['SMART_HOST_PASSWORD: required when SMART_HOST_USER is set (or use OAuth2)'],
+  ],
   [
     { SMART_HOST_PASSWORD: 'secret' },
     ['SMART_HOST_USER: required when SMART_HOST_PASSWORD is set'],
   ],
   [
     { SMART_HOST_AUTH_METHODS: 'PLAIN' },
-    ['SMART_HOST_AUTH_METHODS: has no effect without SMART_HOST_USER and SMART_HOST_PASSWORD'],
+    [
+      'SMART_HOST_AUTH_METHODS: has no effect without SMART_HOST_USER and SMART_HOST_PASSWORD (or OAuth2)',
+    ],
   ],
   [
     { SMART_HOST_AUTH_METHODS: 'NTLM' },
@@ -248,7 +253,7 @@ describe('each service checks only its own variables', () => {
   it('sender requires SMART_HOST', () => {
     assert.deepEqual(
       problemsOf(() => loadSenderConfig({}, HOST)),
-      ['SMART_HOST: required'],
+      ['SMART_HOST: required (or set SMART_HOST_PROVIDER)'],
     );
   });
   it('ADMIN_PORT may equal SMTP_PORT in a sender, which has no SMTP listener', () => {
@@ -271,8 +276,8 @@ describe('all problems at once', () => {
         'LOG_LEVEL: must be one of debug, info, warn, error, got "loud"',
         'SMTP_PORT: must be a port number 1-65535, got "abc"',
         'SMTP_RELAY_NETWORKS: entries must be an IP address or CIDR such as 10.0.0.0/8 or fd00::/8, got "foo"',
-        'SMART_HOST: required',
-        'SMART_HOST_PASSWORD: required when SMART_HOST_USER is set',
+        'SMART_HOST: required (or set SMART_HOST_PROVIDER)',
+        'SMART_HOST_PASSWORD: required when SMART_HOST_USER is set (or use OAuth2)',
         'RETRY_DELAYS: entries must be a duration such as 250ms, 30s, 5m, 2h or 5d (a bare number is seconds), got "5x"',
       ],
     );

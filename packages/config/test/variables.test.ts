@@ -45,6 +45,17 @@ const SPEC_NAMES = [
   'MAX_QUEUE_LIFETIME',
   'POSTMASTER',
   'BOUNCE_TEMPLATE_FILE',
+  // Part 2: OAuth2 to the smart host, provider presets
+  'SMART_HOST_OAUTH2_PROVIDER',
+  'SMART_HOST_OAUTH2_TENANT',
+  'SMART_HOST_OAUTH2_TOKEN_URL',
+  'SMART_HOST_OAUTH2_CLIENT_ID',
+  'SMART_HOST_OAUTH2_CLIENT_SECRET',
+  'SMART_HOST_OAUTH2_REFRESH_TOKEN',
+  'SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE',
+  'SMART_HOST_OAUTH2_SCOPE',
+  'SMART_HOST_PROVIDER',
+  'SMART_HOST_REGION',
 ];
 
 describe('VARIABLES', () => {
@@ -58,7 +69,12 @@ describe('VARIABLES', () => {
   it('marks exactly the *_PASSWORD/_SECRET/_TOKEN variables secret', () => {
     assert.deepEqual(
       VARIABLES.filter(({ secret }) => secret).map(({ name }) => name),
-      ['ADMIN_TOKEN', 'SMART_HOST_PASSWORD'],
+      [
+        'ADMIN_TOKEN',
+        'SMART_HOST_PASSWORD',
+        'SMART_HOST_OAUTH2_CLIENT_SECRET',
+        'SMART_HOST_OAUTH2_REFRESH_TOKEN',
+      ],
     );
   });
 
@@ -112,7 +128,8 @@ describe('schemas per service', () => {
       SMTP_HOSTNAME: 'relay.example.com',
     });
     assert.ok(result.success);
-    assert.equal(result.data.SMART_HOST_PORT, 587);
+    // The port is derived (SMART_HOST_PROVIDER's preset, else 587) by the loader.
+    assert.equal(result.data.SMART_HOST_PORT, undefined);
     assert.deepEqual(result.data.RETRY_DELAYS.length, 7);
   });
 });

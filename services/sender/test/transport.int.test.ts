@@ -28,6 +28,9 @@ describe('smart host client against a peer that closes before the greeting', () 
     it(`fails as a transient network error (${credentials ? 'with' : 'without'} SMART_HOST_USER)`, async () => {
       const client = createSmartHostClient({
         smartHost: {
+          provider: undefined,
+          region: undefined,
+          oauth2: undefined,
           host: '127.0.0.1',
           port,
           tls: 'none',
