@@ -1,86 +1,94 @@
+import {
+  type ClassificationRule,
+  commandIs,
+  type DeliveryErrorShape,
+  type DeliveryFailure,
+  type FailureCategory,
+  is4xx,
+  is5xx,
+  replySays,
+} from './classification-rule.ts';
+import {
+  PROVIDER_LIMIT_RULES,
+  PROVIDER_MESSAGE_RULES,
+  PROVIDER_SETTINGS_RULES,
+} from './provider-rules.ts';
 import { parseReply, smtpReply, type SmtpReply } from './smtp-reply.ts';
-
-// How the sender reacts to a failed attempt towards the smart host. Three
-// kinds, not two, because some failures say nothing about the message:
-// - permanent: the smart host refused this message (5xx): bounce it now;
-// - transient: try this message again later, on the RETRY_DELAYS schedule;
-// - systemic: our side is wrong (credentials, TLS, configuration): every
-//   message would fail the same way, so none of them may bounce for it.
-export type FailureKind = 'transient' | 'permanent' | 'systemic';
-
-// A small fixed set: these are metric labels and log fields.
-export type FailureCategory =
-  | 'auth'
-  | 'tls'
-  | 'tls-certificate'
-  | 'config'
-  | 'smart-host-refused'
-  | 'sender-rejected'
-  | 'recipient-rejected'
-  | 'content-rejected'
-  | 'message-too-big'
-  | 'deferred'
-  | 'network'
-  | 'timeout'
-  | 'unknown';
-
-export interface DeliveryFailure {
-  readonly kind: FailureKind;
-  readonly category: FailureCategory;
-  /** The smart host's reply, or a synthetic 4.4.x one for network failures. */
-  readonly reply: SmtpReply;
-  readonly rule: string;
-}
-
-/** The parts of a nodemailer error that classification reads. */
-export interface DeliveryErrorShape {
-  readonly message: string;
-  readonly code?: string | undefined;
-  readonly responseCode?: number | undefined;
-  readonly command?: string | undefined;
-  readonly response?: string | undefined;
-}
-
-interface ClassificationRule {
-  readonly name: string;
-  readonly matches: (error: DeliveryErrorShape) => boolean;
-  readonly kind: FailureKind;
-  readonly category: FailureCategory;
-}
 
 const CERTIFICATE_ERROR =
   /certificate|self[- ]signed|unable to verify|altname|hostname\/ip does not match|CERT_|ERR_TLS_CERT/i;
 
-const is5xx = (error: DeliveryErrorShape): boolean =>
-  error.responseCode !== undefined && error.responseCode >= 500 && error.responseCode < 600;
-const is4xx = (error: DeliveryErrorShape): boolean =>
-  error.responseCode !== undefined && error.responseCode >= 400 && error.responseCode < 500;
-const commandIs = (error: DeliveryErrorShape, prefix: string): boolean =>
-  (error.command ?? '').toUpperCase().startsWith(prefix);
+// SPEC "Failover, routes and rate limits": a throttling reply is one of these codes with words
+// saying so. "Too many recipients" (452 4.5.3) is a per-message limit, not a
+// rate: the rest of the recipients go in the next transaction, so it stays
+// deferred. A 4.7.x code alone is not enough: greylisting (451 4.7.1) and TLS
+// trouble (454 4.7.0) share it.
+const THROTTLING_CODES: ReadonlySet<number> = new Set([421, 450, 451, 452, 454]);
+const THROTTLING_TEXT = /\brate(?:limit\w*)?\b|throttl|too many (?!recipients\b)/i;
 
-// First match wins. Each row has a test in delivery-classification.test.ts.
+// First match wins: specific rows before the generic ones their replies would
+// otherwise fall into. Each row has a test in delivery-classification.test.ts
+// or, for the provider rows, provider-rules.test.ts.
 export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
   {
-    // "454 4.7.0 Too many login attempts", "454 4.7.0 TLS not available due to
-    // temporary reason": the smart host says try later, not "your settings are wrong".
+    // Our token client failed before the smart host saw anything: endpoint
+    // unreachable, invalid_grant, invalid_client (SPEC "OAuth2": systemic).
+    // nodemailer relabels the token error EAUTH, keeping EOAUTH2 as originalCode.
+    name: 'OAuth2 token not obtained',
+    matches: (e) =>
+      e.code === 'EOAUTH2' ||
+      e.originalCode === 'EOAUTH2' ||
+      (e.code === 'EAUTH' && commandIs(e, 'AUTH XOAUTH2') && e.responseCode === undefined),
+    kind: 'systemic',
+    category: 'oauth2',
+    hint: 'No OAuth2 access token could be obtained: run npx smtp-relay oauth2 check, then check SMART_HOST_OAUTH2_TOKEN_URL, SMART_HOST_OAUTH2_TENANT, SMART_HOST_OAUTH2_CLIENT_ID and SMART_HOST_OAUTH2_CLIENT_SECRET (invalid_client), or renew SMART_HOST_OAUTH2_REFRESH_TOKEN with npx smtp-relay oauth2 login (invalid_grant).',
+  },
+  ...PROVIDER_LIMIT_RULES,
+  {
+    name: 'smart host throttling (4xx)',
+    matches: (e) =>
+      e.responseCode !== undefined &&
+      THROTTLING_CODES.has(e.responseCode) &&
+      replySays(e, THROTTLING_TEXT),
+    kind: 'transient',
+    category: 'throttled',
+    hint: "The smart host is limiting how fast this relay sends: mail waits and is retried; if it keeps happening, lower SENDER_CONCURRENCY or the number of sender replicas.",
+  },
+  {
+    // "454 4.7.0 Temporary authentication failure", "454 4.7.0 TLS not available
+    // due to temporary reason": the smart host says try later, not "your
+    // settings are wrong". Also for AUTH XOAUTH2: only a 5xx condemns the token.
     name: 'temporary refusal of AUTH or STARTTLS',
     matches: (e) => (e.code === 'EAUTH' || e.code === 'ETLS') && is4xx(e),
     kind: 'transient',
     category: 'deferred',
+    hint: undefined,
+  },
+  ...PROVIDER_SETTINGS_RULES,
+  {
+    // SPEC "OAuth2": a token refused, renewed once and refused again (nodemailer
+    // sends the empty line after the 334 challenge and retries once).
+    name: 'smart host rejected our OAuth2 token',
+    matches: (e) => e.code === 'EAUTH' && commandIs(e, 'AUTH XOAUTH2') && is5xx(e),
+    kind: 'systemic',
+    category: 'oauth2',
+    hint: 'The smart host refused the OAuth2 token for SMART_HOST_USER: Microsoft 365 needs the app permission SMTP.SendAsApp with admin consent, New-ServicePrincipal and Add-MailboxPermission for the mailbox and SMTP AUTH enabled for it; Google needs the scope https://mail.google.com/ and, for a service account, domain-wide delegation.',
   },
   {
     // nodemailer flags a 535 as permanent; for a relay it means OUR password is
     // wrong, which must not bounce the queue.
     name: 'smart host rejected our credentials',
-    matches: (e) => e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.code === 'EOAUTH2',
+    matches: (e) => e.code === 'EAUTH' || e.code === 'ENOAUTH',
     kind: 'systemic',
     category: 'auth',
+    hint: 'The smart host refused the login: check SMART_HOST_USER and SMART_HOST_PASSWORD, and SMART_HOST_AUTH_METHODS if set.',
   },
   {
     name: 'smart host requires authentication we did not give',
     matches: (e) => e.responseCode === 530,
     kind: 'systemic',
     category: 'auth',
+    hint: "The smart host wants SMTP AUTH: set SMART_HOST_USER and SMART_HOST_PASSWORD (or SMART_HOST_OAUTH2_*), or register this relay's public IP address with the provider if it relays by address.",
   },
   {
     name: 'smart host certificate not trusted',
@@ -89,18 +97,21 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
       CERTIFICATE_ERROR.test(e.message),
     kind: 'systemic',
     category: 'tls-certificate',
+    hint: "The smart host's certificate is not trusted or does not name SMART_HOST: add the issuing CA (PEM) to SMART_HOST_CA_FILE or use the host name on the certificate; SMART_HOST_TLS_VERIFY=false is for tests only.",
   },
   {
     name: 'STARTTLS refused or failed (SMART_HOST_TLS=starttls never falls back to plain text)',
     matches: (e) => e.code === 'ETLS' || e.code === 'EREQUIRETLS',
     kind: 'systemic',
     category: 'tls',
+    hint: 'TLS with the smart host failed: pair SMART_HOST_TLS with SMART_HOST_PORT (starttls on 587 or 25, implicit on 465) and check that the host offers STARTTLS; SMART_HOST_TLS=none only on a trusted network.',
   },
   {
     name: 'transport misconfigured',
     matches: (e) => e.code === 'ECONFIG',
     kind: 'systemic',
     category: 'config',
+    hint: 'The SMTP client refused the smart-host settings: npx smtp-relay config prints the effective SMART_HOST_* values to check.',
   },
   {
     // A 5xx greeting ("554 5.7.1 your IP is blocked") refuses us, not the message.
@@ -109,6 +120,7 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
       is5xx(e) && (commandIs(e, 'CONN') || commandIs(e, 'EHLO') || commandIs(e, 'HELO')),
     kind: 'systemic',
     category: 'smart-host-refused',
+    hint: "The smart host refuses connections from this relay (often its public IP address is blocked or not allowed): ask the provider with the reply's text, or use another SMART_HOST.",
   },
   {
     // nodemailer refuses locally, before MAIL, a message over the SIZE the smart
@@ -117,36 +129,45 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     matches: (e) => e.code === 'EMESSAGE' && e.responseCode === undefined,
     kind: 'permanent',
     category: 'message-too-big',
+    hint: "Set SMTP_MAX_MESSAGE_SIZE no higher than the smart host's limit, so devices are refused at once instead of getting a bounce later.",
   },
+  ...PROVIDER_MESSAGE_RULES,
   {
     name: 'sender address rejected',
     matches: (e) => is5xx(e) && commandIs(e, 'MAIL'),
     kind: 'permanent',
     category: 'sender-rejected',
+    hint: 'The smart host does not accept this sender address: many only allow the address of SMART_HOST_USER or of verified domains, so check what the device sends as.',
   },
   {
     name: 'recipients rejected',
     matches: (e) => is5xx(e) && commandIs(e, 'RCPT'),
     kind: 'permanent',
     category: 'recipient-rejected',
+    hint: undefined,
   },
   {
     name: 'message rejected after DATA',
     matches: (e) => is5xx(e) && (commandIs(e, 'DATA') || e.code === 'EMESSAGE'),
     kind: 'permanent',
     category: 'content-rejected',
+    hint: undefined,
   },
   {
     name: 'smart host deferred (4xx)',
     matches: is4xx,
     kind: 'transient',
     category: 'deferred',
+    hint: undefined,
   },
   {
+    // A TLS mode that does not fit the port waits for a greeting that never
+    // comes (implicit TLS on 587, STARTTLS on 465), so name that pairing.
     name: 'timeout',
     matches: (e) => e.code === 'ETIMEDOUT',
     kind: 'transient',
     category: 'timeout',
+    hint: 'If this persists, check that SMART_HOST_TLS fits SMART_HOST_PORT (implicit on 465, starttls on 587 or 25) and that the smart host is reachable within SMTP_CLIENT_TIMEOUT.',
   },
   {
     name: 'connection refused, reset or lost',
@@ -159,6 +180,7 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
       e.code === 'ECONNRESET',
     kind: 'transient',
     category: 'network',
+    hint: 'If this persists, check SMART_HOST and SMART_HOST_PORT and that outbound connections to that port are allowed (many clouds block port 25).',
   },
   {
     // 5xx to a command we did not expect (RSET, NOOP...): still the smart host's word on this message.
@@ -166,6 +188,7 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     matches: is5xx,
     kind: 'permanent',
     category: 'content-rejected',
+    hint: undefined,
   },
 ];
 
@@ -173,6 +196,7 @@ const SYNTHETIC_REPLIES: Partial<Record<FailureCategory, SmtpReply>> = {
   network: smtpReply(451, '4.4.1', 'No answer from smart host'),
   timeout: smtpReply(451, '4.4.2', 'Smart host connection timed out'),
   auth: smtpReply(451, '4.7.0', 'Smart host authentication failed'),
+  oauth2: smtpReply(451, '4.7.0', 'No OAuth2 token for the smart host'),
   tls: smtpReply(451, '4.7.5', 'TLS with smart host failed'),
   'tls-certificate': smtpReply(451, '4.7.5', 'Smart host certificate not trusted'),
   config: smtpReply(451, '4.3.5', 'Relay configuration error'),
@@ -196,5 +220,11 @@ export function classifyDeliveryError(error: DeliveryErrorShape): DeliveryFailur
         )) ??
     SYNTHETIC_REPLIES[category] ??
     smtpReply(451, '4.0.0', error.message);
-  return { kind, category, reply, rule: rule?.name ?? 'unclassified failure' };
+  return {
+    kind,
+    category,
+    reply,
+    rule: rule?.name ?? 'unclassified failure',
+    hint: rule?.hint,
+  };
 }

@@ -1,34 +1,123 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CLASSIFICATION_RULES, classifyDeliveryError } from '../src/delivery-classification.ts';
 import {
-  CLASSIFICATION_RULES,
-  classifyDeliveryError,
-  type DeliveryErrorShape,
-  type FailureCategory,
-  type FailureKind,
-} from '../src/delivery-classification.ts';
+  PROVIDER_LIMIT_RULES,
+  PROVIDER_MESSAGE_RULES,
+  PROVIDER_SETTINGS_RULES,
+} from '../src/provider-rules.ts';
+import { assertClassifies, type ClassificationRow, rowTitle } from './classification-rows.ts';
 
-// One row per rule (zone-mta bounces-test idea): the error shapes are the ones
-// nodemailer 10.6 produces (libraries.md §2.5).
-const rows: readonly {
-  rule: string;
-  error: DeliveryErrorShape;
-  kind: FailureKind;
-  category: FailureCategory;
-  reply?: string;
-}[] = [
+// One row or more per generic rule; provider replies are in provider-rules.test.ts.
+const rows: readonly ClassificationRow[] = [
+  {
+    rule: 'OAuth2 token not obtained',
+    error: {
+      code: 'EOAUTH2',
+      message:
+        'invalid_grant: AADSTS70008: The provided authorization code or refresh token has expired',
+    },
+    kind: 'systemic',
+    category: 'oauth2',
+    reply: '451 4.7.0',
+    hint: /npx smtp-relay oauth2 check.*SMART_HOST_OAUTH2_CLIENT_ID.*SMART_HOST_OAUTH2_REFRESH_TOKEN/,
+  },
+  {
+    // The same failure after nodemailer relabelled it on the way out of login().
+    rule: 'OAuth2 token not obtained',
+    error: {
+      code: 'EAUTH',
+      originalCode: 'EOAUTH2',
+      command: 'AUTH XOAUTH2',
+      message: 'Token endpoint https://login.microsoftonline.com/ returned 503',
+    },
+    kind: 'systemic',
+    category: 'oauth2',
+    reply: '451 4.7.0',
+  },
+  {
+    // A token callback error without a code: no reply from the smart host at all.
+    rule: 'OAuth2 token not obtained',
+    error: { code: 'EAUTH', command: 'AUTH XOAUTH2', message: 'fetch failed' },
+    kind: 'systemic',
+    category: 'oauth2',
+  },
+  {
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EPROTOCOL',
+      responseCode: 421,
+      command: 'CONN',
+      response: '421 4.7.0 mail.isp.example Error: too many connections from 203.0.113.7',
+      message: 'Invalid greeting',
+    },
+    kind: 'transient',
+    category: 'throttled',
+    hint: /SENDER_CONCURRENCY/,
+  },
+  {
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EENVELOPE',
+      responseCode: 451,
+      command: 'MAIL FROM',
+      response: '451 4.7.1 Rate limit exceeded for sender relay@example.com, try again later',
+      message: 'Mail command failed',
+    },
+    kind: 'transient',
+    category: 'throttled',
+  },
+  {
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EAUTH',
+      responseCode: 421,
+      command: 'AUTH LOGIN',
+      response: '421 4.7.0 Too many failed authentication attempts',
+      message: 'Invalid login',
+    },
+    kind: 'transient',
+    category: 'throttled',
+  },
+  {
+    // "Too many recipients" is the per-message limit, not a rate: deferred.
+    rule: 'smart host deferred (4xx)',
+    error: {
+      code: 'EENVELOPE',
+      responseCode: 452,
+      command: 'RCPT TO',
+      response: '452 4.5.3 Too many recipients',
+      message: 'Recipient command failed',
+    },
+    kind: 'transient',
+    category: 'deferred',
+    reply: '452 4.5.3',
+  },
   {
     rule: 'temporary refusal of AUTH or STARTTLS',
     error: {
       code: 'EAUTH',
       responseCode: 454,
       command: 'AUTH PLAIN',
-      response: '454 4.7.0 Too many login attempts, please try again later',
+      response: '454 4.7.0 Temporary authentication failure',
       message: 'Invalid login',
     },
     kind: 'transient',
     category: 'deferred',
     reply: '454 4.7.0',
+  },
+  {
+    // Only a 5xx condemns a token; a 4xx to AUTH XOAUTH2 is retried like any other.
+    rule: 'temporary refusal of AUTH or STARTTLS',
+    error: {
+      code: 'EAUTH',
+      responseCode: 454,
+      command: 'AUTH XOAUTH2',
+      response: '454 4.7.0 Temporary authentication failure',
+      message: 'Invalid login',
+    },
+    kind: 'transient',
+    category: 'deferred',
   },
   {
     rule: 'temporary refusal of AUTH or STARTTLS',
@@ -65,6 +154,33 @@ const rows: readonly {
     kind: 'systemic',
     category: 'auth',
     reply: '535 5.7.8',
+    hint: /SMART_HOST_USER and SMART_HOST_PASSWORD/,
+  },
+  {
+    // Postfix's words for a wrong password: the SES row must not take them.
+    rule: 'smart host rejected our credentials',
+    error: {
+      code: 'EAUTH',
+      responseCode: 535,
+      command: 'AUTH LOGIN',
+      response: '535 5.7.8 Authentication credentials invalid',
+      message: 'Invalid login',
+    },
+    kind: 'systemic',
+    category: 'auth',
+  },
+  {
+    rule: 'smart host rejected our OAuth2 token',
+    error: {
+      code: 'EAUTH',
+      responseCode: 535,
+      command: 'AUTH XOAUTH2',
+      response: '535 5.7.8 Error: authentication failed: Invalid token',
+      message: 'Invalid login',
+    },
+    kind: 'systemic',
+    category: 'oauth2',
+    hint: /SMTP\.SendAsApp.*New-ServicePrincipal.*Add-MailboxPermission.*https:\/\/mail\.google\.com\/.*domain-wide delegation/,
   },
   {
     rule: 'smart host rejected our credentials',
@@ -90,6 +206,7 @@ const rows: readonly {
     kind: 'systemic',
     category: 'tls-certificate',
     reply: '451 4.7.5',
+    hint: /SMART_HOST_CA_FILE/,
   },
   {
     rule: 'smart host certificate not trusted',
@@ -112,6 +229,7 @@ const rows: readonly {
     },
     kind: 'systemic',
     category: 'tls',
+    hint: /SMART_HOST_TLS with SMART_HOST_PORT/,
   },
   {
     rule: 'transport misconfigured',
@@ -200,6 +318,7 @@ const rows: readonly {
     kind: 'transient',
     category: 'timeout',
     reply: '451 4.4.2',
+    hint: /SMART_HOST_TLS fits SMART_HOST_PORT/,
   },
   {
     rule: 'connection refused, reset or lost',
@@ -227,23 +346,48 @@ const rows: readonly {
     category: 'content-rejected',
   },
 ];
+const providerRules = new Set([
+  ...PROVIDER_LIMIT_RULES,
+  ...PROVIDER_SETTINGS_RULES,
+  ...PROVIDER_MESSAGE_RULES,
+]);
 
 describe('classifyDeliveryError', () => {
   for (const row of rows) {
-    it(`${row.rule}: ${row.error.code ?? ''} ${String(row.error.responseCode ?? '')} ${row.error.message}`, () => {
-      const failure = classifyDeliveryError(row.error);
-      assert.equal(failure.rule, row.rule);
-      assert.equal(failure.kind, row.kind);
-      assert.equal(failure.category, row.category);
-      if (row.reply !== undefined) {
-        assert.equal(`${failure.reply.code} ${failure.reply.enhanced}`, row.reply);
-      }
+    it(rowTitle(row), () => {
+      assertClassifies(row);
     });
   }
 
-  it('has a test row for every rule', () => {
+  it('has a test row for every generic rule', () => {
     const tested = new Set(rows.map((row) => row.rule));
-    for (const rule of CLASSIFICATION_RULES) assert.ok(tested.has(rule.name), rule.name);
+    for (const rule of CLASSIFICATION_RULES) {
+      if (!providerRules.has(rule)) assert.ok(tested.has(rule.name), rule.name);
+    }
+  });
+
+  it('includes every provider rule in the table', () => {
+    for (const rule of providerRules) assert.ok(CLASSIFICATION_RULES.includes(rule), rule.name);
+  });
+
+  it('gives every rule its own name', () => {
+    const names = CLASSIFICATION_RULES.map((rule) => rule.name);
+    assert.equal(new Set(names).size, names.length);
+  });
+
+  // Systemic failures hold all mail until an operator acts: the log must say what to change.
+  it('tells the operator what to fix for every systemic rule', () => {
+    for (const rule of CLASSIFICATION_RULES) {
+      if (rule.kind === 'systemic') assert.ok(rule.hint, rule.name);
+    }
+  });
+
+  it('writes every hint as one sentence on one line', () => {
+    for (const { name, hint } of CLASSIFICATION_RULES) {
+      if (hint === undefined) continue;
+      assert.doesNotMatch(hint, /[\r\n]/, name);
+      assert.match(hint, /^[A-Za-z].*[.)]$/, name);
+    }
   });
 
   it('treats an unknown failure as transient, never permanent', () => {
@@ -251,5 +395,6 @@ describe('classifyDeliveryError', () => {
     assert.equal(failure.kind, 'transient');
     assert.equal(failure.category, 'unknown');
     assert.equal(failure.reply.code, 451);
+    assert.equal(failure.hint, undefined);
   });
 });

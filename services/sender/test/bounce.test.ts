@@ -63,6 +63,7 @@ const permanentWithTemporaryCode: DeliveryFailure = {
   category: 'content-rejected',
   reply: { code: 554, enhanced: '4.7.1', text: 'Policy rejection' },
   rule: 'message rejected after DATA',
+  hint: undefined,
 };
 
 const base: BounceInput = {
