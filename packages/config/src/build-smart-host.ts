@@ -94,17 +94,25 @@ export function toSmartHostConfig(fields: SenderFields): SmartHostConfig {
     preset === undefined
       ? fields.SMART_HOST_REGION
       : presetRegion(preset, fields.SMART_HOST_REGION);
-  const port = fields.SMART_HOST_PORT ?? preset?.port ?? DEFAULT_PORT;
+  // The compose file's capture smart host, until the operator names a real one.
+  const demo =
+    fields.SMART_HOST === undefined && preset === undefined ? fields.DEMO_SMART_HOST : undefined;
+  const port = fields.SMART_HOST_PORT ?? preset?.port ?? demo?.port ?? DEFAULT_PORT;
   // SPEC: an explicit port without SMART_HOST_TLS takes the TLS mode of the port rule.
   const portRule = port === IMPLICIT_TLS_PORT ? 'implicit' : 'starttls';
   const tls =
     fields.SMART_HOST_TLS ??
-    (fields.SMART_HOST_PORT === undefined && preset !== undefined ? preset.tls : portRule);
+    (demo !== undefined
+      ? 'none'
+      : fields.SMART_HOST_PORT === undefined && preset !== undefined
+        ? preset.tls
+        : portRule);
   const oauth2 = oauth2Requested(fields) ? toOAuth2Config(fields) : undefined;
   return {
     provider,
     region,
-    host: fields.SMART_HOST ?? preset?.host(region) ?? '',
+    demo: demo !== undefined,
+    host: fields.SMART_HOST ?? preset?.host(region) ?? demo?.host ?? '',
     port,
     tls,
     user: fields.SMART_HOST_USER ?? preset?.user,

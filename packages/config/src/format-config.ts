@@ -62,6 +62,8 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   SMART_HOST_OAUTH2_SCOPE: (c) => c.smartHost.oauth2?.scope,
   SMART_HOST_PROVIDER: (c) => c.smartHost.provider,
   SMART_HOST_REGION: (c) => c.smartHost.region,
+  DEMO_SMART_HOST: (c) =>
+    c.smartHost.demo ? `${c.smartHost.host}:${String(c.smartHost.port)}` : undefined,
 };
 
 function grantOf<K extends OAuth2Grant['kind']>(

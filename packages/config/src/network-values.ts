@@ -124,3 +124,15 @@ export function parseRedisUrl(text: string): string {
   }
   return text;
 }
+
+/** `mailpit:1025`, `[2001:db8::1]:25`: a host and its port in one value. */
+export function parseHostAndPort(text: string): { readonly host: string; readonly port: number } {
+  const match = /^(?<host>.+):(?<port>\d{1,5})$/.exec(text);
+  if (match?.groups === undefined) {
+    throw new InvalidValueError(`must be host:port such as mailpit:1025, got ${quote(text)}`);
+  }
+  return {
+    host: parseHostOrAddress(match.groups['host'] ?? ''),
+    port: parsePort(match.groups['port'] ?? ''),
+  };
+}

@@ -20,11 +20,12 @@ const rule = ruleOn<SenderFields>();
 const REGIONAL = SMART_HOST_PROVIDERS.filter((name) => PROVIDER_PRESETS[name].regions);
 
 const hostRule = rule(
-  ['SMART_HOST', 'SMART_HOST_PROVIDER', 'SMART_HOST_REGION'],
-  ({ SMART_HOST: host, SMART_HOST_PROVIDER: provider, SMART_HOST_REGION: region }) => {
+  ['SMART_HOST', 'SMART_HOST_PROVIDER', 'SMART_HOST_REGION', 'DEMO_SMART_HOST'],
+  (fields) => {
+    const { SMART_HOST: host, SMART_HOST_PROVIDER: provider, SMART_HOST_REGION: region } = fields;
     if (provider === undefined) {
       return [
-        ...(host === undefined
+        ...(host === undefined && fields.DEMO_SMART_HOST === undefined
           ? problem('SMART_HOST', 'required (or set SMART_HOST_PROVIDER)')
           : []),
         ...(region === undefined

@@ -77,6 +77,8 @@ export interface SmartHostConfig {
   readonly provider: SmartHostProvider | undefined;
   /** SMART_HOST_REGION (ses, mailgun) */
   readonly region: string | undefined;
+  /** true: DEMO_SMART_HOST is used (no SMART_HOST, no preset): mail is captured, not delivered */
+  readonly demo: boolean;
   readonly host: string;
   readonly port: number;
   readonly tls: SmartHostTlsMode;

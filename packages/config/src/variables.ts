@@ -16,6 +16,7 @@ import { parseServiceAccountFile, parseTenant, parseTokenUrl } from './oauth2-va
 import { SMART_HOST_PROVIDERS } from './provider-presets.ts';
 import {
   parseDomainName,
+  parseHostAndPort,
   parseHostOrAddress,
   parseNetworkList,
   parsePort,
@@ -324,6 +325,11 @@ const DEFINITIONS = {
       'mailgun: us; ses: required',
       parsedBy((value) => value.toLowerCase()),
     ),
+  },
+  DEMO_SMART_HOST: {
+    section: 'sender',
+    doc: 'host:port of a plain-text capture smart host used while neither SMART_HOST nor SMART_HOST_PROVIDER is set (docker-compose.yml: its Mailpit)',
+    ...optional('none', parsedBy(parseHostAndPort)),
   },
 } as const satisfies Record<string, VariableDefinition>;
 

@@ -2,6 +2,7 @@ import type { Environment } from './environment.ts';
 import { FILE_SUFFIX } from './secret-names.ts';
 import { isIngressConfig, isSenderConfig } from './config-guards.ts';
 import type { IngressConfig, SenderConfig } from './types.ts';
+import { PROVIDER_PRESETS } from './provider-presets.ts';
 import { VARIABLES } from './variables.ts';
 
 const KNOWN_NAMES: ReadonlySet<string> = new Set(
@@ -85,10 +86,24 @@ function senderWarnings(config: SenderConfig, env: Environment): string[] {
   const warnings: string[] = [];
   const helo = heloNameWarning(config.heloName, env);
   if (helo !== undefined) warnings.push(helo);
+  if (smartHost.demo) {
+    warnings.push(
+      `DEMO_SMART_HOST: neither SMART_HOST nor SMART_HOST_PROVIDER is set, so mail goes to the demo capture smart host ${smartHost.host}:${String(smartHost.port)} and is never delivered`,
+    );
+  }
   if (smartHost.provider === 'm365' && smartHost.password !== undefined) {
     warnings.push(
       'SMART_HOST_PASSWORD: Microsoft 365 turns basic SMTP AUTH off by default from the end of December 2026; ' +
         'configure OAuth2 (SMART_HOST_OAUTH2_CLIENT_ID, see the README recipe)',
+    );
+  }
+  const presetHost =
+    smartHost.provider === undefined
+      ? undefined
+      : PROVIDER_PRESETS[smartHost.provider].host(smartHost.region);
+  if (presetHost !== undefined && presetHost !== smartHost.host) {
+    warnings.push(
+      `SMART_HOST: ${smartHost.host} is used, not ${presetHost} of SMART_HOST_PROVIDER=${smartHost.provider ?? ''} (an explicit SMART_HOST wins)`,
     );
   }
   if (

@@ -43,6 +43,7 @@ const SENDER_DEFAULTS: SenderConfig = {
   smartHost: {
     provider: undefined,
     region: undefined,
+    demo: false,
     oauth2: undefined,
     host: 'smtp.example.com',
     port: 587,

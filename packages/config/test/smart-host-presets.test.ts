@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   ConfigError,
+  findConfigWarnings,
   formatConfigJson,
   loadSenderConfig,
   type Environment,
@@ -218,6 +219,52 @@ describe('preset problems', () => {
       assert.deepEqual(problemsOf(env), expected);
     });
   }
+});
+
+// docker-compose.yml sets DEMO_SMART_HOST=mailpit:1025: used only until a real smart host is named.
+describe('DEMO_SMART_HOST', () => {
+  const DEMO = { DEMO_SMART_HOST: 'mailpit:1025' };
+  const rows: readonly (readonly [string, Environment, string, number, string, boolean])[] = [
+    ['alone: the capture host in plain text', DEMO, 'mailpit', 1025, 'none', true],
+    [
+      'SMART_HOST set: SPEC defaults, not the demo port',
+      { ...DEMO, SMART_HOST: 'mail.isp.example' },
+      'mail.isp.example',
+      587,
+      'starttls',
+      false,
+    ],
+    [
+      'a preset set: the preset',
+      { ...DEMO, SMART_HOST_PROVIDER: 'gmail' },
+      'smtp.gmail.com',
+      465,
+      'implicit',
+      false,
+    ],
+  ];
+  for (const [title, env, host, port, tls, demo] of rows) {
+    it(title, () => {
+      const smartHost = loadSenderConfig(env, HOST).smartHost;
+      assert.deepEqual(
+        [smartHost.host, smartHost.port, smartHost.tls, smartHost.demo],
+        [host, port, tls, demo],
+      );
+    });
+  }
+  it('is refused when it is not host:port', () => {
+    assert.deepEqual(problemsOf({ DEMO_SMART_HOST: 'mailpit' }), [
+      'DEMO_SMART_HOST: must be host:port such as mailpit:1025, got "mailpit"',
+    ]);
+  });
+  it('is announced as a warning while it is used', () => {
+    const config = loadSenderConfig(DEMO, HOST);
+    assert.ok(
+      findConfigWarnings(DEMO, config).some((w) =>
+        w.startsWith('DEMO_SMART_HOST: neither SMART_HOST'),
+      ),
+    );
+  });
 });
 
 describe('config --json', () => {

@@ -15,6 +15,10 @@ export interface RelayMetrics {
   readonly systemicFailures: Counter<'category'>;
   readonly deliveryLatency: Histogram;
   readonly bytesReceived: Counter;
+  /** Requests to the OAuth2 token endpoint, by result (issued, failed). */
+  readonly oauth2TokenRequests: Counter<'result'>;
+  /** No usable access token, by reason (unreachable, invalid_grant, invalid_client, refused, token_rejected). */
+  readonly oauth2Failures: Counter<'reason'>;
 }
 
 export function createMetrics(): RelayMetrics {
@@ -77,6 +81,18 @@ export function createMetrics(): RelayMetrics {
       name: 'smtp_relay_delivery_latency_seconds',
       help: 'Time from acceptance by ingress to acceptance by the smart host',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900, 3600, 14400, 86400],
+      registers,
+    }),
+    oauth2TokenRequests: new Counter({
+      name: 'smtp_relay_oauth2_token_requests_total',
+      help: 'Requests this process made to the OAuth2 token endpoint, by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    oauth2Failures: new Counter({
+      name: 'smtp_relay_oauth2_failures_total',
+      help: 'Times no usable OAuth2 access token could be had (mail is held), by reason',
+      labelNames: ['reason'],
       registers,
     }),
   };

@@ -16,18 +16,24 @@ export type MechanismChoice =
   | { readonly kind: 'none-allowed'; readonly offered: readonly string[] };
 
 /**
- * With SMART_HOST_AUTH_METHODS set, the first allowed mechanism (in the order
- * the operator listed them) that the smart host offers; never one outside the
- * list ("never CRAM-MD5" must hold even if it is all the host offers). Without
- * the setting, nodemailer's choice among what is offered (undefined).
+ * With OAuth2 configured: XOAUTH2, if the smart host offers it (and the allow-list,
+ * when set, has it). Otherwise, with SMART_HOST_AUTH_METHODS set, the first allowed
+ * mechanism (in the order the operator listed them) that the smart host offers;
+ * never one outside the list ("never CRAM-MD5" must hold even if it is all the host
+ * offers). Without the setting, nodemailer's choice among what is offered (undefined).
  */
 export function chooseMechanism(
   allowed: readonly AuthMechanism[] | undefined,
   offered: readonly string[],
+  { oauth2 = false }: { readonly oauth2?: boolean } = {},
 ): MechanismChoice {
+  if (oauth2) {
+    const usable = offered.includes('XOAUTH2') && (allowed?.includes('XOAUTH2') ?? true);
+    return usable ? { kind: 'use', mechanism: 'XOAUTH2' } : { kind: 'none-allowed', offered };
+  }
+  // Without token settings nodemailer cannot do XOAUTH2: it would silently fall back
+  // to the first offered mechanism, outside the list.
   if (allowed === undefined) return { kind: 'use', mechanism: undefined };
-  // XOAUTH2 needs token settings the relay does not have yet; nodemailer would
-  // silently fall back to the first offered mechanism, outside the list.
   const mechanism = allowed.find(
     (candidate) => candidate !== 'XOAUTH2' && offered.includes(candidate),
   );

@@ -1,1 +1,12 @@
-export {};
+export {
+  createSmartHostClient,
+  type RecipientRefusal,
+  type SmartHostClient,
+  type SmartHostClientOptions,
+  type SmartHostEnvelope,
+  type SmartHostError,
+  type SmartHostSendResult,
+} from './smart-host-client.ts';
+export { chooseMechanism, offeredMechanisms, type MechanismChoice } from './auth-mechanism.ts';
+export * from './oauth2/index.ts';
+export { loginWithXOAuth2, xoauth2InitialResponse } from './xoauth2-login.ts';

@@ -4,6 +4,8 @@ import type { SmartHostConfig } from '@smtp-relay/config';
 import type { Logger } from '@smtp-relay/observability';
 import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import { chooseMechanism, offeredMechanisms } from './auth-mechanism.ts';
+import type { OAuth2TokenProvider } from './oauth2/token-provider.ts';
+import { loginWithXOAuth2 } from './xoauth2-login.ts';
 
 // A small connection pool over nodemailer's SMTPConnection rather than its
 // pooled transport: the pool transport picks the AUTH mechanism by itself
@@ -63,6 +65,8 @@ export interface SmartHostClientOptions {
   readonly maxMessagesPerConnection?: number;
   /** Idle connections are closed after this long; smart hosts drop idle ones anyway. */
   readonly idleTimeoutMs?: number;
+  /** Access tokens for AUTH XOAUTH2; required when smartHost.oauth2 is set. */
+  readonly oauth2Tokens?: OAuth2TokenProvider;
 }
 
 interface PooledConnection {
@@ -209,26 +213,39 @@ async function authenticate(
   connection: SMTPConnection,
   options: SmartHostClientOptions,
 ): Promise<void> {
-  const { user, password, authMethods } = options.smartHost;
-  if (user === undefined || password === undefined) return;
+  const { user, password, authMethods, oauth2 } = options.smartHost;
+  const oauth2Tokens = oauth2 === undefined ? undefined : options.oauth2Tokens;
+  if (user === undefined || (password === undefined && oauth2Tokens === undefined)) return;
   // Without this check nodemailer would carry on unauthenticated, and the smart
   // host would refuse each message as relaying denied.
   if (!connection.allowsAuth) {
     throw smartHostError('ENOAUTH', 'Smart host does not offer AUTH (credentials are configured)');
   }
   const offered = offeredMechanisms(connection.lastServerResponse || '');
-  const choice = chooseMechanism(authMethods, offered);
+  const choice = chooseMechanism(authMethods, offered, { oauth2: oauth2Tokens !== undefined });
   if (choice.kind === 'none-allowed') {
     throw smartHostError(
       'EAUTH',
-      `Smart host offers ${offered.join(' ') || 'no mechanism'}, none of SMART_HOST_AUTH_METHODS`,
+      oauth2Tokens === undefined
+        ? `Smart host offers ${offered.join(' ') || 'no mechanism'}, none of SMART_HOST_AUTH_METHODS`
+        : `Smart host offers ${offered.join(' ') || 'no mechanism'}, not XOAUTH2 (OAuth2 is configured)`,
     );
   }
-  await phase<undefined>(connection, (done) => {
+  const step = (start: (done: (error?: Error) => void) => void) =>
+    phase<undefined>(connection, (done) => {
+      start((error) => {
+        done(error, undefined);
+      });
+    });
+  if (oauth2Tokens !== undefined) {
+    await loginWithXOAuth2(connection, user, oauth2Tokens, step);
+    return;
+  }
+  await step((done) => {
     connection.login(
       { user, pass: password, ...(choice.mechanism ? { method: choice.mechanism } : {}) },
       (error?: Error | null) => {
-        done(error ?? undefined, undefined);
+        done(error ?? undefined);
       },
     );
   });

@@ -127,6 +127,44 @@ describe('chooseMechanism', () => {
     });
   }
 
+  // With OAuth2 configured (SMART_HOST_OAUTH2_*), XOAUTH2 or nothing: never a password mechanism.
+  const oauth2Rows: readonly {
+    name: string;
+    allowed: readonly AuthMechanism[] | undefined;
+    offered: readonly string[];
+    expected: MechanismChoice;
+  }[] = [
+    {
+      name: 'OAuth2: XOAUTH2 offered (Microsoft 365: AUTH LOGIN XOAUTH2)',
+      allowed: undefined,
+      offered: ['LOGIN', 'XOAUTH2'],
+      expected: { kind: 'use', mechanism: 'XOAUTH2' },
+    },
+    {
+      name: 'OAuth2: XOAUTH2 allowed and offered',
+      allowed: ['XOAUTH2'],
+      offered: ['PLAIN', 'XOAUTH2'],
+      expected: { kind: 'use', mechanism: 'XOAUTH2' },
+    },
+    {
+      name: 'OAuth2: smart host without XOAUTH2 (no fallback to a password mechanism)',
+      allowed: undefined,
+      offered: ['PLAIN', 'LOGIN'],
+      expected: { kind: 'none-allowed', offered: ['PLAIN', 'LOGIN'] },
+    },
+    {
+      name: 'OAuth2: an allow-list without XOAUTH2',
+      allowed: ['PLAIN'],
+      offered: ['PLAIN', 'XOAUTH2'],
+      expected: { kind: 'none-allowed', offered: ['PLAIN', 'XOAUTH2'] },
+    },
+  ];
+  for (const row of oauth2Rows) {
+    it(row.name, () => {
+      assert.deepEqual(chooseMechanism(row.allowed, row.offered, { oauth2: true }), row.expected);
+    });
+  }
+
   it('chooses from what offeredMechanisms read from a lowercase EHLO reply', () => {
     const offered = offeredMechanisms('250-smtp.example.com\r\n250 auth=login plain');
     assert.deepEqual(chooseMechanism(['PLAIN', 'LOGIN'], offered), {

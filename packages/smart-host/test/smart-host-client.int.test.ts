@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@smtp-relay/observability';
 import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
-import { createSmartHostClient } from '../src/transport.ts';
+import { createSmartHostClient } from '../src/smart-host-client.ts';
 
 // A smart host (or a load balancer without a healthy backend) that accepts the
 // TCP connection and closes it before its greeting: a network problem to retry,
@@ -30,6 +30,7 @@ describe('smart host client against a peer that closes before the greeting', () 
         smartHost: {
           provider: undefined,
           region: undefined,
+          demo: false,
           oauth2: undefined,
           host: '127.0.0.1',
           port,

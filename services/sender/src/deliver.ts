@@ -1,7 +1,7 @@
 import type { DeliveryJob } from '@smtp-relay/queue';
 import { classifyDeliveryError, type DeliveryFailure } from '@smtp-relay/smtp-errors';
 import type { MessageStore } from '@smtp-relay/store';
-import type { SmartHostClient, SmartHostError } from './transport.ts';
+import type { SmartHostClient, SmartHostError } from '@smtp-relay/smart-host';
 
 // One delivery attempt: body from the store, envelope from the job, to the
 // smart host. Knows nothing about BullMQ: it returns what happened.

@@ -9,11 +9,12 @@ import {
   type RelayMetrics,
 } from '@smtp-relay/observability';
 import { createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
+import { createSmartHostClient } from '@smtp-relay/smart-host';
 import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createBounceNotifier } from './bounce-notifier.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
-import { createSmartHostClient } from './transport.ts';
+import { createSharedOAuth2Tokens } from './oauth2-tokens.ts';
 import { createDeliveryWorker } from './worker.ts';
 
 export interface Sender {
@@ -63,13 +64,22 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     logger.debug({ event: 'queue.error', err: error }, 'queue error');
   });
   const store = createRedisMessageStore({ redis: connection, prefix: config.queuePrefix });
+  const extraCa =
+    config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile);
+  const oauth2Tokens = createSharedOAuth2Tokens({
+    config,
+    redis: connection,
+    extraCa,
+    logger,
+    metrics,
+  });
   const client = createSmartHostClient({
     smartHost: config.smartHost,
-    extraCa:
-      config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile),
+    extraCa,
     heloName: config.heloName,
     timeoutMs: config.clientTimeoutMs,
     logger,
+    ...(oauth2Tokens ? { oauth2Tokens } : {}),
   });
   const bounces = await createBounceNotifier({ config, store, queue, logger });
   const worker = createDeliveryWorker({
@@ -122,7 +132,10 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
           event: 'sender.started',
           smartHost: `${config.smartHost.host}:${String(config.smartHost.port)}`,
           tls: config.smartHost.tls,
-          auth: config.smartHost.user !== undefined,
+          auth: config.smartHost.oauth2
+            ? `oauth2 (${config.smartHost.oauth2.grant.kind})`
+            : config.smartHost.user !== undefined,
+          provider: config.smartHost.provider,
           concurrency: config.concurrency,
         },
         'sender started',

@@ -14,7 +14,7 @@ import { DeferredDelivery } from './deferred-delivery.ts';
 import { deliver, type RecipientFailure } from './deliver.ts';
 import { decide } from './outcome.ts';
 import { createSystemicHold } from './systemic-hold.ts';
-import type { SmartHostClient } from './transport.ts';
+import type { SmartHostClient } from '@smtp-relay/smart-host';
 
 export interface BounceNotifier {
   /** Sends (queues) a delivery status notification for `bounced` to the job's sender. */
@@ -121,6 +121,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
             enhancedCode: first.failure.reply.enhanced,
             reply: formatReply(first.failure.reply),
             category: first.failure.category,
+            hint: first.failure.hint,
             retryInMs: decision.delayMs,
             durationMs,
           },
@@ -140,6 +141,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
             enhancedCode: decision.failure.reply.enhanced,
             reply: formatReply(decision.failure.reply),
             rule: decision.failure.rule,
+            hint: decision.failure.hint,
             holdMs,
             durationMs,
           },
@@ -264,6 +266,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
           enhancedCode: failure.reply.enhanced,
           reply: formatReply(failure.reply),
           category: failure.category,
+          hint: failure.hint,
           durationMs,
         },
         'bounced',
