@@ -42,8 +42,9 @@ export function renderConfigurationReference(): string {
 export function renderEnvExample(): string {
   const lines = [
     '# smtp-relay settings: copy to .env and change what you need.',
-    '# Every variable is optional except SMART_HOST (the demo smart host is used',
-    '# until you set one). Secrets (*_PASSWORD, *_TOKEN) may be given as NAME_FILE=<path>.',
+    '# Every variable is optional except SMART_HOST or SMART_HOST_PROVIDER (with docker',
+    '# compose the demo smart host is used until you set one). Secrets (*_PASSWORD,',
+    '# *_SECRET, *_TOKEN) may be given as NAME_FILE=<path>.',
     '',
   ];
   for (const section of ['common', 'ingress', 'sender'] as const) {

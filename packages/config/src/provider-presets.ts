@@ -2,7 +2,7 @@ import type { OAuth2Provider, SmartHostProvider, SmartHostTlsMode } from './type
 
 // SMART_HOST_PROVIDER presets (SPEC "Provider presets"): defaults only; every
 // variable set explicitly wins. Hosts, ports and limits are the providers'
-// documented values (docs/providers.md has the sources and the set-up steps).
+// documented values (README "Smart host recipes" has the set-up steps).
 
 export interface ProviderPreset {
   /** The host, given the region (ses, mailgun); undefined when the region is missing or unknown. */
