@@ -5,6 +5,7 @@ export {
   type GeneratedCertificates,
   type SelfSignedCertificate,
 } from './certificates.ts';
+export * from './fake-oauth2-server/index.ts';
 export * from './fake-smart-host/index.ts';
 export { getFreePort } from './free-port.ts';
 export { pingRedis } from './redis-ping.ts';

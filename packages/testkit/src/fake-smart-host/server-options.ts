@@ -3,21 +3,15 @@ import { TLSSocket } from 'node:tls';
 import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { PendingReplies } from './pending-replies.ts';
 import type { SmartHostRecorder } from './recorder.ts';
+import { decideAuth, defaultAuthMethods } from './auth-decision.ts';
 import {
   ACCEPTED,
-  AUTH_FAILED,
-  AUTH_SUCCEEDED,
   conventionalRecipientReply,
   isRefusal,
   queuedReply,
   toSmtpServerError,
 } from './replies.ts';
-import type {
-  FakeSmartHostOptions,
-  FakeSmartHostScript,
-  ReceivedMessage,
-  ScriptedReply,
-} from './types.ts';
+import type { FakeSmartHostOptions, FakeSmartHostScript, ReceivedMessage } from './types.ts';
 
 /** The parts of the fake smart host that tests change while it runs. */
 export interface SmartHostState {
@@ -61,8 +55,13 @@ function authOptions(options: FakeSmartHostOptions): SMTPServerOptions {
     // With STARTTLS disabled smtp-server would accept AUTH in cleartext silently.
     throw new Error("Fake smart host: auth with tls 'none' needs allowInsecureAuth: true");
   }
+  const methods = auth.methods ?? defaultAuthMethods(auth);
+  if (methods.includes('XOAUTH2') && auth.xoauth2 === undefined) {
+    // Without a validator every token would be refused: a test set-up mistake.
+    throw new Error('Fake smart host: XOAUTH2 needs auth.xoauth2 (a token validator)');
+  }
   return {
-    authMethods: auth.methods ?? ['PLAIN', 'LOGIN', 'CRAM-MD5'],
+    authMethods: methods,
     authOptional: auth.required === false,
     allowInsecureAuth: options.allowInsecureAuth === true,
   };
@@ -115,36 +114,30 @@ export function buildServerOptions(
 
     onAuth(auth, session, callback) {
       const username = auth.username ?? '';
-      const expected = options.auth;
-      const valid =
-        expected !== undefined &&
-        username === expected.username &&
-        (auth.method === 'CRAM-MD5'
-          ? auth.validatePassword(expected.password)
-          : auth.password === expected.password);
-      const scripted = state.script.auth?.(username, auth.method);
-      const reply: ScriptedReply =
-        scripted !== undefined && isRefusal(scripted)
-          ? scripted
-          : valid
-            ? AUTH_SUCCEEDED
-            : AUTH_FAILED;
+      const decision = decideAuth(auth, options.auth, state.script);
       pending.after(commandDelay(), () => {
-        const success = !isRefusal(reply);
         recorder.addEvent({
           type: 'auth',
           method: auth.method,
           username,
-          success,
-          reply,
+          success: decision.kind === 'accept',
+          reply: decision.reply,
           ...event(session),
         });
-        if (!success) {
-          callback(toSmtpServerError(reply));
-          return;
+        switch (decision.kind) {
+          case 'accept': {
+            const user: AuthenticatedUser = { username, method: auth.method };
+            callback(null, { user });
+            return;
+          }
+          case 'challenge':
+            // smtp-server sends `data` as the 334 challenge and 535 after the empty reply.
+            callback(null, { data: decision.data });
+            return;
+          case 'refuse':
+            callback(toSmtpServerError(decision.reply));
+            return;
         }
-        const user: AuthenticatedUser = { username, method: auth.method };
-        callback(null, { user });
       });
     },
 

@@ -6,12 +6,18 @@ export interface ScriptedReply {
 
 export type FakeSmartHostTlsMode = 'implicit' | 'starttls' | 'none';
 
-export type FakeSmartHostAuthMethod = 'PLAIN' | 'LOGIN' | 'CRAM-MD5';
+export type FakeSmartHostAuthMethod = 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'XOAUTH2';
 
 export interface FakeSmartHostAuth {
-  username: string;
-  password: string;
-  /** Mechanisms advertised and accepted (default PLAIN, LOGIN, CRAM-MD5). */
+  /** Credentials for PLAIN, LOGIN and CRAM-MD5; without them those mechanisms always fail. */
+  username?: string;
+  password?: string;
+  /**
+   * Checks an `AUTH XOAUTH2` bearer token for the mailbox `user`, typically
+   * `oauth2.validateAccessToken.bind(oauth2)` of a fake OAuth2 server. Required for XOAUTH2.
+   */
+  xoauth2?: (user: string, accessToken: string) => boolean;
+  /** Mechanisms advertised and accepted (default PLAIN, LOGIN, CRAM-MD5, plus XOAUTH2 with `xoauth2`). */
   methods?: FakeSmartHostAuthMethod[];
   /** MAIL without AUTH gets 530 (default true). */
   required?: boolean;
@@ -58,6 +64,10 @@ export type FakeSmartHostEvent = EventBase &
   (
     | { type: 'connect'; remoteAddress: string; reply: ScriptedReply | undefined }
     | { type: 'tls'; protocol: string | undefined }
+    /**
+     * A refused XOAUTH2 token records the 334 error challenge as its reply: smtp-server
+     * answers the client's empty line after it with 535.
+     */
     | { type: 'auth'; method: string; username: string; success: boolean; reply: ScriptedReply }
     | { type: 'mail-from'; address: string; reply: ScriptedReply }
     | { type: 'rcpt-to'; address: string; reply: ScriptedReply }
