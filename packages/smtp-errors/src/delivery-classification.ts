@@ -52,7 +52,7 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
       replySays(e, THROTTLING_TEXT),
     kind: 'transient',
     category: 'throttled',
-    hint: "The smart host is limiting how fast this relay sends: mail waits and is retried; if it keeps happening, lower SENDER_CONCURRENCY or the number of sender replicas.",
+    hint: 'The smart host is limiting how fast this relay sends: mail waits and is retried; if it keeps happening, lower SENDER_CONCURRENCY or the number of sender replicas.',
   },
   {
     // "454 4.7.0 Temporary authentication failure", "454 4.7.0 TLS not available
