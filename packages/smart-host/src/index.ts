@@ -10,3 +10,4 @@ export {
 export { chooseMechanism, offeredMechanisms, type MechanismChoice } from './auth-mechanism.ts';
 export * from './oauth2/index.ts';
 export { loginWithXOAuth2, xoauth2InitialResponse } from './xoauth2-login.ts';
+export * from './diagnostics/index.ts';

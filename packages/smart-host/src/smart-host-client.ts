@@ -183,7 +183,7 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
   };
 }
 
-function connectionOptions(
+export function connectionOptions(
   options: SmartHostClientOptions,
 ): ConstructorParameters<typeof SMTPConnection>[0] {
   const { smartHost } = options;
@@ -209,7 +209,7 @@ function connectionOptions(
   };
 }
 
-async function authenticate(
+export async function authenticate(
   connection: SMTPConnection,
   options: SmartHostClientOptions,
 ): Promise<void> {
@@ -279,7 +279,7 @@ function transmit(
  * connect or login only as an 'error' event (their callbacks never fire), and
  * a dropped connection only as 'end': both settle the step here.
  */
-function phase<T>(
+export function phase<T>(
   connection: SMTPConnection,
   start: (done: (error?: Error, value?: T) => void) => void,
 ): Promise<T> {

@@ -1,14 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { SenderConfig } from '@smtp-relay/config';
 import { RELAY_VERSION, createLogger, createMetrics } from '@smtp-relay/observability';
-import {
-  createMemoryTokenStore,
-  createOAuth2TokenProvider,
-  createRedisTokenStore,
-  createTokenEndpointCall,
-  oauth2CredentialId,
-  type OAuth2TokenProvider,
-} from '@smtp-relay/smart-host';
+import { createSharedOAuth2Tokens, type OAuth2TokenProvider } from '@smtp-relay/smart-host';
 import { Redis } from 'ioredis';
 
 export interface CliTokenSource {
@@ -46,20 +39,17 @@ export async function openTokenSource(config: SenderConfig): Promise<CliTokenSou
   if (!shared) redis.disconnect();
   const extraCa =
     config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile);
-  const tokens = createOAuth2TokenProvider({
-    config: oauth2,
-    user,
-    store: shared
-      ? createRedisTokenStore(redis, config.queuePrefix, oauth2CredentialId(oauth2, user))
-      : createMemoryTokenStore(),
-    callEndpoint: createTokenEndpointCall({
-      extraCa,
-      timeoutMs: Math.min(config.clientTimeoutMs, 30_000),
-    }),
+  const tokens = createSharedOAuth2Tokens({
+    smartHost: config.smartHost,
+    prefix: config.queuePrefix,
+    redis: shared ? redis : undefined,
+    extraCa,
+    clientTimeoutMs: config.clientTimeoutMs,
     // Failures are reported to the operator by the command; logs stay quiet.
     logger: createLogger({ service: 'cli', version: RELAY_VERSION, level: 'silent' }),
     metrics: createMetrics(),
   });
+  if (tokens === undefined) return undefined;
   return {
     tokens,
     shared,

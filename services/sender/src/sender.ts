@@ -9,12 +9,11 @@ import {
   type RelayMetrics,
 } from '@smtp-relay/observability';
 import { createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
-import { createSmartHostClient } from '@smtp-relay/smart-host';
+import { createSharedOAuth2Tokens, createSmartHostClient } from '@smtp-relay/smart-host';
 import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createBounceNotifier } from './bounce-notifier.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
-import { createSharedOAuth2Tokens } from './oauth2-tokens.ts';
 import { createDeliveryWorker } from './worker.ts';
 
 export interface Sender {
@@ -67,7 +66,9 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   const extraCa =
     config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile);
   const oauth2Tokens = createSharedOAuth2Tokens({
-    config,
+    smartHost: config.smartHost,
+    prefix: config.queuePrefix,
+    clientTimeoutMs: config.clientTimeoutMs,
     redis: connection,
     extraCa,
     logger,

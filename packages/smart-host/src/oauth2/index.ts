@@ -21,3 +21,7 @@ export {
   type CachedAccessToken,
   type TokenStore,
 } from './token-store.ts';
+export {
+  createSharedOAuth2Tokens,
+  type SharedOAuth2TokensOptions,
+} from './shared-token-provider.ts';
