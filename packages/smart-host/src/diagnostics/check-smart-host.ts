@@ -104,7 +104,7 @@ export async function checkSmartHost(
       steps.push(
         await sendTestMessage({
           ...login,
-          from: config.postmaster,
+          from: testSender(smartHost.user, config.postmaster),
           to: options.sendTo,
           now: now(),
         }),
@@ -151,4 +151,13 @@ function finish(
     smartHost,
     steps: secrets.length === 0 ? steps : (scrub(steps) as DiagnosticStep[]),
   };
+}
+
+/**
+ * The mailbox the relay logs in as, when it is an address: Microsoft 365 and Gmail
+ * refuse any other sender (SendAsDenied), and a test that fails for that reason
+ * says nothing about the smart-host settings. Otherwise POSTMASTER.
+ */
+export function testSender(user: string | undefined, postmaster: string): string {
+  return user !== undefined && /^[^\s@]+@[^\s@]+$/.test(user) ? user : postmaster;
 }

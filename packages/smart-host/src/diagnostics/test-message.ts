@@ -6,8 +6,8 @@ import type { LoginOptions } from './auth-steps.ts';
 import { describeError, failed, passed, type DiagnosticStep } from './diagnostic-step.ts';
 
 // `--send-to ADDRESS`: one small message through createSmartHostClient, the
-// sender's own delivery path, from POSTMASTER (the address the relay's
-// bounces come from). The smart host's final reply carries its queue id, the
+// sender's own delivery path, from SMART_HOST_USER when it is an address (the
+// mailbox providers let us send as), else POSTMASTER. The smart host's final reply carries its queue id, the
 // handle its operator needs to trace the message.
 
 export interface TestMessageOptions extends LoginOptions {
