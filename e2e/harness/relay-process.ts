@@ -115,7 +115,10 @@ export async function startRelayProcess(options: StartRelayProcessOptions): Prom
         async () => {
           if (child.exitCode !== null) {
             throw new Error(
-              `${options.service} exited with ${String(child.exitCode)}: ${output.join('\n')}`,
+              `${options.service} exited with ${String(child.exitCode)}: ${[
+                ...output,
+                ...logs.map((line) => JSON.stringify(line)),
+              ].join('\n')}`,
             );
           }
           const response = await fetch(`http://127.0.0.1:${String(adminPort)}/readyz`).catch(
