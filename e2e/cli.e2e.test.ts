@@ -84,6 +84,29 @@ describe('the smtp-relay command line', () => {
     assert.doesNotMatch(result.stdout + result.stderr, /very-secret-password/);
   });
 
+  it('config --json prints the smart host of a provider preset, secrets redacted', async () => {
+    const result = await cli(['config', 'sender', '--json'], {
+      SMART_HOST_PROVIDER: 'm365',
+      SMART_HOST_USER: 'relay@example.com',
+      SMART_HOST_PASSWORD: 'very-secret-password',
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const config = JSON.parse(result.stdout) as { smartHost: Record<string, unknown> };
+    const { host, port, tls, provider, authMethods, password } = config.smartHost;
+    assert.deepEqual(
+      { host, port, tls, provider, authMethods, password },
+      {
+        host: 'smtp.office365.com',
+        port: 587,
+        tls: 'starttls',
+        provider: 'm365',
+        authMethods: null,
+        password: '<redacted>',
+      },
+    );
+    assert.doesNotMatch(result.stdout + result.stderr, /very-secret-password/);
+  });
+
   it('config exits 1 listing every problem', async () => {
     const result = await cli(['config'], { SMTP_PORT: 'abc', RETRY_DELAYS: '1 fortnight' });
     assert.equal(result.code, 1);

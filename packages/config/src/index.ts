@@ -24,7 +24,14 @@ export {
 } from './load.ts';
 export { formatConfig, formatConfigJson } from './format-config.ts';
 export { PROVIDER_PRESETS, SMART_HOST_PROVIDERS, type ProviderPreset } from './provider-presets.ts';
-export { readServiceAccountKey, type ServiceAccountKey } from './oauth2-values.ts';
+export {
+  defaultScope,
+  defaultTokenUrl,
+  readServiceAccountKey,
+  type ServiceAccountKey,
+} from './oauth2-values.ts';
+export { DEFAULT_TENANT } from './build-smart-host.ts';
+export { readVariableTexts } from './environment.ts';
 export { redactSecrets, redactUrlCredentials } from './redact.ts';
 export { findConfigWarnings } from './warnings.ts';
 export { loadOrExit } from './load-or-exit.ts';

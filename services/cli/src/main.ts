@@ -2,7 +2,9 @@
 // `npx smtp-relay <command>`: the operator's command line.
 import { parseArgs } from 'node:util';
 import { createProcessIo } from './command-io.ts';
+import { CHECK_SMARTHOST_USAGE, runCheckSmartHost } from './commands/check-smarthost.ts';
 import { CONFIG_USAGE, runConfig } from './commands/config.ts';
+import { OAUTH2_USAGE, runOAuth2 } from './commands/oauth2.ts';
 import { PASSWD_USAGE, runPasswd } from './commands/passwd.ts';
 import { QUEUE_USAGE, runQueue } from './commands/queue.ts';
 import { SEND_TEST_USAGE, runSendTest } from './commands/send-test.ts';
@@ -11,10 +13,15 @@ const USAGE = `Usage: smtp-relay <command>
 
 Commands:
   passwd [username]        hash a password for SMTP_AUTH_FILE
-  config [all|ingress|sender]
+  config [all|ingress|sender] [--json]
                            print the effective configuration (secrets redacted)
   send-test [--to addr]    send a test message to the relay's ingress
   queue <command>          counts, list, show, retry, delete (see queue --help)
+  oauth2 login|check       get the first OAuth2 refresh token; check the
+                           configured grant gets an access token
+  check-smarthost [--json] [--send-to ADDRESS]
+                           connect and log in to the smart host (and send a
+                           test message to ADDRESS)
 
 Run "smtp-relay <command> --help" for a command's options.`;
 
@@ -36,6 +43,11 @@ const { values, positionals } = parseArgs({
     insecure: { type: 'boolean' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
+    output: { type: 'string', short: 'o' },
+    'device-code-url': { type: 'string' },
+    'authorization-url': { type: 'string' },
+    timeout: { type: 'string' },
+    'send-to': { type: 'string' },
   },
 });
 const text = (name: string): string | undefined => {
@@ -54,7 +66,9 @@ switch (command) {
     break;
   case 'config':
     if (help) io.print(CONFIG_USAGE);
-    exitCode = help ? 0 : runConfig(positionals[0], process.env, io);
+    exitCode = help
+      ? 0
+      : runConfig(positionals[0], { json: values['json'] === true }, process.env, io);
     break;
   case 'send-test':
     if (help) io.print(SEND_TEST_USAGE);
@@ -81,6 +95,33 @@ switch (command) {
       : await runQueue(
           positionals,
           { limit: text('limit'), json: values['json'] === true },
+          process.env,
+          io,
+        );
+    break;
+  case 'oauth2':
+    if (help) io.print(OAUTH2_USAGE);
+    exitCode = help
+      ? 0
+      : await runOAuth2(
+          positionals,
+          {
+            json: values['json'] === true,
+            output: text('output'),
+            deviceCodeUrl: text('device-code-url'),
+            authorizationUrl: text('authorization-url'),
+            timeout: text('timeout'),
+          },
+          process.env,
+          io,
+        );
+    break;
+  case 'check-smarthost':
+    if (help) io.print(CHECK_SMARTHOST_USAGE);
+    exitCode = help
+      ? 0
+      : await runCheckSmartHost(
+          { json: values['json'] === true, sendTo: text('send-to') },
           process.env,
           io,
         );

@@ -2,6 +2,7 @@ import {
   ConfigError,
   findConfigWarnings,
   formatConfig,
+  formatConfigJson,
   loadAllInOneConfig,
   loadIngressConfig,
   loadSenderConfig,
@@ -9,11 +10,19 @@ import {
 } from '@smtp-relay/config';
 import type { CommandIo } from '../command-io.ts';
 
-export const CONFIG_USAGE = `Usage: smtp-relay config [all|ingress|sender]
+export const CONFIG_USAGE = `Usage: smtp-relay config [all|ingress|sender] [--json]
 
 Prints the effective configuration read from the environment (secrets
 redacted), for the all-in-one process (default), the ingress or the sender.
-Exits 1 listing every problem when the configuration is invalid.`;
+Exits 1 listing every problem when the configuration is invalid.
+
+Options:
+  --json    one JSON object in the configuration's own shape (the smart host
+            under "smartHost"), unset values as null`;
+
+export interface ConfigOptions {
+  readonly json: boolean;
+}
 
 const LOADERS = {
   all: loadAllInOneConfig,
@@ -21,7 +30,12 @@ const LOADERS = {
   sender: loadSenderConfig,
 } as const;
 
-export function runConfig(service: string | undefined, env: Environment, io: CommandIo): number {
+export function runConfig(
+  service: string | undefined,
+  options: ConfigOptions,
+  env: Environment,
+  io: CommandIo,
+): number {
   const name = service ?? 'all';
   if (!(name in LOADERS)) {
     io.error(CONFIG_USAGE);
@@ -29,7 +43,7 @@ export function runConfig(service: string | undefined, env: Environment, io: Com
   }
   try {
     const config = LOADERS[name as keyof typeof LOADERS](env);
-    io.print(formatConfig(config));
+    io.print(options.json ? formatConfigJson(config) : formatConfig(config));
     for (const warning of findConfigWarnings(env, config)) io.error(`warning: ${warning}`);
     return 0;
   } catch (error) {
