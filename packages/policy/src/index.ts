@@ -20,3 +20,4 @@ export {
   type VerificationCache,
   type VerificationCacheOptions,
 } from './verification-cache.ts';
+export * from './transaction-filter/index.ts';
