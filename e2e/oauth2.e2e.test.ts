@@ -8,6 +8,7 @@ import {
 } from '@smtp-relay/testkit';
 import {
   APP,
+  CONFIGURED_REFRESH_TOKEN,
   MAILBOX,
   cachedAccessTokens,
   grantVariables,
@@ -97,6 +98,8 @@ describe('OAuth2 (XOAUTH2) towards the smart host', () => {
       // Never a token or a secret in the logs.
       const logs = logsOf(stack.sender, stack.ingress);
       assert.ok(!logs.includes(APP.clientSecret));
+      assert.ok(!logs.includes(CONFIGURED_REFRESH_TOKEN));
+      assert.ok(!logs.includes('PRIVATE KEY'));
       assert.ok(!/Bearer|access_token|eyJ/.test(logs), 'a token appeared in the logs');
     });
   }
@@ -134,7 +137,7 @@ describe('OAuth2 (XOAUTH2) towards the smart host', () => {
   it('refreshes an expiring token once, for every sender', async () => {
     const { world, stack } = await relayWith(
       'client-credentials',
-      { accessTokenLifetimeSeconds: 2 },
+      { accessTokenLifetimeSeconds: 4 },
       { SENDER_CONCURRENCY: '3' },
     );
     await stack.startSender();
@@ -159,7 +162,7 @@ describe('OAuth2 (XOAUTH2) towards the smart host', () => {
   it('keeps a rotated refresh token in Redis and uses it after a sender restart', async () => {
     const { world, stack } = await relayWith('refresh-token', {
       rotateRefreshTokens: true,
-      accessTokenLifetimeSeconds: 2,
+      accessTokenLifetimeSeconds: 4,
     });
     await sendThroughRelay(stack.smtpPort);
     await world.smartHost.waitForMessages(1);

@@ -49,14 +49,21 @@ export function oauth2GrantKind(fields: OAuth2Fields): OAuth2Grant['kind'] {
   return 'client-credentials';
 }
 
+/** The key file's `token_uri`, when it would be the token URL (generic provider, no explicit URL). */
+export function serviceAccountTokenUrl(fields: OAuth2Fields): string | undefined {
+  const keyFile = fields.SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE;
+  if (keyFile === undefined || fields.SMART_HOST_OAUTH2_TOKEN_URL !== undefined) return undefined;
+  if (defaultTokenUrl(oauth2ProviderOf(fields), oauth2Tenant(fields)) !== undefined)
+    return undefined;
+  return readServiceAccountKey(keyFile).tokenUri;
+}
+
 /** The token URL: explicit, else the provider's, else (service account) the key file's. */
 export function oauth2TokenUrl(fields: OAuth2Fields): string | undefined {
-  const provider = oauth2ProviderOf(fields);
-  const keyFile = fields.SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE;
   return (
     fields.SMART_HOST_OAUTH2_TOKEN_URL ??
-    defaultTokenUrl(provider, oauth2Tenant(fields)) ??
-    (keyFile === undefined ? undefined : readServiceAccountKey(keyFile).tokenUri)
+    defaultTokenUrl(oauth2ProviderOf(fields), oauth2Tenant(fields)) ??
+    serviceAccountTokenUrl(fields)
   );
 }
 

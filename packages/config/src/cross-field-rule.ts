@@ -6,13 +6,19 @@ import type { Problem } from './errors.ts';
  */
 export interface CrossFieldRule<F> {
   readonly uses: readonly (keyof F & string)[];
-  readonly check: (fields: F) => readonly Problem[];
+  readonly check: (fields: F, context: RuleContext) => readonly Problem[];
+}
+
+/** What a rule may know beyond the parsed values of its `uses`. */
+export interface RuleContext {
+  /** The environment set this variable (valid or not, directly or as NAME_FILE). */
+  readonly isSet: (name: string) => boolean;
 }
 
 export function ruleOn<F>() {
   return <const K extends keyof F & string>(
     uses: readonly K[],
-    check: (fields: Pick<F, K>) => readonly Problem[],
+    check: (fields: Pick<F, K>, context: RuleContext) => readonly Problem[],
   ): CrossFieldRule<F> => ({ uses, check });
 }
 

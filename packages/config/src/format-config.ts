@@ -56,7 +56,8 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   SMART_HOST_OAUTH2_TENANT: (c) => c.smartHost.oauth2?.tenant,
   SMART_HOST_OAUTH2_TOKEN_URL: (c) => c.smartHost.oauth2?.tokenUrl,
   SMART_HOST_OAUTH2_CLIENT_ID: (c) => c.smartHost.oauth2?.clientId,
-  SMART_HOST_OAUTH2_CLIENT_SECRET: (c) => grantOf(c, 'client-credentials')?.clientSecret,
+  SMART_HOST_OAUTH2_CLIENT_SECRET: (c) =>
+    grantOf(c, 'client-credentials')?.clientSecret ?? grantOf(c, 'refresh-token')?.clientSecret,
   SMART_HOST_OAUTH2_REFRESH_TOKEN: (c) => grantOf(c, 'refresh-token')?.refreshToken,
   SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: (c) => grantOf(c, 'service-account')?.keyFile,
   SMART_HOST_OAUTH2_SCOPE: (c) => c.smartHost.oauth2?.scope,

@@ -60,10 +60,13 @@ function loadFields<S extends z.ZodObject>(
       problems.push(...result.error.issues.map(({ message }) => ({ variable: name, message })));
     }
   }
+  const context = {
+    isSet: (name: string) => texts[name] !== undefined || unreadable.has(name) || invalid.has(name),
+  };
   for (const rule of rules) {
     // A rule reads only its `uses`, and those parsed: the partial object is enough.
     if (!rule.uses.some((name) => invalid.has(name))) {
-      problems.push(...rule.check(fields as z.output<S>));
+      problems.push(...rule.check(fields as z.output<S>, context));
     }
   }
   if (problems.length > 0) throw new ConfigError(renderProblems(problems, sources));

@@ -5,10 +5,12 @@ import {
   oauth2Requested,
   oauth2Tenant,
   oauth2TokenUrl,
+  serviceAccountTokenUrl,
 } from './build-smart-host.ts';
 import { problem, ruleOn, type CrossFieldRule } from './cross-field-rule.ts';
 import type { Problem } from './errors.ts';
-import { MULTI_TENANT_ALIASES } from './oauth2-values.ts';
+import { InvalidValueError } from './errors.ts';
+import { MULTI_TENANT_ALIASES, parseTokenUrl } from './oauth2-values.ts';
 import { PROVIDER_PRESETS, SMART_HOST_PROVIDERS } from './provider-presets.ts';
 import type { SenderFields } from './schemas.ts';
 
@@ -69,13 +71,15 @@ const presetPortRule = rule(
   },
 );
 
+// Uses no OAuth2 value, only whether one is set: a bad SMART_HOST_OAUTH2_* value must
+// not hide a missing mailbox or a password set beside OAuth2.
 const passwordRule = rule(
-  ['SMART_HOST_USER', 'SMART_HOST_PASSWORD', 'SMART_HOST_PROVIDER', ...OAUTH2_VARIABLES],
-  (fields) => {
+  ['SMART_HOST_USER', 'SMART_HOST_PASSWORD', 'SMART_HOST_PROVIDER'],
+  (fields, context) => {
     const user = fields.SMART_HOST_USER;
     const password = fields.SMART_HOST_PASSWORD;
     const provider = fields.SMART_HOST_PROVIDER;
-    if (oauth2Requested(fields)) {
+    if (OAUTH2_VARIABLES.some((name) => context.isSet(name))) {
       return [
         ...(user === undefined
           ? problem('SMART_HOST_USER', 'required with OAuth2: the mailbox to send as')
@@ -112,6 +116,24 @@ function oauth2GrantProblems(
   const provider = oauth2ProviderOf(fields);
   const grant = oauth2GrantKind(fields);
   const add = (variable: string, message: string) => problems.push({ variable, message });
+  if (grant === 'service-account' && provider === 'microsoft') {
+    add(
+      'SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE',
+      'is a Google grant (JWT bearer), but SMART_HOST_OAUTH2_PROVIDER is microsoft: use a client secret or a refresh token for Microsoft 365',
+    );
+  }
+  const keyFileUrl = serviceAccountTokenUrl(fields);
+  if (keyFileUrl !== undefined) {
+    try {
+      parseTokenUrl(keyFileUrl);
+    } catch (error) {
+      if (!(error instanceof InvalidValueError)) throw error;
+      add(
+        'SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE',
+        `its "token_uri" ${error.reasons.join('; ')} (or set SMART_HOST_OAUTH2_TOKEN_URL)`,
+      );
+    }
+  }
   if (oauth2TokenUrl(fields) === undefined) {
     add(
       'SMART_HOST_OAUTH2_TOKEN_URL',
@@ -172,7 +194,18 @@ const oauth2Rule = rule(
   },
 );
 
+// A bearer token is as good as a password: never in clear text, like the token URL rule.
+const oauth2TlsRule = rule(['SMART_HOST_TLS'], (fields, context) =>
+  fields.SMART_HOST_TLS === 'none' && OAUTH2_VARIABLES.some((name) => context.isSet(name))
+    ? problem(
+        'SMART_HOST_TLS',
+        'none would send the OAuth2 access token in clear text: use starttls or implicit with OAuth2',
+      )
+    : [],
+);
+
 export const SMART_HOST_RULES: readonly CrossFieldRule<SenderFields>[] = [
+  oauth2TlsRule,
   hostRule,
   presetPortRule,
   passwordRule,

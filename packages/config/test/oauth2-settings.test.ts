@@ -264,7 +264,71 @@ const PROBLEM_ROWS: readonly (readonly [string, Environment, readonly string[]])
   ],
 ];
 
+const httpTokenUri = temp.file(
+  'sa-http.json',
+  JSON.stringify({
+    type: 'service_account',
+    client_email: 'relay@project.iam.gserviceaccount.com',
+    private_key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    token_uri: 'http://idp.example.com/token',
+  }),
+);
+
+// Each of these once slipped through or hid another problem.
+const MORE_PROBLEM_ROWS: readonly (readonly [string, Environment, readonly string[]])[] = [
+  [
+    'a key file whose token_uri is plain http (the signed assertion would travel in clear)',
+    { SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: httpTokenUri },
+    [
+      'SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: its "token_uri" must start with https:// (http:// only on a loopback address), got "http://idp.example.com/token" (or set SMART_HOST_OAUTH2_TOKEN_URL)',
+    ],
+  ],
+  [
+    'a Google service account for Microsoft',
+    {
+      SMART_HOST_OAUTH2_PROVIDER: 'microsoft',
+      SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: serviceAccountFile,
+    },
+    [
+      'SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: is a Google grant (JWT bearer), but SMART_HOST_OAUTH2_PROVIDER is microsoft: use a client secret or a refresh token for Microsoft 365',
+    ],
+  ],
+  [
+    'OAuth2 without TLS (the bearer token in clear text)',
+    {
+      SMART_HOST_TLS: 'none',
+      SMART_HOST_OAUTH2_PROVIDER: 'microsoft',
+      SMART_HOST_OAUTH2_REFRESH_TOKEN: 'r',
+      ...CLIENT,
+    },
+    [
+      'SMART_HOST_TLS: none would send the OAuth2 access token in clear text: use starttls or implicit with OAuth2',
+    ],
+  ],
+  [
+    'a bad OAuth2 value hides neither the missing mailbox nor the password beside it',
+    {
+      SMART_HOST_USER: '',
+      SMART_HOST_PASSWORD: 'pw',
+      SMART_HOST_OAUTH2_TOKEN_URL: 'http://idp.example.com/token',
+      SMART_HOST_OAUTH2_REFRESH_TOKEN: 'r',
+      ...CLIENT,
+    },
+    [
+      'SMART_HOST_USER: required with OAuth2: the mailbox to send as',
+      'SMART_HOST_PASSWORD: cannot be combined with OAuth2 (SMART_HOST_OAUTH2_* variables); set one of them',
+      'SMART_HOST_OAUTH2_TOKEN_URL: must start with https:// (http:// only on a loopback address), got "http://idp.example.com/token"',
+    ],
+  ],
+];
+
 describe('OAuth2 problems', () => {
+  for (const [title, env, expected] of MORE_PROBLEM_ROWS) {
+    it(title, () => {
+      assert.deepEqual(problemsOf(env), expected);
+    });
+  }
+
   for (const [title, env, expected] of PROBLEM_ROWS) {
     it(title, () => {
       assert.deepEqual(problemsOf(env), expected);

@@ -215,6 +215,11 @@ export async function authenticate(
 ): Promise<void> {
   const { user, password, authMethods, oauth2 } = options.smartHost;
   const oauth2Tokens = oauth2 === undefined ? undefined : options.oauth2Tokens;
+  // Without a token source the login would be skipped and the smart host's 5xx to
+  // MAIL would bounce the mail: a wiring mistake must hold it instead.
+  if (oauth2 !== undefined && oauth2Tokens === undefined) {
+    throw smartHostError('ECONFIG', 'OAuth2 is configured but no token source was given');
+  }
   if (user === undefined || (password === undefined && oauth2Tokens === undefined)) return;
   // Without this check nodemailer would carry on unauthenticated, and the smart
   // host would refuse each message as relaying denied.

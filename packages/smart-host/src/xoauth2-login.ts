@@ -46,16 +46,21 @@ export async function loginWithXOAuth2(
         return;
       }
       state.renewed = true;
-      tokens.renew(current).then(
-        (fresh) => {
-          current = fresh.token;
-          callback(null, fresh.token);
-        },
-        (error: unknown) => {
-          state.renewalError = asOAuth2Error(error);
-          callback(state.renewalError);
-        },
-      );
+      tokens
+        .renew(current)
+        .then(
+          (fresh) => {
+            current = fresh.token;
+            callback(null, fresh.token);
+          },
+          (error: unknown) => {
+            state.renewalError = asOAuth2Error(error);
+            callback(state.renewalError);
+          },
+        )
+        // A throw inside nodemailer's callback must not become an unhandled rejection
+        // (that ends the process); the login then fails on its own socket timeout.
+        .catch(() => undefined);
     },
     buildXOAuth2Token: (token: string) => xoauth2InitialResponse(user, token),
   };

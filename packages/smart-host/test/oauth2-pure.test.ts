@@ -145,6 +145,32 @@ describe('token requests per grant (SPEC grants)', () => {
     assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 3600);
   });
 
+  it('signs with a PKCS#1 ("BEGIN RSA PRIVATE KEY") key as well', async () => {
+    const pkcs1File = join(dir, 'sa-pkcs1.json');
+    writeFileSync(
+      pkcs1File,
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'relay@project.iam.gserviceaccount.com',
+        private_key: privateKey.export({ format: 'pem', type: 'pkcs1' }).toString(),
+      }),
+    );
+    const form = await buildTokenRequest({
+      config: {
+        ...BASE,
+        grant: { kind: 'service-account', keyFile: pkcs1File, clientEmail: 'x' },
+      },
+      user: 'printer@example.com',
+      refreshToken: undefined,
+      nowMs: Date.now(),
+    });
+    const key = await importSPKI(
+      publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      'RS256',
+    );
+    await jwtVerify(form['assertion'] ?? '', key);
+  });
+
   it('an unreadable service-account key is an OAuth2 failure (held), not a crash', async () => {
     await assert.rejects(
       buildTokenRequest({

@@ -66,6 +66,17 @@ for (const [name, create] of IMPLEMENTATIONS) {
       assert.equal(await store.acquireLock('b', 10_000), true);
     });
 
+    it('keeps a rotated refresh token only while the writer still holds the lock', async () => {
+      const store = create();
+      assert.equal(await store.acquireLock('a', 10_000), true);
+      assert.equal(await store.writeRefreshTokenIfOwner('a', 'r-a'), true);
+      assert.equal(await store.writeRefreshTokenIfOwner('b', 'r-b'), false);
+      assert.equal(await store.readRefreshToken(), 'r-a');
+      await store.releaseLock('a');
+      assert.equal(await store.writeRefreshTokenIfOwner('a', 'late'), false);
+      assert.equal(await store.readRefreshToken(), 'r-a');
+    });
+
     it('lets a lock of a crashed owner expire', async () => {
       const store = create();
       assert.equal(await store.acquireLock('crashed', 100), true);

@@ -15,7 +15,8 @@ import {
 
 /**
  * Our account's rate or quota is used up. Transient even when the code is 5xx:
- * waiting works, and no message may bounce because of our own quota.
+ * waiting works, and a quota reply must not bounce a message at once (it is retried
+ * on RETRY_DELAYS like any temporary failure, until MAX_QUEUE_LIFETIME).
  */
 export const PROVIDER_LIMIT_RULES: readonly ClassificationRule[] = [
   {

@@ -77,6 +77,14 @@ export function createTokenEndpointCall(options: TokenEndpointOptions): TokenEnd
           });
         },
       );
+      // `timeout` is Node's idle timer; the deadline bounds the whole request, so a
+      // slowly trickling endpoint cannot outlive the refresh lock (token-provider.ts).
+      const deadline = setTimeout(() => {
+        request.destroy(new Error(`no answer within ${String(options.timeoutMs)} ms`));
+      }, options.timeoutMs);
+      request.on('close', () => {
+        clearTimeout(deadline);
+      });
       request.on('timeout', () => {
         request.destroy(new Error(`no answer within ${String(options.timeoutMs)} ms`));
       });

@@ -44,19 +44,25 @@ export function refreshMarginMs(lifetimeMs: number): number {
 
 /** A failure is shared for this long, so replicas do not each retry a failing endpoint. */
 const FAILURE_TTL_MS = 5_000;
-const LOCK_TTL_MS = 30_000;
+/**
+ * Twice the longest token request (token-endpoint.ts bounds each at 30 s): the lock
+ * cannot lapse while its owner still talks to the endpoint, so two replicas never
+ * spend one refresh token at once (a rotating endpoint would void one of them).
+ */
+const LOCK_TTL_MS = 60_000;
 
 export function createOAuth2TokenProvider(
   deps: OAuth2TokenProviderDependencies,
 ): OAuth2TokenProvider {
   const { config, store, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
-  const waitMs = deps.waitMs ?? 30_000;
+  const waitMs = deps.waitMs ?? LOCK_TTL_MS + 5_000;
   const pollMs = deps.pollMs ?? 100;
   const owner = randomUUID();
   const context = { event: 'oauth2.failed', grant: config.grant.kind, provider: config.provider };
-  // One refresh per process at a time; the lock does the same across replicas.
-  let inFlight: Promise<CachedAccessToken> | undefined;
+  // One refresh per process at a time (one forced, one not: a forced refresh must not
+  // be answered with the cached token); the lock does the same across replicas.
+  const inFlight = new Map<boolean, Promise<CachedAccessToken>>();
 
   function fail(error: OAuth2Error): never {
     reportFailure(error);
@@ -170,10 +176,14 @@ export function createOAuth2TokenProvider(
   }
 
   function once(force: boolean): Promise<CachedAccessToken> {
-    inFlight ??= refreshUnderLock(force).finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
+    let flight = inFlight.get(force);
+    if (flight === undefined) {
+      flight = refreshUnderLock(force).finally(() => {
+        inFlight.delete(force);
+      });
+      inFlight.set(force, flight);
+    }
+    return flight;
   }
 
   return {
@@ -184,7 +194,9 @@ export function createOAuth2TokenProvider(
     },
     async renew(rejected) {
       await store.discardAccess(rejected);
-      return once(false);
+      const fresh = await once(false);
+      // A refresh already in flight may have read the rejected token from the cache.
+      return fresh.token === rejected ? once(true) : fresh;
     },
     refresh: () => once(true),
     reportFailure,

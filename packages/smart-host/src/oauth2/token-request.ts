@@ -4,7 +4,8 @@ import {
   type OAuth2Config,
   type ServiceAccountKey,
 } from '@smtp-relay/config';
-import { SignJWT, importPKCS8 } from 'jose';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { OAuth2Error } from './oauth2-error.ts';
 
 // The token request of each grant SPEC names (form fields of RFC 6749 section 4.4
@@ -70,8 +71,24 @@ async function signServiceAccountAssertion(
     const reason = error instanceof InvalidValueError ? error.reasons.join('; ') : String(error);
     throw new OAuth2Error('invalid_client', `SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: ${reason}`);
   }
-  const privateKey = await importPKCS8(key.privateKey, 'RS256');
   const issuedAt = Math.floor(input.nowMs / 1000);
+  try {
+    // A KeyObject takes PKCS#8 and PKCS#1 ("BEGIN RSA PRIVATE KEY") alike.
+    return await signAssertion(input, key, createPrivateKey(key.privateKey), issuedAt);
+  } catch (error) {
+    throw new OAuth2Error(
+      'invalid_client',
+      `SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: its key cannot sign an RS256 assertion (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+function signAssertion(
+  input: TokenRequestInput,
+  key: ServiceAccountKey,
+  privateKey: KeyObject,
+  issuedAt: number,
+): Promise<string> {
   return new SignJWT({ scope: input.config.scope ?? 'https://mail.google.com/' })
     .setProtectedHeader({
       alg: 'RS256',

@@ -28,6 +28,8 @@ export interface TokenStore {
   releaseLock(owner: string): Promise<void>;
   readRefreshToken(): Promise<string | undefined>;
   writeRefreshToken(token: string): Promise<void>;
+  /** Writes a rotated refresh token only while `owner` still holds the lock; false otherwise. */
+  writeRefreshTokenIfOwner(owner: string, token: string): Promise<boolean>;
   readFailure(): Promise<StoredFailure | undefined>;
   writeFailure(failure: StoredFailure, ttlMs: number): Promise<void>;
   clearFailure(): Promise<void>;
@@ -46,6 +48,7 @@ export function tokenKeys(prefix: string, credentialId: string) {
 
 // Compare-and-delete: only the owner releases the lock, only the rejected token is dropped.
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const SET_IF_LOCK_OWNER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2]) return 1 end return 0`;
 const DELETE_ACCESS_IF_TOKEN = `local value = redis.call('GET', KEYS[1])
 if value and cjson.decode(value).token == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -77,6 +80,9 @@ export function createRedisTokenStore(
     },
     async writeRefreshToken(token) {
       await redis.set(keys.refresh, token);
+    },
+    async writeRefreshTokenIfOwner(owner, token) {
+      return (await redis.eval(SET_IF_LOCK_OWNER, 2, keys.lock, keys.refresh, owner, token)) === 1;
     },
     async readFailure() {
       const text = await redis.get(keys.failure);
@@ -140,6 +146,11 @@ export function createMemoryTokenStore(now: () => number = Date.now): TokenStore
     writeRefreshToken(token) {
       set('refresh', token);
       return Promise.resolve();
+    },
+    writeRefreshTokenIfOwner(owner, token) {
+      if (get('lock') !== owner) return Promise.resolve(false);
+      set('refresh', token);
+      return Promise.resolve(true);
     },
     readFailure() {
       const text = get('failure');
