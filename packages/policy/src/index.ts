@@ -1,4 +1,17 @@
-export { authenticate, DUMMY_SECRETS, type AuthenticationResult } from './authenticate.ts';
+export {
+  authenticate,
+  type AuthenticateOptions,
+  type AuthenticationResult,
+} from './authenticate.ts';
+export { createConcurrencyLimit, type ConcurrencyLimit } from './concurrency-limit.ts';
+export { chooseDummySecret, DEFAULT_DUMMY_SECRET } from './dummy-secret.ts';
+export { hashMemoryBytes, hashParameters } from './hash-cost.ts';
+export {
+  MAX_CONCURRENT_HASH_CHECKS,
+  MAX_HASH_MEMORY_BYTES,
+  MAX_HASH_MEMORY_MIB,
+  PASSWORD_HASH_LIMIT,
+} from './hash-limits.ts';
 export {
   ARGON2ID_PARAMETERS,
   BCRYPT_COST,

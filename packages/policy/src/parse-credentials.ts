@@ -1,3 +1,5 @@
+import { hashMemoryBytes } from './hash-cost.ts';
+import { MAX_HASH_MEMORY_BYTES, MAX_HASH_MEMORY_MIB } from './hash-limits.ts';
 import { readStoredSecret, type StoredSecret } from './stored-secret.ts';
 
 export interface CredentialsProblem {
@@ -16,6 +18,9 @@ export interface ParsedCredentials {
 const FIELD_SEPARATOR = /[ \t]+/;
 const OUTER_WHITE_SPACE = /^[ \t]+|[ \t]+$/g;
 
+const inMiB = (bytes: number): string =>
+  `${String(Math.round((bytes / 1024 / 1024) * 10) / 10)} MiB`;
+
 /**
  * Parses a Mercury-compatible credentials file: one `username secret` per line.
  *
@@ -26,7 +31,8 @@ const OUTER_WHITE_SPACE = /^[ \t]+|[ \t]+$/g;
  *   later in a line is part of the secret (passwords may contain it).
  * - CRLF and a leading UTF-8 byte order mark (Windows Notepad) are tolerated.
  * - A line with no secret, a secret starting with `$` that is not a well-formed
- *   bcrypt/argon2/scrypt hash, or a username already defined is reported and skipped:
+ *   bcrypt/argon2/scrypt hash, a hash whose check needs more memory than
+ *   MAX_HASH_MEMORY_BYTES, or a username already defined is reported and skipped:
  *   the first definition of a user wins, so appending a line never overrides one.
  */
 export function parseCredentials(text: string): ParsedCredentials {
@@ -55,6 +61,17 @@ export function parseCredentials(text: string): ParsedCredentials {
         message:
           'secret starts with "$" but is not a well-formed bcrypt, argon2 or scrypt hash ' +
           '(a plain-text password cannot start with "$")',
+      });
+      return;
+    }
+    const memory = hashMemoryBytes(secret);
+    if (!(memory <= MAX_HASH_MEMORY_BYTES)) {
+      problems.push({
+        line,
+        message:
+          `the ${secret.kind} hash needs ${inMiB(memory)} of memory per check, more than the ` +
+          `${String(MAX_HASH_MEMORY_MIB)} MiB allowed; ` +
+          'replace it with the output of `npx smtp-relay passwd`',
       });
       return;
     }

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
 type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
@@ -12,14 +13,38 @@ export interface RelayNetworks {
 /**
  * Only dotted-quad decimal IPv4: ipaddr.js (like inet_aton) also reads `10.1`,
  * `0x0a.0.0.1` and octal `010.0.0.1` (= 8.0.0.1), surprises no allow-list should have.
+ * IPv6 text must pass inet_pton (node:net), which is as strict about an embedded
+ * dotted quad.
  */
 function parseAddress(text: string): IpAddress | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  if (ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
+  if (isIPv6(text)) return ipaddr.IPv6.parse(withHexTail(text));
   return undefined;
 }
 
-/** An IPv4-mapped IPv6 address (`::ffff:10.1.2.3`, how dual-stack sockets report IPv4 peers) as IPv4. */
+const DOTTED_TAIL = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)(%.*)?$/;
+
+/**
+ * `::10.1.2.3` -> `::a01:203`. ipaddr.js 2.5 reads an IPv4-compatible address
+ * (`::a.b.c.d`, RFC 4291 2.5.5.1, deprecated) as the IPv4-mapped `::ffff:a.b.c.d`,
+ * which would let such a peer match IPv4 networks; written in hex it stays the
+ * IPv6 address it is. Mapped ones (`::ffff:a.b.c.d`) are unaffected.
+ */
+function withHexTail(text: string): string {
+  const match = DOTTED_TAIL.exec(text);
+  if (match === null) return text;
+  const [, head = '', a, b, c, d, zone = ''] = match;
+  const group = (high: string | undefined, low: string | undefined): string =>
+    ((Number(high) << 8) | Number(low)).toString(16);
+  return `${head}${group(a, b)}:${group(c, d)}${zone}`;
+}
+
+/**
+ * An IPv4-mapped IPv6 address (`::ffff:10.1.2.3`, how dual-stack sockets report IPv4
+ * peers) as IPv4, so a client gets the same answer whichever socket it reached.
+ * Nothing else is unwrapped: IPv4-compatible `::10.1.2.3`, NAT64 `64:ff9b::10.1.2.3`
+ * and 6to4 addresses are IPv6 peers and match IPv6 networks only (RFC 4291 2.5.5).
+ */
 function unmapped(address: IpAddress): IpAddress {
   return address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress()
     ? address.toIPv4Address()

@@ -1,5 +1,4 @@
 import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
-import { MAX_HASH_MEMORY_BYTES } from './hash-limits.ts';
 
 /**
  * Our scrypt hash format, a PHC string (https://github.com/P-H-C/phc-string-format):
@@ -35,19 +34,21 @@ const MAX_KEY_BYTES = 64;
 /**
  * Bytes scrypt allocates for these parameters, by OpenSSL's own accounting
  * (EVP_PBE_scrypt: 128·r·p for B plus 128·r·(N+2) for V), which Node checks
- * against `maxmem` (default 32 MiB: too small for N = 2^17, r = 8).
+ * against `maxmem` (default 32 MiB: too small for N = 2^16, r = 8).
  */
 export function scryptMemoryBytes({ logN, r, p }: ScryptParameters): number {
   return 128 * r * p + 128 * r * (2 ** logN + 2);
 }
 
-/** The parsed hash, or undefined when `text` is not a well-formed, usable scrypt hash. */
+/**
+ * The parsed hash, or undefined when `text` is not a well-formed scrypt hash. Whether
+ * its memory cost is acceptable is for hashMemoryBytes and MAX_HASH_MEMORY_BYTES.
+ */
 export function parseScryptHash(text: string): ScryptHash | undefined {
   const match = SCRYPT_HASH_PATTERN.exec(text);
   if (match === null) return undefined;
   const [, logNText = '', rText = '', pText = '', saltText = '', keyText = ''] = match;
   const parameters = { logN: Number(logNText), r: Number(rText), p: Number(pText) };
-  if (scryptMemoryBytes(parameters) > MAX_HASH_MEMORY_BYTES) return undefined;
   // A Base64 text of length 4k+1 cannot come from any byte string.
   if (saltText.length % 4 === 1 || keyText.length % 4 === 1) return undefined;
   const salt = Buffer.from(saltText, 'base64');

@@ -1,5 +1,4 @@
 import { parseOptions as parseArgon2Options } from '@node-rs/argon2';
-import { MAX_HASH_MEMORY_BYTES } from './hash-limits.ts';
 import { parseScryptHash } from './scrypt-hash.ts';
 
 /**
@@ -25,7 +24,8 @@ function isArgon2Hash(text: string): boolean {
   if (!ARGON2_PREFIX.test(text)) return false;
   // The library's own PHC parser decides, so "well-formed" means "verify can use it".
   try {
-    return parseArgon2Options(text).memoryCost * 1024 <= MAX_HASH_MEMORY_BYTES;
+    parseArgon2Options(text);
+    return true;
   } catch {
     return false;
   }
@@ -35,6 +35,7 @@ function isArgon2Hash(text: string): boolean {
  * Reads a secret from the credentials file. Text starting with `$` must be a
  * supported hash (undefined otherwise): a typo in a hash must not silently turn it
  * into a plain-text password. Anything else is a Mercury-style plain-text password.
+ * Well-formed is not affordable: parseCredentials also checks hashMemoryBytes.
  */
 export function readStoredSecret(text: string): StoredSecret | undefined {
   if (!text.startsWith('$')) return { kind: 'plain', value: text };

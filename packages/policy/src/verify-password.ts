@@ -1,6 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { verify as verifyArgon2 } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
+import type { ConcurrencyLimit } from './concurrency-limit.ts';
+import { hashMemoryBytes } from './hash-cost.ts';
+import { MAX_HASH_MEMORY_BYTES, PASSWORD_HASH_LIMIT } from './hash-limits.ts';
 import { deriveScryptKey, parseScryptHash } from './scrypt-hash.ts';
 import type { StoredSecret } from './stored-secret.ts';
 
@@ -8,22 +11,34 @@ import type { StoredSecret } from './stored-secret.ts';
  * True when `password` matches `secret`. Never throws: a wrong password, a corrupt
  * hash or a library error all answer false. The hash functions run on the libuv
  * threadpool (the @node-rs bindings and node:crypto's scrypt alike), never on the
- * event loop. bcrypt, by design, compares only the first 72 bytes of a password.
+ * event loop, and at most `limit` allows at once (the process-wide semaphore unless
+ * a test passes its own); a hash over MAX_HASH_MEMORY_BYTES is never computed.
+ * bcrypt, by design, compares only the first 72 bytes of a password.
  */
-export async function verifyPassword(secret: StoredSecret, password: string): Promise<boolean> {
+export async function verifyPassword(
+  secret: StoredSecret,
+  password: string,
+  limit: ConcurrencyLimit = PASSWORD_HASH_LIMIT,
+): Promise<boolean> {
+  if (secret.kind === 'plain') return plainTextEquals(secret.value, password);
+  if (!(hashMemoryBytes(secret) <= MAX_HASH_MEMORY_BYTES)) return false;
   try {
-    switch (secret.kind) {
-      case 'bcrypt':
-        return await verifyBcrypt(password, secret.value);
-      case 'argon2':
-        return await verifyArgon2(secret.value, password);
-      case 'scrypt':
-        return await verifyScrypt(secret.value, password);
-      case 'plain':
-        return plainTextEquals(secret.value, password);
-    }
+    return await limit.run(() => verifyHash(secret, password));
   } catch {
     return false;
+  }
+}
+
+async function verifyHash(secret: StoredSecret, password: string): Promise<boolean> {
+  switch (secret.kind) {
+    case 'bcrypt':
+      return verifyBcrypt(password, secret.value);
+    case 'argon2':
+      return verifyArgon2(secret.value, password);
+    case 'scrypt':
+      return verifyScrypt(secret.value, password);
+    case 'plain':
+      return plainTextEquals(secret.value, password);
   }
 }
 

@@ -124,15 +124,27 @@ const rows: readonly Row[] = [
     problems: [[1, NOT_A_HASH]],
   },
   {
-    rule: 'an argon2 hash needing 1 GiB is accepted',
-    text: `alice ${ARGON2I_1GIB}`,
-    users: { alice: { kind: 'argon2', value: ARGON2I_1GIB } },
+    rule: 'an argon2 hash needing 64 MiB is accepted',
+    text: `alice ${ARGON2I_1GIB.replace('m=1048576', 'm=65536')}`,
+    users: { alice: { kind: 'argon2', value: ARGON2I_1GIB.replace('m=1048576', 'm=65536') } },
   },
   {
-    rule: 'an argon2 hash needing more than 1 GiB per check is refused',
-    text: `alice ${ARGON2I_1GIB.replace('m=1048576', 'm=1048577')}`,
+    rule: 'an argon2 hash needing 1 GiB per check is refused, naming its cost',
+    text: `# big\nalice ${ARGON2I_1GIB}`,
     users: {},
-    problems: [[1, NOT_A_HASH]],
+    problems: [[2, 'the argon2 hash needs 1024 MiB of memory per check, more than the 64 MiB']],
+  },
+  {
+    rule: 'a scrypt hash with N = 2^17, r = 8 (128 MiB, the old default) is refused',
+    text: `alice ${SCRYPT.replace('ln=14', 'ln=17')}\nbob ${SCRYPT}`,
+    users: { bob: { kind: 'scrypt', value: SCRYPT } },
+    problems: [[1, 'the scrypt hash needs 128 MiB']],
+  },
+  {
+    rule: 'a user refused for its cost may be defined by a later line',
+    text: `alice ${SCRYPT.replace('ln=14', 'ln=20')}\nalice ${SCRYPT}`,
+    users: { alice: { kind: 'scrypt', value: SCRYPT } },
+    problems: [[1, '1024 MiB']],
   },
   {
     rule: 'a scrypt hash with parameters out of order',

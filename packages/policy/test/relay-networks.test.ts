@@ -65,6 +65,48 @@ describe('createRelayNetworks().contains', () => {
   });
 });
 
+// RFC 4291 2.5.5: only an IPv4-mapped address (::ffff:a.b.c.d, how a dual-stack
+// socket reports an IPv4 client) is an IPv4 peer. IPv4-compatible (::a.b.c.d,
+// deprecated), NAT64 and other embeddings are IPv6 peers.
+describe('createRelayNetworks: IPv4 inside IPv6', () => {
+  const rows: readonly (readonly [entry: string, address: string, expected: boolean])[] = [
+    ['10.0.0.0/8', '10.1.2.3', true],
+    ['10.0.0.0/8', '::ffff:10.1.2.3', true],
+    ['10.0.0.0/8', '::FFFF:10.1.2.3', true],
+    ['10.0.0.0/8', '0:0:0:0:0:ffff:a01:203', true],
+    ['10.0.0.0/8', '::ffff:10.1.2.3%eth0', true],
+    ['10.0.0.0/8', '::10.1.2.3', false],
+    ['10.0.0.0/8', '::a01:203', false],
+    ['10.0.0.0/8', '0:0:0:0:0:0:10.1.2.3', false],
+    ['10.0.0.0/8', '64:ff9b::10.1.2.3', false],
+    ['10.0.0.0/8', '::ffff:0:10.1.2.3', false],
+    ['10.0.0.0/8', '2002:a01:203::1', false],
+    ['10.0.0.0/8', '::ffff:010.1.2.3', false],
+    ['10.0.0.0/8', '::ffff:10.1.2.256', false],
+    ['0.0.0.0/0', '::10.1.2.3', false],
+    ['::ffff:0:0/96', '10.1.2.3', true],
+    ['::ffff:0:0/96', '::ffff:10.1.2.3', true],
+    ['::ffff:0:0/96', '::10.1.2.3', false],
+    ['::ffff:0:0/96', '2001:db8::1', false],
+    ['::ffff:10.0.0.0/104', '10.1.2.3', true],
+    ['::ffff:10.0.0.0/104', '11.1.2.3', false],
+    ['::ffff:10.1.2.3', '10.1.2.3', true],
+    ['::10.0.0.0/104', '::10.1.2.3', true],
+    ['::10.0.0.0/104', '10.1.2.3', false],
+    ['::10.0.0.0/104', '::ffff:10.1.2.3', false],
+    ['::/0', '::10.1.2.3', true],
+    ['::/0', '2001:db8::1', true],
+    ['::/0', '::ffff:10.1.2.3', false],
+    ['2001:db8::/32', '2001:db8:0:0:0:0:10.1.2.3', true],
+    ['64:ff9b::/96', '64:ff9b::10.1.2.3', true],
+  ];
+  for (const [entry, address, expected] of rows) {
+    it(`${entry} ${expected ? 'contains' : 'does not contain'} ${address}`, () => {
+      assert.equal(createRelayNetworks([entry]).contains(address), expected);
+    });
+  }
+});
+
 describe('createRelayNetworks: entries', () => {
   const rows: readonly (readonly [entry: string, valid: boolean])[] = [
     ['10.0.0.0/8', true],
@@ -82,6 +124,9 @@ describe('createRelayNetworks: entries', () => {
     ['2001:db8::/129', false],
     ['fe80::%eth0/10', false],
     ['::ffff:10.0.0.0/104', true],
+    ['::ffff:0:0/96', true],
+    ['::10.0.0.0/104', true],
+    ['::ffff:010.0.0.0/104', false],
     ['example.com', false],
     ['*', false],
   ];

@@ -1,9 +1,11 @@
 import { unwatchFile, watchFile, type BigIntStats } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   authenticate,
   createVerificationCache,
   parseCredentials,
+  type ConcurrencyLimit,
   type StoredSecret,
 } from '@smtp-relay/policy';
 
@@ -20,14 +22,24 @@ export interface CredentialsFileOptions {
   readonly logger: CredentialsFileLogger;
   /** How often the file is checked for changes; default 2000 ms. */
   readonly pollIntervalMs?: number;
+  /** The semaphore hash checks go through; default: the process-wide one. */
+  readonly hashLimit?: ConcurrencyLimit;
 }
 
 /** The users of the credentials file, kept current while the file changes. */
 export interface CredentialsFile {
+  /**
+   * True for a right password. Rejects with CredentialsUnavailableError while the
+   * file exists but cannot be read (AUTH then answers 454 4.7.0, a temporary failure).
+   */
   verify(username: string, password: string): Promise<boolean>;
   userCount(): number;
   /** Stops watching the file; verify keeps answering from the last users loaded. */
   close(): void;
+}
+
+export class CredentialsUnavailableError extends Error {
+  override readonly name = 'CredentialsUnavailableError';
 }
 
 interface FileSnapshot {
@@ -36,8 +48,20 @@ interface FileSnapshot {
   readonly version: string;
 }
 
+type ReadResult =
+  | { readonly kind: 'file'; readonly snapshot: FileSnapshot }
+  | { readonly kind: 'missing'; readonly reason: string }
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
 const DEFAULT_POLL_INTERVAL_MS = 2000;
 const READ_ATTEMPTS = 3;
+// An editor's save may leave the path missing (rename the old file away, write the
+// new one) or empty (truncate, then write) for a moment. Such a state counts only
+// once it has lasted this long: a removal then revokes, a save never flaps.
+const SETTLE_MS = 500;
+const SETTLE_STEP_MS = 50;
+const MAX_RETRY_MS = 60_000;
+const MISSING = 'missing';
 
 function versionOf(stats: BigIntStats): string {
   return [stats.dev, stats.ino, stats.size, stats.mtimeNs].join(':');
@@ -70,25 +94,63 @@ async function readSnapshot(path: string): Promise<FileSnapshot> {
   }
 }
 
+async function readOnce(path: string): Promise<ReadResult> {
+  try {
+    return { kind: 'file', snapshot: await readSnapshot(path) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    return { kind: missing ? 'missing' : 'unreadable', reason: reasonOf(error) };
+  }
+}
+
+/** Reads again while the file is missing or empty, for up to SETTLE_MS. */
+async function readSettled(path: string): Promise<ReadResult> {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const result = await readOnce(path);
+    const settled =
+      result.kind === 'unreadable' || (result.kind === 'file' && result.snapshot.text !== '');
+    if (settled || Date.now() >= deadline) return result;
+    await delay(SETTLE_STEP_MS);
+  }
+}
+
 /**
  * Loads the credentials file (throws if it cannot be read) and reloads it when it
  * changes. Changes are found by polling stat() (fs.watchFile), not fs.watch: polling
  * also sees editors that replace the file, Docker bind mounts and Kubernetes secret
  * volumes, whose symlink swap inotify on the old inode never reports.
  *
- * A reload that cannot read the file, or finds it empty (zero bytes: a writer that
- * truncated it and has not written yet, or a deleted and re-created file), keeps the
- * users loaded before and logs an error. To remove every user, leave a comment line.
- * Logs carry counts and line numbers, never passwords, hashes or usernames.
+ * The users are what the file holds now, as Postfix and Dovecot treat their password
+ * maps: an empty file has no users (logged at warn), a deleted one neither (logged at
+ * error), each once it has stayed so for SETTLE_MS. A file that exists but cannot be
+ * read (permissions, I/O) fails every AUTH temporarily (454, logged at error at each
+ * retry, with backoff) until a read succeeds. Remembered logins are forgotten
+ * whenever the users change. Logs carry counts and line numbers, never passwords,
+ * hashes or usernames.
  */
 export async function createCredentialsFile(
   options: CredentialsFileOptions,
 ): Promise<CredentialsFile> {
   const { path, logger } = options;
+  const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const authenticateOptions = options.hashLimit ? { limit: options.hashLimit } : {};
   let users: ReadonlyMap<string, StoredSecret> = new Map();
   const verified = createVerificationCache();
   let loadedVersion = '';
+  let unreadable: string | undefined;
+  let retryAttempt = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
+
+  function replaceUsers(next: ReadonlyMap<string, StoredSecret>, version: string): number {
+    const previous = users.size;
+    users = next;
+    verified.clear();
+    loadedVersion = version;
+    return previous;
+  }
 
   function install(snapshot: FileSnapshot, event: 'credentials.loaded' | 'credentials.reloaded') {
     const parsed = parseCredentials(snapshot.text);
@@ -103,47 +165,60 @@ export async function createCredentialsFile(
           '`npx smtp-relay passwd`',
       );
     }
-    if (parsed.users.size === 0) {
-      logger.warn({ event: 'credentials.no-users', path }, 'no usable user: every AUTH will fail');
+    const previous = replaceUsers(parsed.users, snapshot.version);
+    if (users.size === 0) {
+      logger.warn(
+        { event: 'credentials.no-users', path, previousUsers: previous },
+        'the credentials file has no usable user: every AUTH fails',
+      );
     }
-    users = parsed.users;
-    verified.clear();
-    loadedVersion = snapshot.version;
     const message = event === 'credentials.loaded' ? 'credentials loaded' : 'credentials reloaded';
     logger.info({ event, path, users: users.size }, message);
   }
 
+  function stopRetrying(): void {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    retryAttempt = 0;
+  }
+
   async function reload(): Promise<void> {
-    let snapshot: FileSnapshot;
-    try {
-      snapshot = await readSnapshot(path);
-    } catch (error) {
-      if (closed) return;
+    const result = await readSettled(path);
+    if (closed) return;
+    if (result.kind === 'unreadable') {
+      unreadable = result.reason;
+      loadedVersion = ''; // so that reading it again installs (and logs) it
+      const retryMs = Math.min(interval * 2 ** retryAttempt++, MAX_RETRY_MS);
       logger.error(
-        { event: 'credentials.reload-failed', path },
-        `cannot read the credentials file (${reasonOf(error)}); ` +
-          `keeping the ${users.size} user(s) loaded before`,
+        { event: 'credentials.unreadable', path, retryMs },
+        `cannot read the credentials file (${result.reason}); every AUTH fails ` +
+          `temporarily (454) until it can be read, next try in ${String(retryMs)} ms`,
+      );
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(onChange, retryMs).unref();
+      return;
+    }
+    stopRetrying();
+    unreadable = undefined;
+    if (result.kind === 'missing') {
+      if (loadedVersion === MISSING) return;
+      const previous = replaceUsers(new Map(), MISSING);
+      logger.error(
+        { event: 'credentials.missing', path, previousUsers: previous },
+        `the credentials file is gone (${result.reason}): no users, every AUTH fails until ` +
+          'it is back',
       );
       return;
     }
-    if (closed || snapshot.version === loadedVersion) return;
-    if (snapshot.text.length === 0) {
-      logger.error(
-        { event: 'credentials.reload-failed', path },
-        `the credentials file is empty; keeping the ${users.size} user(s) loaded before`,
-      );
-      return;
-    }
-    install(snapshot, 'credentials.reloaded');
+    if (result.snapshot.version !== loadedVersion) install(result.snapshot, 'credentials.reloaded');
   }
 
   // Watch from before the first read, so a change made while it runs is not missed.
   // Reloads queue up: one at a time, and none before the first load has finished.
   let reloads: Promise<void> = Promise.resolve();
-  const onChange = (): void => {
+  function onChange(): void {
     reloads = reloads.then(reload);
-  };
-  const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  }
   watchFile(path, { bigint: true, persistent: false, interval }, onChange);
   const firstLoad = readSnapshot(path).then((snapshot) => {
     install(snapshot, 'credentials.loaded');
@@ -163,15 +238,24 @@ export async function createCredentialsFile(
 
   return {
     async verify(username, password) {
-      const secret = users.get(username);
+      if (unreadable !== undefined) {
+        throw new CredentialsUnavailableError(`the credentials file cannot be read: ${unreadable}`);
+      }
+      const checked = users;
+      const secret = checked.get(username);
       if (secret !== undefined && verified.has(username, password, secret)) return true;
-      const valid = (await authenticate(users, username, password)) === 'ok';
-      if (valid && secret !== undefined) verified.add(username, password, secret);
-      return valid;
+      const valid = (await authenticate(checked, username, password, authenticateOptions)) === 'ok';
+      // The file may have changed during the check: a user removed meanwhile is out.
+      if (!valid || secret === undefined || users.get(username)?.value !== secret.value) {
+        return false;
+      }
+      if (checked === users) verified.add(username, password, secret);
+      return true;
     },
     userCount: () => users.size,
     close() {
       closed = true;
+      stopRetrying();
       unwatchFile(path, onChange);
     },
   };

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { hashPassword } from '@smtp-relay/policy';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createConcurrencyLimit, hashPassword } from '@smtp-relay/policy';
 import {
   createCredentialsFile,
+  CredentialsUnavailableError,
   type CredentialsFile,
   type CredentialsFileLogger,
 } from '../src/credentials-file.ts';
@@ -54,14 +56,15 @@ describe('createCredentialsFile', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  async function openFile(text: string) {
-    const path = join(directory, `users-${++fileNumber}.txt`);
+  async function openFile(text: string, hashLimit = createConcurrencyLimit(2)) {
+    const path = join(directory, `users-${String(++fileNumber)}.txt`);
     await writeFile(path, text);
     const logger = createRecordingLogger();
     const credentials = await createCredentialsFile({
       path,
       logger,
       pollIntervalMs: POLL_INTERVAL_MS,
+      hashLimit,
     });
     opened.push(credentials);
     return { path, logger, credentials };
@@ -138,28 +141,92 @@ describe('createCredentialsFile', () => {
     assert.equal(await credentials.verify('printer', 'old-secret'), false);
   });
 
-  it('keeps the previous users when the file is deleted or emptied, and logs an error', async () => {
-    const { path, logger, credentials } = await openFile('printer kept-secret\n');
+  it('refuses a hash needing more than 64 MiB per check with its line number, loads the others', async () => {
+    const huge =
+      '$scrypt$ln=20,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$9NpAd/rtlEZWaqkMmxmEB+IlL8M/p3rHLnGE6EEASXI';
+    const { logger, credentials } = await openFile(`# devices\nfax ${huge}\nprinter ok\n`);
+    assert.equal(credentials.userCount(), 1);
+    const [invalid, ...more] = eventsOf(logger, 'credentials.invalid-line');
+    assert.deepEqual(more, []);
+    assert.equal(invalid?.fields['line'], 2);
+    assert.match(invalid.message ?? '', /needs 1024 MiB of memory per check, more than the 64 MiB/);
+    assert.equal(await credentials.verify('printer', 'ok'), true);
+    assert.equal(await credentials.verify('fax', 'anything'), false);
+  });
 
+  it('checks at most two hashes at once: 8 parallel AUTHs, known and unknown users', async () => {
+    const limit = createConcurrencyLimit(2);
+    const hash = await hashPassword('pw', 'scrypt');
+    const { credentials } = await openFile(`a ${hash}\nb ${hash}\n`, limit);
+    const names = ['a', 'x1', 'b', 'x2', 'a', 'x3', 'b', 'x4'];
+    const results = await Promise.all(names.map((name) => credentials.verify(name, 'wrong')));
+    assert.deepEqual(
+      results,
+      names.map(() => false),
+    );
+    assert.equal(limit.peak, 2);
+  });
+
+  it('an emptied file has no users: cached logins are revoked, a warning is logged', async () => {
+    const { path, logger, credentials } = await openFile('printer kept-secret\n');
+    assert.equal(await credentials.verify('printer', 'kept-secret'), true); // now cached
+    await writeFile(path, '');
+    await waitUntil('the empty file is loaded', () => credentials.userCount() === 0);
+    assert.equal(await credentials.verify('printer', 'kept-secret'), false);
+    const [noUsers] = eventsOf(logger, 'credentials.no-users');
+    assert.equal(noUsers?.level, 'warn');
+    assert.equal(noUsers.fields['previousUsers'], 1);
+    assert.equal(eventsOf(logger, 'credentials.reloaded').at(-1)?.fields['users'], 0);
+  });
+
+  it('a deleted file has no users, logged as an error; re-created, it is loaded again', async () => {
+    const { path, logger, credentials } = await openFile('printer kept-secret\n');
+    assert.equal(await credentials.verify('printer', 'kept-secret'), true); // now cached
     await unlink(path);
     await waitUntil(
-      'the failed reload is logged',
-      () => eventsOf(logger, 'credentials.reload-failed').length === 1,
+      'the deletion is logged',
+      () => eventsOf(logger, 'credentials.missing').length > 0,
     );
-    assert.equal(eventsOf(logger, 'credentials.reload-failed')[0]?.level, 'error');
-    assert.equal(await credentials.verify('printer', 'kept-secret'), true);
-
-    await writeFile(path, '');
-    await waitUntil(
-      'the empty file is refused',
-      () => eventsOf(logger, 'credentials.reload-failed').length === 2,
-    );
-    assert.equal(await credentials.verify('printer', 'kept-secret'), true);
-    assert.equal(credentials.userCount(), 1);
+    assert.equal(eventsOf(logger, 'credentials.missing')[0]?.level, 'error');
+    assert.equal(credentials.userCount(), 0);
+    assert.equal(await credentials.verify('printer', 'kept-secret'), false);
 
     await writeFile(path, 'printer restored-secret\n');
     await waitUntil('the restored file is loaded', () =>
       credentials.verify('printer', 'restored-secret'),
+    );
+    assert.equal(eventsOf(logger, 'credentials.missing').length, 1);
+  });
+
+  it('an editor that moves the file away and writes a new one does not flap', async () => {
+    const { path, logger, credentials } = await openFile('printer old-secret\n');
+    await rename(path, `${path}~`);
+    await delay(150); // several polls see no file
+    assert.equal(await credentials.verify('printer', 'old-secret'), true);
+    await writeFile(path, '');
+    await delay(100); // ...then an empty one
+    await writeFile(path, 'printer new-secret\n');
+    await waitUntil('the new password works', () => credentials.verify('printer', 'new-secret'));
+    assert.deepEqual(eventsOf(logger, 'credentials.missing'), []);
+    assert.deepEqual(eventsOf(logger, 'credentials.no-users'), []);
+  });
+
+  it('a file that exists but cannot be read fails AUTH temporarily until it can be read', async () => {
+    const { path, logger, credentials } = await openFile('printer kept-secret\n');
+    await unlink(path);
+    await mkdir(path); // reading a directory fails with EISDIR, whoever runs the test
+    await waitUntil(
+      'the failure is logged',
+      () => eventsOf(logger, 'credentials.unreadable').length > 0,
+    );
+    assert.equal(eventsOf(logger, 'credentials.unreadable')[0]?.level, 'error');
+    await assert.rejects(credentials.verify('printer', 'kept-secret'), CredentialsUnavailableError);
+    await assert.rejects(credentials.verify('nobody', 'x'), CredentialsUnavailableError);
+
+    await rmdir(path);
+    await writeFile(path, 'printer kept-secret\n');
+    await waitUntil('the file is readable again', () =>
+      credentials.verify('printer', 'kept-secret').catch(() => false),
     );
   });
 });
