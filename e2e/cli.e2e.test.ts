@@ -165,4 +165,37 @@ describe('the smtp-relay command line', () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /deliveries resumed/);
   });
+
+  it('send-test never falls back to plain text silently', async () => {
+    // This ingress has no certificate: it offers no STARTTLS.
+    const port = String(stack.smtpPort);
+    const plain = /offers no STARTTLS, so the message goes in plain text/;
+    const auto = await cli(['send-test', '--port', port, '--to', 'auto@example.test']);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.match(auto.stdout, /queued as /);
+    assert.match(auto.stderr, new RegExp(`^warning: 127\\.0\\.0\\.1:${port} ${plain.source}`, 'm'));
+    const none = await cli([
+      'send-test',
+      '--port',
+      port,
+      '--to',
+      'none@example.test',
+      '--tls',
+      'none',
+    ]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.doesNotMatch(none.stderr, plain);
+    const required = await cli(['send-test', '--port', port, '--tls', 'starttls']);
+    assert.equal(required.code, 1);
+    assert.match(required.stderr, /refused the message/);
+    assert.doesNotMatch(required.stdout, /queued as/);
+    const password = await cli(['send-test', '--port', port, '--user', 'printer'], {
+      SEND_TEST_PASSWORD: 'printer-pass',
+    });
+    assert.equal(password.code, 1);
+    assert.match(
+      password.stderr,
+      /offers no STARTTLS: not sending the password of printer in plain text \(--tls none sends it anyway\)/,
+    );
+  });
 });

@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 
 // The e2e harness runs each service with the command and environment that
 // docker-compose.yml gives its container, so the file and the tests cannot
-// drift apart. Compose's `${VAR:-default}` and `${VAR}` are resolved against
-// the variables a test sets (what a user would put in `.env`).
+// drift apart. Compose's `${VAR:-default}`, `${VAR-default}` and `${VAR}` are
+// resolved against the variables a test sets (what a user would put in `.env`).
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMPOSE_FILE = `${REPOSITORY_ROOT}docker-compose.yml`;
@@ -19,16 +19,21 @@ interface ComposeFile {
   services?: Record<string, { command?: unknown; environment?: unknown }>;
 }
 
-const INTERPOLATION = /\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g;
+const INTERPOLATION = /\$\{([A-Z0-9_]+)(?:(:?)-([^}]*))?\}/g;
 
+/** `${VAR:-d}`: d when VAR is unset or empty; `${VAR-d}`: d only when it is unset. */
 export function interpolate(
   value: string,
   variables: Readonly<Record<string, string | undefined>>,
 ): string {
-  return value.replace(INTERPOLATION, (_match, name: string, fallback: string | undefined) => {
-    const given = variables[name];
-    return given !== undefined && given !== '' ? given : (fallback ?? '');
-  });
+  return value.replace(
+    INTERPOLATION,
+    (_match, name: string, colon: string | undefined, fallback: string | undefined) => {
+      const given = variables[name];
+      const useGiven = given !== undefined && (given !== '' || colon === '');
+      return useGiven ? given : (fallback ?? '');
+    },
+  );
 }
 
 export function readComposeService(

@@ -49,6 +49,8 @@ export async function startRelayProcess(options: StartRelayProcessOptions): Prom
     ADMIN_HOST: '127.0.0.1',
     ADMIN_PORT: String(adminPort),
     SMTP_HOST: '127.0.0.1',
+    // The compose file's Redis password lives on a volume; the test Redis has none.
+    REDIS_PASSWORD_FILE: '',
     ...options.overrides,
   };
   const [command, ...args] = service.command;

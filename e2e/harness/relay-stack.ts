@@ -12,6 +12,8 @@ export interface RelayStackOptions {
   readonly smtps?: boolean;
   /** Start only ingress (no sender). */
   readonly withoutSender?: boolean;
+  /** Set directly in ingress's environment, for variables docker-compose.yml does not pass. */
+  readonly ingressOverrides?: Readonly<Record<string, string>>;
 }
 
 export interface RelayStack {
@@ -54,6 +56,7 @@ export async function startRelayStack(options: RelayStackOptions): Promise<Relay
         ...shared,
         SMTP_PORT: String(smtpPort),
         ...(smtpsPort === undefined ? {} : { SMTPS_PORT: String(smtpsPort) }),
+        ...options.ingressOverrides,
       },
     });
   let ingress = await startIngress();

@@ -6,6 +6,9 @@
 # capture host (infra/compose/demo-smarthost.override.yml, as Mailpit cannot be pulled),
 # sends mail through the published ingress port on 127.0.0.1, sees it delivered, scales
 # the senders to 2, recreates every container with mail queued, stops and tears down.
+# Also the hardening of docs/adr/001: no capabilities, no-new-privileges, Redis behind
+# its generated password, and SMTP_RELAY_NETWORKS=container-bridges trusting the bridge
+# only while SMTP is published on loopback.
 # Prints each check; stops at the first failure with the containers' logs.
 # Run as root (it installs podman & co on first use). Env: KEEP_UP=1 leaves the project
 # running; BUILD_CACHE= (empty) builds without the layer cache.
@@ -50,6 +53,28 @@ one() { # SERVICE -> the single container id
   echo "$ids"
 }
 name_of() { podman inspect --format '{{.Name}}' "$1"; }
+redis_cli() { # ARGS -> redis-cli in the redis container, with the generated password
+  podman exec -e REDISCLI_AUTH="$(podman exec "$redis" cat /run/redis-auth/password)" "$redis" redis-cli "$@"
+}
+rcpt_reply() { # CONTAINER HOST -> the reply to RCPT TO:<victim@example.com> from CONTAINER to HOST:2525
+  podman exec -e TARGET="$2" "$1" node -e '
+const socket = require("node:net").connect(2525, process.env.TARGET);
+const commands = ["EHLO outsider.test", "MAIL FROM:<x@outsider.test>", "RCPT TO:<victim@example.com>"];
+let text = "";
+let sent = 0;
+socket.on("data", (chunk) => {
+  text += chunk;
+  const replies = text.match(/^\d{3} [^\r\n]*\r\n/gm) ?? [];
+  if (replies.length > commands.length) {
+    if (!socket.writableEnded) socket.end("QUIT\r\n");
+    console.log(replies[commands.length].trim());
+    process.exit(0);
+  } else if (replies.length > sent) socket.write(commands[sent++] + "\r\n");
+});
+setTimeout(() => { console.log("no answer: " + text); process.exit(1); }, 5000).unref();
+'
+}
+ip_of() { podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
 mail() {
   node e2e/containers/mail-flow.ts "$@" --state "$state/$label.json" \
     --smtp "127.0.0.1:$smtp_port" --web "http://127.0.0.1:$web_port"
@@ -70,7 +95,7 @@ dump() {
 cleanup() {
   local rc=$?
   [ "$rc" = 0 ] || dump
-  podman rm -f readonly-check-ingress readonly-check-sender >/dev/null 2>&1 || true
+  podman rm -f readonly-check-ingress readonly-check-sender lan-check-ingress >/dev/null 2>&1 || true
   if [ -z "${KEEP_UP:-}" ] && [ ! -e "$state/down" ]; then
     bash "$here/compose-down.sh" "${files[@]}" -p "$project" >/dev/null 2>&1 || true
   fi
@@ -105,7 +130,7 @@ ok "valid with infra/compose/demo-smarthost.override.yml on top"
 defaults=$(source "$here/lib.sh" && COMPOSE_ENV_FILE=$state/defaults.env prepare_compose defaults-check docker-compose.yml > /dev/null \
   && "$SYS_PY" -c 'import sys, yaml, json; c = yaml.safe_load(open(sys.argv[1])); print(json.dumps({n: s.get("ports", []) for n, s in c["services"].items()}, sort_keys=True))' \
     "/run/compose-recipe/defaults-check/config.yml"; rm -rf /run/compose-recipe/defaults-check)
-expected='{"ingress": ["127.0.0.1:2525:2525/tcp", "127.0.0.1:8080:8080/tcp"], "mailpit": ["127.0.0.1:8025:8025/tcp"], "redis": [], "sender": []}'
+expected='{"ingress": ["127.0.0.1:2525:2525/tcp", "127.0.0.1:8080:8080/tcp"], "mailpit": ["127.0.0.1:8025:8025/tcp"], "redis": [], "redis-password": [], "sender": []}'
 [ "$defaults" = "$expected" ] || fail "published ports without a .env: $defaults, expected $expected"
 ok "without a .env: ingress publishes 127.0.0.1:2525 and :8080, the demo smart host 127.0.0.1:8025, nothing else"
 
@@ -147,14 +172,37 @@ echo "$published" | sed 's/^/  ports /'
 [ -z "$(podman port "$sender")" ] || fail "sender publishes ports: it could not scale"
 if has '(0\.0\.0\.0|\[::\]):' "$published"; then fail "a port is published beyond 127.0.0.1"; fi
 ok "only ingress (SMTP, admin) and the demo smart host (web) publish ports, on 127.0.0.1"
-[ "$(podman exec "$redis" redis-cli config get appendonly | tail -1)" = yes ] || fail "redis: appendonly is not on"
-[ "$(podman exec "$redis" redis-cli config get maxmemory-policy | tail -1)" = noeviction ] || fail "redis: not noeviction"
+[ "$(redis_cli config get appendonly | tail -1)" = yes ] || fail "redis: appendonly is not on"
+[ "$(redis_cli config get maxmemory-policy | tail -1)" = noeviction ] || fail "redis: not noeviction"
 mounts=$(podman inspect --format '{{range .Mounts}}{{.Type}}:{{.Name}}:{{.Destination}} {{end}}' "$redis")
 has "volume:${project}_redis-data:/data" "$mounts" || fail "redis: /data is not the named volume ${project}_redis-data ($mounts)"
 ok "redis: appendonly yes, maxmemory-policy noeviction, /data on volume ${project}_redis-data"
+maxmemory=$(redis_cli config get maxmemory | tail -1)
+[ "$maxmemory" = $((512 * 1024 * 1024)) ] || fail "redis: maxmemory $maxmemory, not the default 512mb"
+ok "redis: maxmemory 512mb (REDIS_MAXMEMORY's default)"
+init=$(podman ps -aq --filter "label=com.docker.compose.project=$project" --filter "label=com.docker.compose.service=redis-password")
+[ "$(podman inspect --format '{{.State.ExitCode}}' "$init")" = 0 ] || fail "redis-password did not exit 0"
+has 'made a new Redis password' "$(podman logs "$init" 2>&1)" || fail "redis-password made no password"
+has '^[0-9a-f]{64}$' "$(podman exec "$redis" cat /run/redis-auth/password)" || fail "the Redis password is not 64 hex digits"
+noauth=$(podman exec "$redis" redis-cli ping 2>&1 || true)
+has 'NOAUTH' "$noauth" || fail "redis answers without the password: $noauth"
+[ "$(redis_cli ping)" = PONG ] || fail "redis does not answer with the password"
+ok "redis: refuses clients without the password ($noauth); redis-password made it once and exited 0"
+counts=$(podman exec "$sender" npx smtp-relay queue counts) || fail "npx smtp-relay queue counts in the sender container"
+has '^waiting +0$' "$counts" || fail "queue counts: $counts"
+ok "the services and the CLI log in with REDIS_PASSWORD_FILE (npx smtp-relay queue counts in the sender)"
+for id in "$ingress" "$sender" "$redis" "$mailpit"; do
+  status=$(podman exec "$id" cat /proc/1/status)
+  caps=$(grep -E '^Cap(Prm|Eff|Bnd|Amb):' <<< "$status" | awk '{print $2}' | sort -u)
+  [ "$caps" = 0000000000000000 ] || fail "$(name_of "$id"): capabilities left: $(grep '^Cap' <<< "$status" | tr '\n' ' ')"
+  has '^NoNewPrivs:[[:space:]]+1$' "$status" || fail "$(name_of "$id"): no-new-privileges is off"
+done
+has '^Uid:[[:space:]]+999[[:space:]]' "$(podman exec "$redis" cat /proc/1/status)" || fail "redis does not run as uid 999"
+ok "ingress, sender, redis (uid 999) and the demo smart host: no capabilities at all, no-new-privileges"
 config=$(podman exec "$ingress" npx smtp-relay config ingress) || fail "npx smtp-relay config in the ingress container"
 networks=$(grep '^SMTP_RELAY_NETWORKS=' <<< "$config") || fail "npx smtp-relay config printed no SMTP_RELAY_NETWORKS"
-ok "npx smtp-relay config works in the container ($networks)"
+[ "$networks" = SMTP_RELAY_NETWORKS=172.16.0.0/12,10.89.0.0/16 ] || fail "container-bridges on loopback: $networks"
+ok "npx smtp-relay config works in the container ($networks: container-bridges, published on loopback)"
 curl -fsS "http://127.0.0.1:$admin_port/readyz" > /dev/null || fail "ingress /readyz on 127.0.0.1:$admin_port"
 metrics=$(curl -fsS "http://127.0.0.1:$admin_port/metrics") || fail "ingress /metrics"
 has '^smtp_relay_' "$metrics" || fail "ingress /metrics has no smtp_relay_ metric"
@@ -164,6 +212,7 @@ step "read-only root filesystem as Docker does it (no tmpfs on /tmp, which podma
 image=$(podman inspect --format '{{.Image}}' "$ingress")
 network=$(podman inspect --format '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$ingress")
 common=(--read-only --read-only-tmpfs=false --network "$network" -e REDIS_URL=redis://redis:6379
+  -v "${project}_redis-auth:/run/redis-auth:ro" -e REDIS_PASSWORD_FILE=/run/redis-auth/password
   -e QUEUE_PREFIX=readonly-check -e SMART_HOST=mailpit -e SMART_HOST_PORT=1025 -e SMART_HOST_TLS=none)
 for service in ingress sender; do
   podman run -d --name "readonly-check-$service" "${common[@]}" "$image" \
@@ -190,24 +239,42 @@ for service in ingress sender; do
 done
 
 step "no open relay: a client outside SMTP_RELAY_NETWORKS (127.0.0.1 inside ingress) is refused"
-reply=$(podman exec "$ingress" node -e '
-const socket = require("node:net").connect(2525, "127.0.0.1");
-const commands = ["EHLO outsider.test", "MAIL FROM:<x@outsider.test>", "RCPT TO:<victim@example.com>"];
-let text = "";
-let sent = 0;
-socket.on("data", (chunk) => {
-  text += chunk;
-  const replies = text.match(/^\d{3} [^\r\n]*\r\n/gm) ?? [];
-  if (replies.length > commands.length) {
-    if (!socket.writableEnded) socket.end("QUIT\r\n");
-    console.log(replies[commands.length].trim());
-    process.exit(0);
-  } else if (replies.length > sent) socket.write(commands[sent++] + "\r\n");
-});
-setTimeout(() => { console.log("no answer: " + text); process.exit(1); }, 5000).unref();
-')
+reply=$(rcpt_reply "$ingress" 127.0.0.1)
 has '^(554 5\.7\.1|530 5\.7\.0)' "$reply" || fail "RCPT from 127.0.0.1 got: $reply"
 ok "RCPT TO from 127.0.0.1: $reply"
+
+step "container-bridges: trusted while SMTP is published on loopback, never beyond it"
+bridge_client=$(ip_of "$sender")
+reply=$(rcpt_reply "$sender" ingress)
+has '^250 ' "$reply" || fail "RCPT from the sender container ($bridge_client) to ingress got: $reply"
+ok "a client on the bridge ($bridge_client) relays without AUTH through ingress published on 127.0.0.1: $reply"
+# The same ingress as if SMTP_PUBLISH=2525 served the LAN: the bridge address is refused.
+podman run -d --name lan-check-ingress --cap-drop ALL --security-opt no-new-privileges \
+  "${common[@]}" -e SMTP_RELAY_NETWORKS=container-bridges -e SMTP_PUBLISHED_ON=2525 \
+  "$image" node services/ingress/src/main.ts > /dev/null 2> "$state/podman-run.log" \
+  || { cat "$state/podman-run.log"; fail "podman run lan-check-ingress"; }
+started=""
+for _ in $(seq 1 60); do
+  [ "$(podman inspect --format '{{.State.Running}}' lan-check-ingress)" = true ] || { podman logs lan-check-ingress | tail -20; fail "lan-check-ingress exited"; }
+  if has '"event":"smtp\.listening"' "$(podman logs lan-check-ingress 2>&1)"; then started=1; break; fi
+  sleep 0.5
+done
+[ -n "$started" ] || fail "lan-check-ingress did not start"
+lan_log=$(podman logs lan-check-ingress 2>&1)
+has '"relayNetworks":\[\]' "$lan_log" || fail "lan-check-ingress trusts networks: $(grep smtp.listening <<< "$lan_log")"
+has 'container-bridges trusts nothing here, because SMTP is published beyond this machine' "$lan_log" \
+  || fail "lan-check-ingress did not warn"
+reply=$(rcpt_reply "$sender" "$(ip_of lan-check-ingress)")
+has '^(554 5\.7\.1|530 5\.7\.0)' "$reply" || fail "RCPT from $bridge_client to the LAN-published ingress got: $reply"
+ok "published beyond loopback (SMTP_PUBLISHED_ON=2525): warned, relayNetworks [], the bridge client gets $reply"
+podman rm -f lan-check-ingress > /dev/null 2>&1
+code=0
+refusal=$(podman run --rm "${common[@]}" -e SMTP_RELAY_NETWORKS=172.16.0.0/12,10.89.0.0/16 \
+  -e SMTP_PUBLISHED_ON=2525 "$image" node services/ingress/src/main.ts 2>&1) || code=$?
+[ "$code" != 0 ] || fail "ingress started with the bridge ranges listed while published to the LAN"
+has 'SMTP_RELAY_NETWORKS: trusting 172\.16\.0\.0/12, 10\.89\.0\.0/16 trusts the container bridge ranges' "$refusal" \
+  || fail "no SMTP_RELAY_NETWORKS line: $refusal"
+ok "the bridge ranges listed explicitly while published to the LAN: ingress exits $code naming SMTP_RELAY_NETWORKS"
 
 step "mail flow: 127.0.0.1:$smtp_port (published 2525) -> ingress -> redis -> sender -> demo smart host"
 label=one; mail send --count 3 --label one

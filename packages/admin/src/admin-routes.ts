@@ -1,4 +1,6 @@
+import type { ClientBlockList } from '@smtp-relay/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { registerBlockRoutes } from './block-routes.ts';
 import { DASHBOARD_HTML } from './dashboard-page.ts';
 import { MESSAGE_STATES, type MessageAdmin, type MessageState } from './message-admin.ts';
 import { isAuthorized } from './token-auth.ts';
@@ -7,6 +9,8 @@ export interface AdminRoutesOptions {
   readonly admin: MessageAdmin;
   /** ADMIN_TOKEN; undefined = the API and UI answer 401 to everyone. */
   readonly token: string | undefined;
+  /** Blocked client addresses (`/api/v1/blocks`); absent = no such routes. */
+  readonly blocks?: ClientBlockList | undefined;
 }
 
 const MAX_LIMIT = 1000;
@@ -46,6 +50,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           });
       });
       registerRoutes(scope, options.admin);
+      if (options.blocks) registerBlockRoutes(scope, options.blocks);
       done();
     });
   };

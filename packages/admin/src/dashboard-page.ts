@@ -27,6 +27,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   .actions button { font-size: 12px; margin-right: 4px; cursor: pointer; }
   #status { font-size: 13px; margin: 8px 0; min-height: 1em; }
   .empty { padding: 16px; color: #6b7785; }
+  h2 { font-size: 15px; margin: 24px 0 8px; }
 </style>
 </head>
 <body>
@@ -39,6 +40,12 @@ export const DASHBOARD_HTML = `<!doctype html>
     <tbody id="rows"></tbody>
   </table>
   <div id="empty" class="empty" hidden>No messages in this state.</div>
+  <h2>Blocked clients</h2>
+  <table>
+    <thead><tr><th>address</th><th>reason</th><th>blocked until</th><th></th></tr></thead>
+    <tbody id="blocks"></tbody>
+  </table>
+  <div id="no-blocks" class="empty" hidden>No client address is blocked.</div>
 </main>
 <script>
 const STATES = ['waiting', 'delayed', 'active', 'failed', 'completed'];
@@ -111,7 +118,43 @@ function renderRows(messages) {
   document.getElementById('empty').hidden = messages.length > 0;
 }
 
+async function lift(address) {
+  if (!confirm('Lift the block on ' + address + '? Its connections are accepted again.')) return;
+  try {
+    const result = await api('/api/v1/blocks/' + encodeURIComponent(address), { method: 'DELETE' });
+    statusLine.textContent = result.result;
+  } catch (error) {
+    statusLine.textContent = address + ': ' + error.message;
+  }
+  await refresh();
+}
+
+function renderBlocks(blocks) {
+  document.getElementById('blocks').replaceChildren(...blocks.map((b) => {
+    const tr = document.createElement('tr');
+    tr.dataset.address = b.address;
+    const actions = document.createElement('td');
+    actions.className = 'actions';
+    const button = document.createElement('button');
+    button.textContent = 'lift';
+    button.addEventListener('click', () => lift(b.address));
+    actions.append(button);
+    tr.append(cell(b.address, 'mono'), cell(b.reason === 'auth' ? 'failed AUTH' : 'filter rule'), cell(when(b.until)), actions);
+    return tr;
+  }));
+  document.getElementById('no-blocks').hidden = blocks.length > 0;
+}
+
+async function refreshBlocks() {
+  try {
+    renderBlocks((await api('/api/v1/blocks')).blocks);
+  } catch (error) {
+    statusLine.textContent = 'Cannot read the blocked clients: ' + error.message;
+  }
+}
+
 async function refresh() {
+  refreshBlocks();
   try {
     const [counts, list] = await Promise.all([api('/api/v1/counts'), api('/api/v1/messages?state=' + current + '&limit=200')]);
     renderTabs(counts);

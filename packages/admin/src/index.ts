@@ -1,5 +1,6 @@
 export * from './message-admin.ts';
 export * from './admin-routes.ts';
+export { blockView, registerBlockRoutes, type BlockView } from './block-routes.ts';
 export { isAuthorized } from './token-auth.ts';
 export {
   createRelayAdminHttp,

@@ -6,7 +6,7 @@ import {
   type RelayMetrics,
 } from '@smtp-relay/observability';
 import type { DeliveryQueue } from '@smtp-relay/queue';
-import type { MessageStore } from '@smtp-relay/store';
+import { createRedisClientBlockList, type MessageStore } from '@smtp-relay/store';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { adminRoutes } from './admin-routes.ts';
@@ -58,6 +58,10 @@ export async function createRelayAdminHttp(
     logger: options.logger,
     metrics: options.metrics,
     readiness: options.readiness,
-    routes: adminRoutes({ admin, token: options.adminToken }),
+    routes: adminRoutes({
+      admin,
+      token: options.adminToken,
+      blocks: createRedisClientBlockList(options.queueAccess),
+    }),
   });
 }

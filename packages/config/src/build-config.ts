@@ -1,4 +1,6 @@
 import { toSmartHostConfig } from './build-smart-host.ts';
+import { redisUrlWithPassword } from './redis-values.ts';
+import { effectiveRelayNetworks } from './relay-trust.ts';
 import type { AllInOneFields, CommonFields, IngressFields, SenderFields } from './schemas.ts';
 import type { AllInOneConfig, CommonConfig, IngressConfig, SenderConfig } from './types.ts';
 
@@ -7,13 +9,15 @@ import type { AllInOneConfig, CommonConfig, IngressConfig, SenderConfig } from '
 
 export function toCommonConfig(fields: CommonFields): CommonConfig {
   return {
-    redisUrl: fields.REDIS_URL,
+    redisUrl: redisUrlWithPassword(fields.REDIS_URL, fields.REDIS_PASSWORD),
+    redisPassword: fields.REDIS_PASSWORD,
     queuePrefix: fields.QUEUE_PREFIX,
     logLevel: fields.LOG_LEVEL,
     adminHost: fields.ADMIN_HOST,
     adminPort: fields.ADMIN_PORT,
     adminToken: fields.ADMIN_TOKEN,
     smtpHostname: fields.SMTP_HOSTNAME,
+    transcriptRetentionMs: fields.TRANSCRIPT_RETENTION,
   };
 }
 
@@ -27,11 +31,27 @@ export function toIngressConfig(fields: IngressFields): IngressConfig {
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     authFile: fields.SMTP_AUTH_FILE,
     allowInsecureAuth: fields.SMTP_ALLOW_INSECURE_AUTH,
-    relayNetworks: fields.SMTP_RELAY_NETWORKS,
+    relayNetworks: effectiveRelayNetworks(
+      fields.SMTP_RELAY_NETWORKS,
+      fields.SMTP_PUBLISHED_ON,
+      fields.SMTPS_PORT,
+    ),
+    containerBridges: fields.SMTP_RELAY_NETWORKS.containerBridges,
+    smtpPublishedOn: fields.SMTP_PUBLISHED_ON,
     maxMessageSize: fields.SMTP_MAX_MESSAGE_SIZE,
     maxRecipients: fields.SMTP_MAX_RECIPIENTS,
     maxClients: fields.SMTP_MAX_CLIENTS,
     socketTimeoutMs: fields.SMTP_SOCKET_TIMEOUT,
+    filterFile: fields.SMTP_FILTER_FILE,
+    filterBlockTimeMs: fields.SMTP_FILTER_BLOCK_TIME,
+    authMaxFailures: fields.SMTP_AUTH_MAX_FAILURES,
+    authFailureWindowMs: fields.SMTP_AUTH_FAILURE_WINDOW,
+    authBlockTimeMs: fields.SMTP_AUTH_BLOCK_TIME,
+    maxClientsPerIp: fields.SMTP_MAX_CLIENTS_PER_IP,
+    tlsMinVersion: fields.SMTP_TLS_MIN_VERSION,
+    proxyProtocol: fields.SMTP_PROXY_PROTOCOL,
+    proxyTrusted: fields.SMTP_PROXY_TRUSTED,
+    transcriptDir: fields.SMTP_TRANSCRIPT_DIR,
   };
 }
 
@@ -46,6 +66,7 @@ export function toSenderConfig(fields: SenderFields): SenderConfig {
     maxQueueLifetimeMs: fields.MAX_QUEUE_LIFETIME,
     postmaster: fields.POSTMASTER ?? `postmaster@${fields.SMTP_HOSTNAME}`,
     bounceTemplateFile: fields.BOUNCE_TEMPLATE_FILE,
+    smartHostTranscriptDir: fields.SMART_HOST_TRANSCRIPT_DIR,
   };
 }
 

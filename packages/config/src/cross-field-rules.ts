@@ -3,6 +3,8 @@ import { keyMatchesCertificate } from './file-values.ts';
 import type { IngressFields, SenderFields } from './schemas.ts';
 import { problem, ruleOn, type CrossFieldRule } from './cross-field-rule.ts';
 import { SMART_HOST_RULES } from './smart-host-rules.ts';
+import { REDIS_RULES } from './redis-values.ts';
+import { TRUST_RULES } from './trust-rules.ts';
 
 export type { CrossFieldRule } from './cross-field-rule.ts';
 
@@ -10,6 +12,8 @@ const ingressRule = ruleOn<IngressFields>();
 const senderRule = ruleOn<SenderFields>();
 
 export const INGRESS_RULES: readonly CrossFieldRule<IngressFields>[] = [
+  ...REDIS_RULES,
+  ...TRUST_RULES,
   ingressRule(['TLS_CERT_FILE', 'TLS_KEY_FILE'], ({ TLS_CERT_FILE: cert, TLS_KEY_FILE: key }) => {
     if (cert !== undefined && key === undefined) {
       return problem('TLS_KEY_FILE', 'required when TLS_CERT_FILE is set');
@@ -54,6 +58,7 @@ export const INGRESS_RULES: readonly CrossFieldRule<IngressFields>[] = [
 ];
 
 export const SENDER_RULES: readonly CrossFieldRule<SenderFields>[] = [
+  ...REDIS_RULES,
   senderRule(['SMART_HOST_AUTH_METHODS', 'SMART_HOST_USER', 'SMART_HOST_PROVIDER'], (fields) =>
     fields.SMART_HOST_AUTH_METHODS !== undefined &&
     fields.SMART_HOST_USER === undefined &&

@@ -13,12 +13,14 @@ type Shown = string | undefined;
 // table without a line here is a type error.
 const COMMON_VALUES: Record<VariableNameIn<'common'>, (config: CommonConfig) => Shown> = {
   REDIS_URL: (c) => redactUrlCredentials(c.redisUrl),
+  REDIS_PASSWORD: (c) => c.redisPassword,
   QUEUE_PREFIX: (c) => c.queuePrefix,
   LOG_LEVEL: (c) => c.logLevel,
   ADMIN_HOST: (c) => c.adminHost,
   ADMIN_PORT: (c) => String(c.adminPort),
   ADMIN_TOKEN: (c) => c.adminToken,
   SMTP_HOSTNAME: (c) => c.smtpHostname,
+  TRANSCRIPT_RETENTION: (c) => formatDuration(c.transcriptRetentionMs),
 };
 
 const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) => Shown> = {
@@ -30,10 +32,21 @@ const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) 
   SMTP_AUTH_FILE: (c) => c.authFile,
   SMTP_ALLOW_INSECURE_AUTH: (c) => String(c.allowInsecureAuth),
   SMTP_RELAY_NETWORKS: (c) => list(c.relayNetworks),
+  SMTP_PUBLISHED_ON: (c) => c.smtpPublishedOn,
   SMTP_MAX_MESSAGE_SIZE: (c) => formatSize(c.maxMessageSize),
   SMTP_MAX_RECIPIENTS: (c) => String(c.maxRecipients),
   SMTP_MAX_CLIENTS: (c) => String(c.maxClients),
   SMTP_SOCKET_TIMEOUT: (c) => formatDuration(c.socketTimeoutMs),
+  SMTP_FILTER_FILE: (c) => c.filterFile,
+  SMTP_FILTER_BLOCK_TIME: (c) => formatDuration(c.filterBlockTimeMs),
+  SMTP_AUTH_MAX_FAILURES: (c) => String(c.authMaxFailures),
+  SMTP_AUTH_FAILURE_WINDOW: (c) => formatDuration(c.authFailureWindowMs),
+  SMTP_AUTH_BLOCK_TIME: (c) => formatDuration(c.authBlockTimeMs),
+  SMTP_MAX_CLIENTS_PER_IP: (c) => String(c.maxClientsPerIp),
+  SMTP_TLS_MIN_VERSION: (c) => c.tlsMinVersion,
+  SMTP_PROXY_PROTOCOL: (c) => String(c.proxyProtocol),
+  SMTP_PROXY_TRUSTED: (c) => list(c.proxyTrusted),
+  SMTP_TRANSCRIPT_DIR: (c) => c.transcriptDir,
 };
 
 const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => Shown> = {
@@ -52,6 +65,7 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   MAX_QUEUE_LIFETIME: (c) => formatDuration(c.maxQueueLifetimeMs),
   POSTMASTER: (c) => c.postmaster,
   BOUNCE_TEMPLATE_FILE: (c) => c.bounceTemplateFile,
+  SMART_HOST_TRANSCRIPT_DIR: (c) => c.smartHostTranscriptDir,
   SMART_HOST_OAUTH2_PROVIDER: (c) => c.smartHost.oauth2?.provider,
   SMART_HOST_OAUTH2_TENANT: (c) => c.smartHost.oauth2?.tenant,
   SMART_HOST_OAUTH2_TOKEN_URL: (c) => c.smartHost.oauth2?.tokenUrl,

@@ -27,7 +27,8 @@ export function loadSenderConfig(env: Environment, options: LoadOptions = {}): S
 
 /** @throws ConfigError listing every problem */
 export function loadAllInOneConfig(env: Environment, options: LoadOptions = {}): AllInOneConfig {
-  const rules = [...INGRESS_RULES, ...SENDER_RULES];
+  // A rule of both services (REDIS_RULES) runs once.
+  const rules = [...new Set([...INGRESS_RULES, ...SENDER_RULES])];
   return deepFreeze(toAllInOneConfig(loadFields(allInOneSchema, rules, env, options)));
 }
 

@@ -97,3 +97,14 @@ export function parseBearerToken(text: string): string {
   }
   return text;
 }
+
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** SMTP_TLS_MIN_VERSION: Node's names (`TLSv1.2`), any case; `TLSv1.0` read as `TLSv1`. */
+export function parseTlsVersion(text: string): TlsVersion {
+  const lower = text.toLowerCase().replace(/^tlsv1\.0$/, 'tlsv1');
+  const version = TLS_VERSIONS.find((candidate) => candidate.toLowerCase() === lower);
+  if (version !== undefined) return version;
+  throw new InvalidValueError(`must be one of ${TLS_VERSIONS.join(', ')}, got ${quote(text)}`);
+}

@@ -10,8 +10,13 @@ export type SmartHostProvider =
 /** SMART_HOST_OAUTH2_PROVIDER: sets the token URL and scope defaults. */
 export type OAuth2Provider = 'microsoft' | 'google' | 'generic';
 
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
 export interface CommonConfig {
+  /** REDIS_URL, with REDIS_PASSWORD as its password when that is set */
   readonly redisUrl: string;
+  /** REDIS_PASSWORD (already part of redisUrl) */
+  readonly redisPassword: string | undefined;
   readonly queuePrefix: string;
   readonly logLevel: LogLevel;
   readonly adminHost: string;
@@ -20,6 +25,7 @@ export interface CommonConfig {
   readonly adminToken: string | undefined;
   /** SMTP_HOSTNAME: greeting, Received: headers, default HELO name and postmaster domain */
   readonly smtpHostname: string;
+  readonly transcriptRetentionMs: number;
 }
 
 export interface TlsFiles {
@@ -36,12 +42,31 @@ export interface IngressConfig extends CommonConfig {
   readonly tls: TlsFiles | undefined;
   readonly authFile: string | undefined;
   readonly allowInsecureAuth: boolean;
-  /** validated CIDRs ("10.0.0.0/8", "::1/128"); a bare address means a single host */
+  /**
+   * validated CIDRs ("10.0.0.0/8", "::1/128"); a bare address means a single host. The
+   * container bridge ranges are among them when `container-bridges` applies.
+   */
   readonly relayNetworks: readonly string[];
+  /** SMTP_RELAY_NETWORKS named `container-bridges` (whether it applies or not) */
+  readonly containerBridges: boolean;
+  /** SMTP_PUBLISHED_ON: where docker-compose.yml publishes the SMTP port */
+  readonly smtpPublishedOn: string | undefined;
   readonly maxMessageSize: number;
   readonly maxRecipients: number;
   readonly maxClients: number;
   readonly socketTimeoutMs: number;
+  /** SMTP_FILTER_FILE: Mercury transaction filter rules */
+  readonly filterFile: string | undefined;
+  readonly filterBlockTimeMs: number;
+  readonly authMaxFailures: number;
+  readonly authFailureWindowMs: number;
+  readonly authBlockTimeMs: number;
+  readonly maxClientsPerIp: number;
+  readonly tlsMinVersion: TlsVersion;
+  readonly proxyProtocol: boolean;
+  /** CIDRs allowed to send a PROXY protocol header */
+  readonly proxyTrusted: readonly string[];
+  readonly transcriptDir: string | undefined;
 }
 
 /** How the sender obtains access tokens (SPEC "OAuth2 to the smart host": grant order). */
@@ -101,6 +126,8 @@ export interface SenderConfig extends CommonConfig {
   readonly maxQueueLifetimeMs: number;
   readonly postmaster: string;
   readonly bounceTemplateFile: string | undefined;
+  /** SMART_HOST_TRANSCRIPT_DIR */
+  readonly smartHostTranscriptDir: string | undefined;
 }
 
 export type AllInOneConfig = IngressConfig & SenderConfig;

@@ -10,6 +10,7 @@ import {
   type VariableField,
 } from './env-fields.ts';
 import { isSecretName } from './secret-names.ts';
+import { parsePublishAddress, parseRelayNetworks } from './relay-trust.ts';
 import { parseCertificateFile, parsePrivateKeyFile, parseReadableFile } from './file-values.ts';
 import { parseAuthMechanisms, parseHeloName, parseMailAddress } from './mail-values.ts';
 import { parseServiceAccountFile, parseTenant, parseTokenUrl } from './oauth2-values.ts';
@@ -30,6 +31,7 @@ import {
   parseKeyPrefix,
   parseOneOf,
   parseSizeWithin,
+  parseTlsVersion,
 } from './scalar-values.ts';
 
 export type VariableSection = 'common' | 'ingress' | 'sender';
@@ -61,6 +63,11 @@ const DEFINITIONS = {
     section: 'common',
     doc: 'Redis holding the queue and the message bodies (redis:// or rediss://)',
     ...withDefault('redis://127.0.0.1:6379', parsedBy(parseRedisUrl)),
+  },
+  REDIS_PASSWORD: {
+    section: 'common',
+    doc: "Redis password (requirepass), used with REDIS_URL's host; docker-compose.yml reads it from the secret it generates",
+    ...optional("none, or REDIS_URL's", z.string()),
   },
   QUEUE_PREFIX: {
     section: 'common',
@@ -136,8 +143,13 @@ const DEFINITIONS = {
   },
   SMTP_RELAY_NETWORKS: {
     section: 'ingress',
-    doc: 'CIDRs (comma or space separated) allowed to relay without AUTH',
-    ...withDefault('', parsedBy(parseNetworkList)),
+    doc: 'CIDRs (comma or space separated) allowed to relay without AUTH; container-bridges = 172.16.0.0/12 and 10.89.0.0/16, only while SMTP_PUBLISHED_ON is a loopback address',
+    ...withDefault('', parsedBy(parseRelayNetworks)),
+  },
+  SMTP_PUBLISHED_ON: {
+    section: 'ingress',
+    doc: 'where docker-compose.yml publishes the SMTP port (its SMTP_PUBLISH, e.g. 127.0.0.1:2525); decides whether container-bridges trusts anyone',
+    ...optional('unset: not published by docker-compose.yml', parsedBy(parsePublishAddress)),
   },
   SMTP_MAX_MESSAGE_SIZE: {
     section: 'ingress',
@@ -170,7 +182,7 @@ const DEFINITIONS = {
   },
   SMTP_SOCKET_TIMEOUT: {
     section: 'ingress',
-    doc: 'idle client timeout',
+    doc: 'idle client timeout; also the longest a command line may take, and DATA must move 1 KiB per this time',
     ...withDefault('60s', timeout),
   },
   SMART_HOST: {
@@ -330,6 +342,78 @@ const DEFINITIONS = {
     section: 'sender',
     doc: 'host:port of a plain-text capture smart host used while neither SMART_HOST nor SMART_HOST_PROVIDER is set (docker-compose.yml: its Mailpit)',
     ...optional('none', parsedBy(parseHostAndPort)),
+  },
+  SMTP_FILTER_FILE: {
+    section: 'ingress',
+    doc: "transaction filter rules in Mercury's transflt.mer format, re-read when it changes",
+    ...optional('none: no filter rules', readableFile),
+  },
+  SMTP_FILTER_BLOCK_TIME: {
+    section: 'ingress',
+    doc: 'how long a filter rule with the S flag (RS, BS) blocks the client address',
+    ...withDefault('30m', timeout),
+  },
+  SMTP_AUTH_MAX_FAILURES: {
+    section: 'ingress',
+    doc: 'failed AUTH attempts from one address within SMTP_AUTH_FAILURE_WINDOW before it is blocked',
+    ...withDefault(
+      '5',
+      parsedBy((value) => parseInteger(value, 1, 1_000_000)),
+    ),
+  },
+  SMTP_AUTH_FAILURE_WINDOW: {
+    section: 'ingress',
+    doc: 'time window in which failed AUTH attempts are counted (across all ingress replicas)',
+    ...withDefault('15m', timeout),
+  },
+  SMTP_AUTH_BLOCK_TIME: {
+    section: 'ingress',
+    doc: 'how long a blocked address gets 421 on connect',
+    ...withDefault('15m', timeout),
+  },
+  SMTP_MAX_CLIENTS_PER_IP: {
+    section: 'ingress',
+    doc: 'concurrent connections from one address; more get 421',
+    ...withDefault(
+      '50',
+      parsedBy((value) => parseInteger(value, 1, 1_000_000)),
+    ),
+  },
+  SMTP_TLS_MIN_VERSION: {
+    section: 'ingress',
+    doc: 'oldest TLS version for STARTTLS and SMTPS: TLSv1.2, TLSv1.3, or TLSv1/TLSv1.1 for old printers',
+    ...withDefault(
+      'TLSv1.2',
+      parsedBy((value) => parseTlsVersion(value)),
+    ),
+  },
+  SMTP_PROXY_PROTOCOL: {
+    section: 'ingress',
+    doc: 'expect PROXY protocol v1/v2 from SMTP_PROXY_TRUSTED (a load balancer) on the SMTP listeners',
+    ...withDefault('false', booleanText),
+  },
+  SMTP_PROXY_TRUSTED: {
+    section: 'ingress',
+    doc: 'CIDRs allowed to send the PROXY protocol header; other peers are refused',
+    ...withDefault('', parsedBy(parseNetworkList)),
+  },
+  SMTP_TRANSCRIPT_DIR: {
+    section: 'ingress',
+    doc: 'directory for one transcript file per SMTP session (credentials redacted, no content)',
+    ...optional('off', text),
+  },
+  SMART_HOST_TRANSCRIPT_DIR: {
+    section: 'sender',
+    doc: 'directory for one transcript file per smart-host session (credentials redacted, no content)',
+    ...optional('off', text),
+  },
+  TRANSCRIPT_RETENTION: {
+    section: 'common',
+    doc: 'transcript files older than this are removed',
+    ...withDefault(
+      '7d',
+      parsedBy((value) => parseDurationWithin(value, { min: 60_000 })),
+    ),
   },
 } as const satisfies Record<string, VariableDefinition>;
 

@@ -3,6 +3,7 @@ import { FILE_SUFFIX } from './secret-names.ts';
 import { isIngressConfig, isSenderConfig } from './config-guards.ts';
 import type { IngressConfig, SenderConfig } from './types.ts';
 import { PROVIDER_PRESETS } from './provider-presets.ts';
+import { relayTrustWarnings } from './trust-rules.ts';
 import { VARIABLES } from './variables.ts';
 
 const KNOWN_NAMES: ReadonlySet<string> = new Set(
@@ -52,7 +53,7 @@ function findMisspelledVariables(env: Environment): string[] {
 }
 
 function ingressWarnings(config: IngressConfig): string[] {
-  const warnings: string[] = [];
+  const warnings: string[] = relayTrustWarnings(config);
   if (config.authFile === undefined && config.relayNetworks.length === 0) {
     warnings.push(
       'SMTP_RELAY_NETWORKS: empty and SMTP_AUTH_FILE is unset, so no client can relay; set one of them',

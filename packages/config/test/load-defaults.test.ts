@@ -9,18 +9,21 @@ import {
   type IngressConfig,
   type SenderConfig,
 } from '../src/index.ts';
+import { FIXTURES } from './temp-files.ts';
 
 const HOST = { hostname: 'relay.example.com' };
 const SENDER_ENV = { SMART_HOST: 'smtp.example.com' };
 
 const COMMON_DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
+  redisPassword: undefined,
   queuePrefix: 'smtp-relay',
   logLevel: 'info',
   adminHost: '0.0.0.0',
   adminPort: 8080,
   adminToken: undefined,
   smtpHostname: 'relay.example.com',
+  transcriptRetentionMs: 7 * 86_400_000,
 } as const;
 
 const INGRESS_DEFAULTS: IngressConfig = {
@@ -32,10 +35,22 @@ const INGRESS_DEFAULTS: IngressConfig = {
   authFile: undefined,
   allowInsecureAuth: false,
   relayNetworks: [],
+  containerBridges: false,
+  smtpPublishedOn: undefined,
   maxMessageSize: 25 * 1024 * 1024,
   maxRecipients: 100,
   maxClients: 1000,
   socketTimeoutMs: 60_000,
+  filterFile: undefined,
+  filterBlockTimeMs: 30 * 60_000,
+  authMaxFailures: 5,
+  authFailureWindowMs: 15 * 60_000,
+  authBlockTimeMs: 15 * 60_000,
+  maxClientsPerIp: 50,
+  tlsMinVersion: 'TLSv1.2',
+  proxyProtocol: false,
+  proxyTrusted: [],
+  transcriptDir: undefined,
 };
 
 const SENDER_DEFAULTS: SenderConfig = {
@@ -61,6 +76,7 @@ const SENDER_DEFAULTS: SenderConfig = {
   maxQueueLifetimeMs: 5 * 86_400_000,
   postmaster: 'postmaster@relay.example.com',
   bounceTemplateFile: undefined,
+  smartHostTranscriptDir: undefined,
 };
 
 describe('defaults', () => {
@@ -121,6 +137,39 @@ describe('given values', () => {
     [{ SMTP_SOCKET_TIMEOUT: '90' }, (c) => c.socketTimeoutMs, 90_000],
     [{ SMTP_SOCKET_TIMEOUT: '24d' }, (c) => c.socketTimeoutMs, 24 * 86_400_000],
     [{ SMTP_RELAY_NETWORKS: '10.0.0.0/8 ::1' }, (c) => c.relayNetworks, ['10.0.0.0/8', '::1/128']],
+    // docker-compose.yml's default: the bridges only while SMTP is published on loopback
+    [
+      { SMTP_RELAY_NETWORKS: 'container-bridges', SMTP_PUBLISHED_ON: '127.0.0.1:2525' },
+      (c) => [c.relayNetworks, c.containerBridges, c.smtpPublishedOn],
+      [['172.16.0.0/12', '10.89.0.0/16'], true, '127.0.0.1:2525'],
+    ],
+    [
+      { SMTP_RELAY_NETWORKS: '192.168.10.0/24,Container-Bridges', SMTP_PUBLISHED_ON: '[::1]:' },
+      (c) => c.relayNetworks,
+      ['192.168.10.0/24', '172.16.0.0/12', '10.89.0.0/16'],
+    ],
+    [
+      { SMTP_RELAY_NETWORKS: 'container-bridges', SMTP_PUBLISHED_ON: '0.0.0.0:2525' },
+      (c) => [c.relayNetworks, c.containerBridges],
+      [[], true],
+    ],
+    [{ SMTP_RELAY_NETWORKS: 'container-bridges' }, (c) => c.relayNetworks, []],
+    [
+      {
+        SMTP_RELAY_NETWORKS: 'container-bridges',
+        SMTP_PUBLISHED_ON: '127.0.0.1:2525',
+        SMTPS_PORT: '4650',
+        TLS_CERT_FILE: FIXTURES.cert,
+        TLS_KEY_FILE: FIXTURES.key,
+      },
+      (c) => c.relayNetworks,
+      [],
+    ],
+    [
+      { SMTP_RELAY_NETWORKS: '192.168.10.0/24', SMTP_PUBLISHED_ON: '2525' },
+      (c) => c.relayNetworks,
+      ['192.168.10.0/24'],
+    ],
     [{ SMART_HOST: '[2001:db8::25]' }, (c) => c.smartHost.host, '2001:db8::25'],
     [{ SMART_HOST_PORT: '465' }, (c) => c.smartHost.tls, 'implicit'],
     [{ SMART_HOST_PORT: '25' }, (c) => c.smartHost.tls, 'starttls'],
@@ -150,6 +199,16 @@ describe('given values', () => {
       { REDIS_URL: 'rediss://:pw@redis.internal:6380/1' },
       (c) => c.redisUrl,
       'rediss://:pw@redis.internal:6380/1',
+    ],
+    [
+      { REDIS_URL: 'redis://redis:6379', REDIS_PASSWORD: 'p@ss:w/rd%' },
+      (c) => [c.redisUrl, c.redisPassword],
+      ['redis://:p%40ss%3Aw%2Frd%25@redis:6379', 'p@ss:w/rd%'],
+    ],
+    [
+      { REDIS_URL: 'rediss://relay@redis:6380/2', REDIS_PASSWORD: 'secret' },
+      (c) => c.redisUrl,
+      'rediss://relay:secret@redis:6380/2',
     ],
     [{ QUEUE_PREFIX: 'relay-a.prod_1' }, (c) => c.queuePrefix, 'relay-a.prod_1'],
     [{ ADMIN_TOKEN: 'abcdefghijklmnop' }, (c) => c.adminToken, 'abcdefghijklmnop'],

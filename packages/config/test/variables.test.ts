@@ -12,6 +12,8 @@ import {
 // to SPEC must be added here and to the table.
 const SPEC_NAMES = [
   'REDIS_URL',
+  // docker-compose.yml's Redis password, from a secret (not in SPEC: see docs/adr/001)
+  'REDIS_PASSWORD',
   'QUEUE_PREFIX',
   'LOG_LEVEL',
   'ADMIN_HOST',
@@ -26,6 +28,8 @@ const SPEC_NAMES = [
   'SMTP_AUTH_FILE',
   'SMTP_ALLOW_INSECURE_AUTH',
   'SMTP_RELAY_NETWORKS',
+  // where docker-compose.yml publishes SMTP (not in SPEC: see docs/adr/001)
+  'SMTP_PUBLISHED_ON',
   'SMTP_MAX_MESSAGE_SIZE',
   'SMTP_MAX_RECIPIENTS',
   'SMTP_MAX_CLIENTS',
@@ -58,6 +62,19 @@ const SPEC_NAMES = [
   'SMART_HOST_REGION',
   // docker-compose.yml's capture smart host (not in SPEC: see docs/adr/007)
   'DEMO_SMART_HOST',
+  // Part 2: transaction filter rules, abuse protection, session transcripts
+  'SMTP_FILTER_FILE',
+  'SMTP_FILTER_BLOCK_TIME',
+  'SMTP_AUTH_MAX_FAILURES',
+  'SMTP_AUTH_FAILURE_WINDOW',
+  'SMTP_AUTH_BLOCK_TIME',
+  'SMTP_MAX_CLIENTS_PER_IP',
+  'SMTP_TLS_MIN_VERSION',
+  'SMTP_PROXY_PROTOCOL',
+  'SMTP_PROXY_TRUSTED',
+  'SMTP_TRANSCRIPT_DIR',
+  'SMART_HOST_TRANSCRIPT_DIR',
+  'TRANSCRIPT_RETENTION',
 ];
 
 describe('VARIABLES', () => {
@@ -72,6 +89,7 @@ describe('VARIABLES', () => {
     assert.deepEqual(
       VARIABLES.filter(({ secret }) => secret).map(({ name }) => name),
       [
+        'REDIS_PASSWORD',
         'ADMIN_TOKEN',
         'SMART_HOST_PASSWORD',
         'SMART_HOST_OAUTH2_CLIENT_SECRET',

@@ -6,3 +6,4 @@ export * from './process-lifecycle.ts';
 export * from './version.ts';
 export * from './settle-within.ts';
 export * from './watch-redis.ts';
+export * from './transcript/index.ts';

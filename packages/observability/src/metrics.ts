@@ -19,6 +19,8 @@ export interface RelayMetrics {
   readonly oauth2TokenRequests: Counter<'result'>;
   /** No usable access token, by reason (unreachable, invalid_grant, invalid_client, refused, token_rejected). */
   readonly oauth2Failures: Counter<'reason'>;
+  /** Client addresses ingress blocked, by reason (auth, filter). */
+  readonly clientBlocks: Counter<'reason'>;
 }
 
 export function createMetrics(): RelayMetrics {
@@ -92,6 +94,12 @@ export function createMetrics(): RelayMetrics {
     oauth2Failures: new Counter({
       name: 'smtp_relay_oauth2_failures_total',
       help: 'Times no usable OAuth2 access token could be had (mail is held), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    clientBlocks: new Counter({
+      name: 'smtp_relay_client_blocks_total',
+      help: 'Client addresses blocked by this ingress (421 on connect until the block ends), by reason',
       labelNames: ['reason'],
       registers,
     }),

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { SmartHostConfig } from '@smtp-relay/config';
-import type { Logger } from '@smtp-relay/observability';
+import type { Logger, TranscriptWriter } from '@smtp-relay/observability';
 import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import { chooseMechanism, offeredMechanisms } from './auth-mechanism.ts';
+import { createClientTranscriptLogger } from './client-transcript.ts';
 import type { OAuth2TokenProvider } from './oauth2/token-provider.ts';
 import { loginWithXOAuth2 } from './xoauth2-login.ts';
 
@@ -67,6 +68,8 @@ export interface SmartHostClientOptions {
   readonly idleTimeoutMs?: number;
   /** Access tokens for AUTH XOAUTH2; required when smartHost.oauth2 is set. */
   readonly oauth2Tokens?: OAuth2TokenProvider;
+  /** SMART_HOST_TRANSCRIPT_DIR: one transcript file per connection. */
+  readonly transcripts?: TranscriptWriter;
 }
 
 interface PooledConnection {
@@ -204,7 +207,11 @@ export function connectionOptions(
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.timeoutMs,
-    logger: false,
+    // transactionLog feeds the transcript with command and reply lines; debug
+    // (which adds the message's bytes) stays off.
+    ...(options.transcripts
+      ? { logger: createClientTranscriptLogger(options.transcripts), transactionLog: true }
+      : { logger: false }),
     debug: false,
   };
 }

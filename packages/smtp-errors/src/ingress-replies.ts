@@ -23,6 +23,30 @@ export const INGRESS_REPLIES = {
   temporaryFailure: smtpReply(451, '4.3.0', 'Temporary failure, try again later'),
   /** The service is shutting down (SIGTERM). */
   shuttingDown: smtpReply(421, '4.3.2', 'Service shutting down, try again later'),
+  /**
+   * The client address is blocked (too many failed AUTHs, or a filter rule with the S
+   * flag): 4xx because the block ends by itself (SMTP_AUTH_BLOCK_TIME, SMTP_FILTER_BLOCK_TIME).
+   */
+  clientBlocked: smtpReply(
+    421,
+    '4.7.0',
+    'Connections from your address are blocked for now, try again later',
+  ),
+  /** More than SMTP_MAX_CLIENTS_PER_IP connections from one address: the client retries later. */
+  tooManyConnectionsFromAddress: smtpReply(
+    421,
+    '4.7.0',
+    'Too many connections from your address, try again later',
+  ),
+  /**
+   * A command line (or a STARTTLS handshake) not complete within SMTP_SOCKET_TIMEOUT
+   * however its bytes trickled in (RFC 3463 4.4.2: bad connection).
+   */
+  commandTooSlow: smtpReply(421, '4.4.2', 'Command not completed in time, closing connection'),
+  /** DATA moved less than 1 KiB in one SMTP_SOCKET_TIMEOUT. */
+  dataTooSlow: smtpReply(421, '4.4.2', 'Message data too slow, closing connection'),
+  /** 10 refused or unknown commands from a client neither authenticated nor in SMTP_RELAY_NETWORKS. */
+  tooManyRefusedCommands: smtpReply(421, '4.7.0', 'Too many refused commands, closing connection'),
 } as const satisfies Record<string, SmtpReply>;
 
 export function queuedReply(messageId: string): SmtpReply {

@@ -2,6 +2,7 @@
 // `npx smtp-relay <command>`: the operator's command line.
 import { parseArgs } from 'node:util';
 import { createProcessIo } from './command-io.ts';
+import { BLOCKS_USAGE, runBlocks } from './commands/blocks.ts';
 import { CHECK_SMARTHOST_USAGE, runCheckSmartHost } from './commands/check-smarthost.ts';
 import { CONFIG_USAGE, runConfig } from './commands/config.ts';
 import { OAUTH2_USAGE, runOAuth2 } from './commands/oauth2.ts';
@@ -17,6 +18,9 @@ Commands:
                            print the effective configuration (secrets redacted)
   send-test [--to addr]    send a test message to the relay's ingress
   queue <command>          counts, list, show, retry, delete (see queue --help)
+  blocks [list|lift ADDRESS]
+                           client addresses blocked after failed AUTHs or by a
+                           filter rule; lift one
   oauth2 login|check       get the first OAuth2 refresh token; check the
                            configured grant gets an access token
   check-smarthost [--json] [--send-to ADDRESS]
@@ -98,6 +102,12 @@ switch (command) {
           process.env,
           io,
         );
+    break;
+  case 'blocks':
+    if (help) io.print(BLOCKS_USAGE);
+    exitCode = help
+      ? 0
+      : await runBlocks(positionals, { json: values['json'] === true }, process.env, io);
     break;
   case 'oauth2':
     if (help) io.print(OAUTH2_USAGE);

@@ -3,6 +3,7 @@ import type { IngressConfig } from '@smtp-relay/config';
 import {
   closeRedis,
   settleWithin,
+  startTranscripts,
   watchRedis,
   type Logger,
   type ReadinessCheck,
@@ -12,6 +13,7 @@ import { createRelayNetworks } from '@smtp-relay/policy';
 import { createDeliveryProducer, createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
 import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
+import { createAbuseProtection } from './abuse/create-abuse-protection.ts';
 import { createCredentialsFile } from './credentials-file.ts';
 import { drainSessions } from './drain.ts';
 import { createMessageIntake } from './message-intake.ts';
@@ -86,9 +88,21 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     ? await createCredentialsFile({ path: config.authFile, logger })
     : undefined;
   const relayNetworks = createRelayNetworks(config.relayNetworks);
+  const abuse = await createAbuseProtection({ config, redis, logger, metrics });
+  // Same CIDR matching as SMTP_RELAY_NETWORKS (IPv4-mapped peers included).
+  const proxyPeers = config.proxyProtocol ? createRelayNetworks(config.proxyTrusted) : undefined;
   const tls = config.tls
     ? { key: await readFile(config.tls.keyFile), cert: await readFile(config.tls.certFile) }
     : undefined;
+
+  const transcripts =
+    config.transcriptDir === undefined
+      ? undefined
+      : startTranscripts({
+          dir: config.transcriptDir,
+          retentionMs: config.transcriptRetentionMs,
+          logger,
+        });
 
   let shuttingDown = false;
   const serverFor = (implicitTls: boolean): EnhancedStatusSmtpServer =>
@@ -103,6 +117,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
         maxClients: config.maxClients,
         socketTimeoutMs: config.socketTimeoutMs,
         closeTimeoutMs: CLOSE_TIMEOUT_MS,
+        tlsMinVersion: config.tlsMinVersion,
       },
       logger,
       metrics,
@@ -110,6 +125,9 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       credentials,
       isRelayNetwork: (address) => relayNetworks.contains(address),
       isShuttingDown: () => shuttingDown,
+      abuse: abuse.protection,
+      isTrustedProxy: proxyPeers ? (address) => proxyPeers.contains(address) : undefined,
+      transcripts: transcripts?.writer,
     });
   const smtp = serverFor(false);
   const smtps = config.smtpsPort === undefined ? undefined : serverFor(true);
@@ -134,6 +152,8 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
           host: config.smtpHost,
           auth: credentials !== undefined,
           tls: tls !== undefined,
+          // who may relay without AUTH (container-bridges resolved: docs/adr/001)
+          relayNetworks: config.relayNetworks,
         },
         'ingress listening',
       );
@@ -148,6 +168,8 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       listening.smtp = false;
       listening.smtps = false;
       credentials?.close();
+      abuse.close();
+      if (transcripts) await settleWithin(transcripts.close(), 2000);
       // Bounded: with Redis gone these would wait for a reconnection.
       await settleWithin(queue.close(), 2000);
       await closeRedis(redis, 2000);

@@ -27,13 +27,26 @@ export interface DataStream extends Readable {
   readonly sizeExceeded: boolean;
 }
 
+/** Looks at the message as it streams (S filter rules) and may refuse it at the end. */
+export interface ContentCheck {
+  /** Each chunk of the client's data, before it is stored. */
+  push(chunk: Buffer): void;
+  /** After the last chunk, before the job is queued; a ReplyError refuses the message. */
+  verdict(): Promise<void>;
+}
+
 export interface MessageIntake {
   /**
    * Streams the body (after `header`) into the store, then enqueues the job.
    * Resolves with the stored size only when both writes are done: that is when
    * ingress may answer 250. Rejects with a ReplyError carrying the 4xx/5xx to give.
    */
-  accept(envelope: IncomingEnvelope, header: Buffer, data: DataStream): Promise<number>;
+  accept(
+    envelope: IncomingEnvelope,
+    header: Buffer,
+    data: DataStream,
+    content?: ContentCheck,
+  ): Promise<number>;
 }
 
 export function createMessageIntake(deps: MessageIntakeDependencies): MessageIntake {
@@ -41,7 +54,7 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
     new ReplyError(INGRESS_REPLIES.queueUnavailable, { cause });
 
   return {
-    async accept(envelope, header, data) {
+    async accept(envelope, header, data, content) {
       const writer = deps.store.openWriter(envelope.messageId);
       await writer.write(header);
       let oversized = false;
@@ -56,6 +69,7 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
             await writer.abort();
             continue;
           }
+          content?.push(chunk as Buffer);
           await writer.write(chunk as Buffer);
         }
       } catch (error) {
@@ -68,6 +82,8 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         throw new ReplyError(INGRESS_REPLIES.messageTooBig);
       }
       try {
+        // A refused message (S filter rule) is removed below like a failed one.
+        await content?.verdict();
         const size = await withTimeout(writer.finish(), deps.storeTimeoutMs, (): never => {
           throw queueUnavailable();
         });

@@ -1,6 +1,9 @@
-import type { Logger, RelayMetrics } from '@smtp-relay/observability';
+import type tls from 'node:tls';
+import type { Logger, RelayMetrics, TranscriptWriter } from '@smtp-relay/observability';
 import type { SMTPServerOptions } from 'smtp-server';
+import type { AbuseProtection } from './abuse/abuse-protection.ts';
 import { createAuthVisibility } from './auth-visibility.ts';
+import { createSessionFilter } from './filter/session-filter.ts';
 import { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
 import { createOnAuth, type CredentialsVerifier } from './hooks/on-auth.ts';
 import { createOnConnect } from './hooks/on-connect.ts';
@@ -9,7 +12,11 @@ import { createOnMailFrom } from './hooks/on-mail-from.ts';
 import { createOnRcptTo } from './hooks/on-rcpt-to.ts';
 import { createOnSecure } from './hooks/on-secure.ts';
 import type { MessageIntake } from './message-intake.ts';
+import { toSmtpServerError } from './reply.ts';
 import { createSessionStates } from './session-state.ts';
+import { createSessionTranscriptLogger } from './session-transcripts.ts';
+import { createSessionGuards } from './session-guards.ts';
+import { tlsFloorOptions } from './tls-floor.ts';
 
 export interface IngressServerSettings {
   readonly hostname: string;
@@ -23,6 +30,8 @@ export interface IngressServerSettings {
   readonly socketTimeoutMs: number;
   /** How long close() lets sessions finish before they get 421. */
   readonly closeTimeoutMs: number;
+  /** SMTP_TLS_MIN_VERSION, for STARTTLS and SMTPS alike. */
+  readonly tlsMinVersion: tls.SecureVersion;
 }
 
 export interface IngressServerDependencies {
@@ -34,6 +43,12 @@ export interface IngressServerDependencies {
   readonly credentials: CredentialsVerifier | undefined;
   readonly isRelayNetwork: (address: string) => boolean;
   readonly isShuttingDown: () => boolean;
+  /** Per-IP cap, client blocks, transaction filter: shared by both listeners. */
+  readonly abuse: AbuseProtection;
+  /** SMTP_PROXY_TRUSTED; undefined while SMTP_PROXY_PROTOCOL is off. */
+  readonly isTrustedProxy?: ((address: string) => boolean) | undefined;
+  /** SMTP_TRANSCRIPT_DIR; undefined: no transcripts, and smtp-server logs nothing. */
+  readonly transcripts?: TranscriptWriter | undefined;
 }
 
 const MAX_AUTH_FAILURES_PER_CONNECTION = 3;
@@ -50,12 +65,14 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
     serverDisabledCommands,
     allowInsecureAuth: settings.allowInsecureAuth,
   });
+  const filter = deps.abuse.filter && createSessionFilter(deps.abuse.filter, sessions);
   const options: SMTPServerOptions = {
     name: settings.hostname,
     secure: settings.implicitTls,
     // No certificate means no STARTTLS at all, never smtp-server's built-in test
     // certificate (whose private key is public).
     ...(settings.tls ? { key: settings.tls.key, cert: settings.tls.cert } : {}),
+    ...tlsFloorOptions(settings.tlsMinVersion),
     disabledCommands: serverDisabledCommands,
     allowInsecureAuth: settings.allowInsecureAuth,
     // Relay permission is decided at RCPT (authenticated OR relay network), so
@@ -72,26 +89,34 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
     // A PTR lookup per connection costs latency and depends on DNS; the
     // Received: header names the address instead.
     disableReverseLookup: true,
-    logger: false,
+    // smtp-server's own command/reply log is the transcript's source (exact lines).
+    logger: deps.transcripts ? createSessionTranscriptLogger(deps.transcripts) : false,
     onConnect: createOnConnect({
       logger: deps.logger,
       sessions,
       authVisibility,
       isShuttingDown: deps.isShuttingDown,
+      abuse: deps.abuse,
     }),
+    // Called once per connection, refused ones included (then it releases nothing).
+    onClose: (session) => {
+      deps.abuse.connections.close(session.id);
+    },
     onSecure: createOnSecure(authVisibility),
-    onMailFrom: createOnMailFrom(deps.isShuttingDown),
+    onMailFrom: createOnMailFrom(deps.isShuttingDown, filter),
     onRcptTo: createOnRcptTo({
       sessions,
       metrics: deps.metrics,
       isRelayNetwork: deps.isRelayNetwork,
       authOffered: deps.credentials !== undefined,
+      filter,
     }),
     onData: createOnData({
       intake: deps.intake,
       sessions,
       metrics: deps.metrics,
       hostname: settings.hostname,
+      filter,
     }),
   };
   if (deps.credentials) {
@@ -100,9 +125,25 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       sessions,
       metrics: deps.metrics,
       maxFailures: MAX_AUTH_FAILURES_PER_CONNECTION,
+      blocking: deps.abuse.blocking,
     });
   }
-  const server = new EnhancedStatusSmtpServer(options);
+  const server = new EnhancedStatusSmtpServer(
+    options,
+    createSessionGuards({
+      logger: deps.logger,
+      sessions,
+      socketTimeoutMs: settings.socketTimeoutMs,
+      isRelayNetwork: deps.isRelayNetwork,
+      isTrustedProxy: deps.isTrustedProxy,
+    }),
+  );
+  if (filter) {
+    server.heloCheck = async (line, session) => {
+      const reply = await filter.check({ type: 'H', value: line }, session);
+      return reply === undefined ? undefined : toSmtpServerError(reply);
+    };
+  }
   server.on('error', (error: Error) => {
     deps.logger.warn({ event: 'smtp.connection.error', err: error }, 'SMTP connection error');
   });

@@ -3,6 +3,7 @@ import type { SenderConfig } from '@smtp-relay/config';
 import {
   closeRedis,
   settleWithin,
+  startTranscripts,
   watchRedis,
   type Logger,
   type ReadinessCheck,
@@ -74,6 +75,14 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     logger,
     metrics,
   });
+  const transcripts =
+    config.smartHostTranscriptDir === undefined
+      ? undefined
+      : startTranscripts({
+          dir: config.smartHostTranscriptDir,
+          retentionMs: config.transcriptRetentionMs,
+          logger,
+        });
   const client = createSmartHostClient({
     smartHost: config.smartHost,
     extraCa,
@@ -81,6 +90,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     timeoutMs: config.clientTimeoutMs,
     logger,
     ...(oauth2Tokens ? { oauth2Tokens } : {}),
+    ...(transcripts ? { transcripts: transcripts.writer } : {}),
   });
   const bounces = await createBounceNotifier({ config, store, queue, logger });
   const worker = createDeliveryWorker({
@@ -157,6 +167,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
         void worker.close(true).catch(() => undefined);
       }
       await client.close();
+      if (transcripts) await settleWithin(transcripts.close(), CLOSE_STEP_MS);
       await settleWithin(queue.close(), CLOSE_STEP_MS);
       await Promise.all([
         closeRedis(workerConnection, CLOSE_STEP_MS),

@@ -27,8 +27,13 @@ export async function runQueue(
   const [action, argument] = args;
   let config;
   try {
-    // Only REDIS_URL and QUEUE_PREFIX matter here; the ingress schema has no required variable.
-    config = loadIngressConfig({ REDIS_URL: env['REDIS_URL'], QUEUE_PREFIX: env['QUEUE_PREFIX'] });
+    // Only Redis and QUEUE_PREFIX matter here; the ingress schema has no required variable.
+    config = loadIngressConfig({
+      REDIS_URL: env['REDIS_URL'],
+      REDIS_PASSWORD: env['REDIS_PASSWORD'],
+      REDIS_PASSWORD_FILE: env['REDIS_PASSWORD_FILE'],
+      QUEUE_PREFIX: env['QUEUE_PREFIX'],
+    });
   } catch (error) {
     if (error instanceof ConfigError) {
       io.error(error.message);

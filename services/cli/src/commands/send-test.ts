@@ -1,5 +1,7 @@
-import nodemailer from 'nodemailer';
-import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
+import SMTPConnection, {
+  type SMTPConnectionOptions,
+  type SMTPConnectionSendInfo,
+} from 'nodemailer/lib/smtp-connection';
 import type { CommandIo } from '../command-io.ts';
 
 export const SEND_TEST_USAGE = `Usage: smtp-relay send-test [options]
@@ -14,8 +16,9 @@ Options:
   --port <port>         ingress port (default: $SMTP_PORT or 2525)
   --user <name>         SMTP AUTH user; the password is asked for, or read
                         from standard input, or taken from $SEND_TEST_PASSWORD
-  --tls <mode>          starttls | implicit | none | auto (default: auto, STARTTLS
-                        when offered)
+  --tls <mode>          starttls | implicit | none | auto (default: auto: STARTTLS
+                        when offered; without it the message goes in plain text
+                        with a warning, and a --user password not at all)
   --insecure            accept any certificate (a self-signed test certificate)`;
 
 export interface SendTestOptions {
@@ -52,7 +55,7 @@ export async function runSendTest(
     }
     auth = { user: options.user, pass };
   }
-  const transportOptions: SMTPTransportOptions = {
+  const connectionOptions: SMTPConnectionOptions = {
     host,
     port,
     secure: tls === 'implicit',
@@ -61,9 +64,9 @@ export async function runSendTest(
     tls: { rejectUnauthorized: !options.insecure },
     name: 'send-test.smtp-relay',
     connectionTimeout: 10_000,
-    ...(auth ? { auth } : {}),
   };
-  const transport = nodemailer.createTransport(transportOptions);
+  const where = `${host}:${String(port)}`;
+  const connection = new SMTPConnection(connectionOptions);
   const date = new Date();
   const raw =
     `From: smtp-relay test <${from}>\r\nTo: <${to}>\r\nSubject: smtp-relay test message\r\n` +
@@ -72,16 +75,60 @@ export async function runSendTest(
     `This message was sent by "npx smtp-relay send-test" at ${date.toISOString()}.\r\n` +
     `If you can read it at the smart host, the relay works.\r\n`;
   try {
-    const info = await transport.sendMail({ envelope: { from, to: [to] }, raw });
-    io.print(`${host}:${String(port)} answered: ${info.response}`);
+    await connect(connection);
+    // auto: STARTTLS when offered. Plain text is never silent: a password is not sent
+    // that way unless --tls none says so, and a message only with a warning.
+    if (tls === 'auto' && !connection.secure) {
+      if (auth !== undefined) {
+        io.error(
+          `${where} offers no STARTTLS: not sending the password of ${auth.user} in plain text (--tls none sends it anyway)`,
+        );
+        return 1;
+      }
+      io.error(
+        `warning: ${where} offers no STARTTLS, so the message goes in plain text (--tls none says you mean it, --tls starttls refuses it)`,
+      );
+    }
+    if (auth !== undefined) {
+      if (connection.allowsAuth) await login(connection, auth);
+      else io.error(`warning: ${where} offers no AUTH; sending without logging in`);
+    }
+    const info = await send(connection, from, to, raw);
+    io.print(`${where} answered: ${info.response}`);
     return 0;
   } catch (error) {
     const shaped = error as { response?: string; message?: string };
-    io.error(
-      `${host}:${String(port)} refused the message: ${shaped.response ?? shaped.message ?? String(error)}`,
-    );
+    io.error(`${where} refused the message: ${shaped.response ?? shaped.message ?? String(error)}`);
     return 1;
   } finally {
-    transport.close();
+    connection.close();
   }
+}
+
+function connect(connection: SMTPConnection): Promise<void> {
+  return new Promise((resolve, reject) => {
+    connection.once('error', reject);
+    connection.connect((error) => {
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+function login(connection: SMTPConnection, credentials: { user: string; pass: string }) {
+  return new Promise<void>((resolve, reject) => {
+    connection.login({ credentials }, (error) => {
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+function send(connection: SMTPConnection, from: string, to: string, raw: string) {
+  return new Promise<SMTPConnectionSendInfo>((resolve, reject) => {
+    connection.send({ from, to: [to] }, raw, (error, info) => {
+      if (error) reject(error);
+      else resolve(info);
+    });
+  });
 }

@@ -5,6 +5,7 @@ import type {
   SMTPServerAuthenticationResponse,
   SMTPServerSession,
 } from 'smtp-server';
+import type { ClientBlocking } from '../abuse/client-blocking.ts';
 import { toSmtpServerError } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
 
@@ -18,7 +19,11 @@ export interface OnAuthDependencies {
   readonly metrics: RelayMetrics;
   /** Failed attempts per connection before it is closed with 421. */
   readonly maxFailures: number;
+  /** Failures per address across connections and replicas (SMTP_AUTH_MAX_FAILURES). */
+  readonly blocking: ClientBlocking;
 }
+
+const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 type AuthCallback = (
   error: Error | null | undefined,
@@ -33,9 +38,25 @@ export function createOnAuth(deps: OnAuthDependencies) {
   ): void => {
     const state = deps.sessions.get(session);
     const username = auth.username ?? '';
-    const verifying = deps.credentials.verify(username, auth.password ?? '');
+    const address = state?.clientAddress ?? session.remoteAddress;
+    // A connection opened before its address was blocked (by another connection, on
+    // any replica) must not go on guessing: a blocked address is refused here too,
+    // before the password is checked, so even the right one does not get in.
+    const verifying = deps.blocking
+      .check(address)
+      .then((block): Promise<boolean | 'blocked'> | 'blocked' =>
+        block === undefined ? deps.credentials.verify(username, auth.password ?? '') : 'blocked',
+      );
     verifying.then(
       (valid) => {
+        if (valid === 'blocked') {
+          state?.log.info(
+            { event: 'smtp.client.block-refused', user: username, method: auth.method },
+            'AUTH from a blocked address refused',
+          );
+          callback(toSmtpServerError(INGRESS_REPLIES.clientBlocked));
+          return;
+        }
         if (valid) {
           state?.log.info(
             { event: 'smtp.auth.succeeded', user: username, method: auth.method },
@@ -52,12 +73,18 @@ export function createOnAuth(deps: OnAuthDependencies) {
           { event: 'smtp.auth.failed', user: username, method: auth.method, failures },
           'authentication failed',
         );
-        callback(
-          toSmtpServerError(
-            failures >= deps.maxFailures
-              ? INGRESS_REPLIES.tooManyAuthFailures
-              : INGRESS_REPLIES.authenticationFailed,
-          ),
+        const reply =
+          failures >= deps.maxFailures
+            ? INGRESS_REPLIES.tooManyAuthFailures
+            : INGRESS_REPLIES.authenticationFailed;
+        // The failure that reaches SMTP_AUTH_MAX_FAILURES ends this connection as well.
+        deps.blocking.authFailed(address, state?.log ?? SILENT).then(
+          (blocked) => {
+            callback(toSmtpServerError(blocked ? INGRESS_REPLIES.clientBlocked : reply));
+          },
+          () => {
+            callback(toSmtpServerError(reply));
+          },
         );
       },
       (error: unknown) => {

@@ -1,6 +1,8 @@
 import type { Logger } from '@smtp-relay/observability';
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import type { SMTPServerSession } from 'smtp-server';
+import type { AbuseProtection } from '../abuse/abuse-protection.ts';
+import { admitClient } from '../abuse/admit-client.ts';
 import { displayAddress } from '../received-header.ts';
 import { toSmtpServerError } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
@@ -11,6 +13,8 @@ export interface OnConnectDependencies {
   readonly sessions: SessionStates;
   readonly authVisibility: AuthVisibility;
   readonly isShuttingDown: () => boolean;
+  /** SMTP_MAX_CLIENTS_PER_IP and blocked addresses: 421 before the greeting. */
+  readonly abuse: Pick<AbuseProtection, 'connections' | 'blocking'>;
 }
 
 export function createOnConnect(deps: OnConnectDependencies) {
@@ -26,6 +30,6 @@ export function createOnConnect(deps: OnConnectDependencies) {
     deps.sessions.set(session, { log, clientAddress, authFailures: 0 });
     deps.authVisibility.apply(session);
     log.debug({ event: 'smtp.session.open', secure: session.secure }, 'connection');
-    callback();
+    admitClient(deps.abuse, session, clientAddress, log, callback);
   };
 }

@@ -2,6 +2,7 @@ import type { RelayMetrics } from '@smtp-relay/observability';
 import { newMessageId } from '@smtp-relay/queue';
 import { formatReply, queuedReply, replyClass } from '@smtp-relay/smtp-errors';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { SessionFilter } from '../filter/session-filter.ts';
 import type { MessageIntake } from '../message-intake.ts';
 import { buildReceivedHeader } from '../received-header.ts';
 import { ReplyError, toSafeSmtpServerError } from '../reply.ts';
@@ -13,6 +14,8 @@ export interface OnDataDependencies {
   readonly sessions: SessionStates;
   readonly metrics: RelayMetrics;
   readonly hostname: string;
+  /** SMTP_FILTER_FILE's S rules, applied to the Subject at the end of DATA. */
+  readonly filter?: SessionFilter | undefined;
 }
 
 export function createOnData(deps: OnDataDependencies) {
@@ -56,6 +59,7 @@ export function createOnData(deps: OnDataDependencies) {
         },
         header,
         stream,
+        deps.filter?.content(session),
       )
       .then(
         (size) => {

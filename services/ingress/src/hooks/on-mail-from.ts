@@ -1,14 +1,33 @@
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import { toSmtpServerError } from '../reply.ts';
+import type { SessionFilter } from '../filter/session-filter.ts';
+import { toSafeSmtpServerError, toSmtpServerError } from '../reply.ts';
 
-/** During a graceful stop no new transaction starts: 421, and the client retries later. */
-export function createOnMailFrom(isShuttingDown: () => boolean) {
+/**
+ * During a graceful stop no new transaction starts: 421, and the client retries later.
+ * Then SMTP_FILTER_FILE's M rules, on the address (empty for the null sender `<>`).
+ */
+export function createOnMailFrom(isShuttingDown: () => boolean, filter?: SessionFilter) {
   return (
-    _address: SMTPServerAddress,
-    _session: SMTPServerSession,
+    address: SMTPServerAddress,
+    session: SMTPServerSession,
     callback: (error?: Error | null) => void,
   ): void => {
-    callback(isShuttingDown() ? toSmtpServerError(INGRESS_REPLIES.shuttingDown) : undefined);
+    if (isShuttingDown()) {
+      callback(toSmtpServerError(INGRESS_REPLIES.shuttingDown));
+      return;
+    }
+    if (filter === undefined) {
+      callback();
+      return;
+    }
+    filter.check({ type: 'M', value: address.address }, session).then(
+      (reply) => {
+        callback(reply === undefined ? undefined : toSmtpServerError(reply));
+      },
+      (error: unknown) => {
+        callback(toSafeSmtpServerError(error));
+      },
+    );
   };
 }

@@ -1,7 +1,9 @@
 import type { RelayMetrics } from '@smtp-relay/observability';
 import { decideRelay } from '@smtp-relay/policy';
+import { replyClass } from '@smtp-relay/smtp-errors';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
-import { toSmtpServerError } from '../reply.ts';
+import type { SessionFilter } from '../filter/session-filter.ts';
+import { toSafeSmtpServerError, toSmtpServerError } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
 
 export interface OnRcptToDependencies {
@@ -9,11 +11,16 @@ export interface OnRcptToDependencies {
   readonly metrics: RelayMetrics;
   readonly isRelayNetwork: (address: string) => boolean;
   readonly authOffered: boolean;
+  /** SMTP_FILTER_FILE's R rules, applied to each recipient before the relay decision. */
+  readonly filter?: SessionFilter | undefined;
 }
 
-/** Relay permission is decided per recipient, as Postfix does (smtpd_delay_reject). */
+/**
+ * Relay permission is decided per recipient, as Postfix does (smtpd_delay_reject),
+ * after SMTP_FILTER_FILE's R rules (which apply to every client, trusted or not).
+ */
 export function createOnRcptTo(deps: OnRcptToDependencies) {
-  return (
+  const relay = (
     address: SMTPServerAddress,
     session: SMTPServerSession,
     callback: (error?: Error | null) => void,
@@ -43,6 +50,28 @@ export function createOnRcptTo(deps: OnRcptToDependencies) {
       'relay refused',
     );
     callback(toSmtpServerError(decision.reply));
+  };
+  const filter = deps.filter;
+  if (filter === undefined) return relay;
+  return (
+    address: SMTPServerAddress,
+    session: SMTPServerSession,
+    callback: (error?: Error | null) => void,
+  ): void => {
+    filter.check({ type: 'R', value: address.address }, session).then(
+      (reply) => {
+        if (reply === undefined) {
+          relay(address, session, callback);
+          return;
+        }
+        deps.metrics.messagesRejected.inc({ reason: 'filter' });
+        deps.metrics.smtpReplies.inc({ class: replyClass(reply.code) });
+        callback(toSmtpServerError(reply));
+      },
+      (error: unknown) => {
+        callback(toSafeSmtpServerError(error));
+      },
+    );
   };
 }
 

@@ -1,0 +1,66 @@
+import { problem, ruleOn, type CrossFieldRule } from './cross-field-rule.ts';
+import {
+  CONTAINER_BRIDGES,
+  CONTAINER_BRIDGE_NETWORKS,
+  bridgeCoveringNetworks,
+  containerBridgesRefusal,
+  isLoopbackPublish,
+} from './relay-trust.ts';
+import type { IngressFields } from './schemas.ts';
+import type { IngressConfig } from './types.ts';
+
+// docs/adr/001: out of the box trust must not survive publishing SMTP beyond this machine.
+
+const ingressRule = ruleOn<IngressFields>();
+
+const BRIDGES = CONTAINER_BRIDGE_NETWORKS.join(', ');
+
+/**
+ * Refused at start-up: SMTP published beyond loopback while SMTP_RELAY_NETWORKS names a
+ * whole container bridge range. Every client that Docker's userland proxy forwards (IPv6
+ * clients, everyone under Docker Desktop) arrives from the bridge's gateway, so that is an
+ * open relay whatever AUTH is configured. A LAN's own network (192.168.10.0/24, also one
+ * inside 172.16.0.0/12 such as 172.20.5.0/24) is the documented set-up and stays allowed.
+ * With the PROXY protocol, the client address comes from the load balancer instead.
+ */
+export const TRUST_RULES: readonly CrossFieldRule<IngressFields>[] = [
+  ingressRule(
+    ['SMTP_RELAY_NETWORKS', 'SMTP_PUBLISHED_ON', 'SMTP_PROXY_PROTOCOL'],
+    ({ SMTP_RELAY_NETWORKS: setting, SMTP_PUBLISHED_ON: publishedOn, SMTP_PROXY_PROTOCOL }) => {
+      if (publishedOn === undefined || isLoopbackPublish(publishedOn) || SMTP_PROXY_PROTOCOL) {
+        return [];
+      }
+      const covering = bridgeCoveringNetworks(setting.networks);
+      if (covering.length === 0) return [];
+      return problem(
+        'SMTP_RELAY_NETWORKS',
+        `trusting ${covering.join(', ')} trusts the container bridge ranges (${BRIDGES}), and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=${publishedOn}, from SMTP_PUBLISH): clients forwarded by Docker's proxy (IPv6, Docker Desktop) come from the bridge's gateway, so anyone who reaches the port could relay without AUTH. List only your devices' networks (e.g. 192.168.10.0/24), or publish SMTP on 127.0.0.1`,
+      );
+    },
+  ),
+];
+
+/** Start-up warnings about whom SMTP_RELAY_NETWORKS trusts (never a refusal). */
+export function relayTrustWarnings(config: IngressConfig): string[] {
+  const warnings: string[] = [];
+  if (config.containerBridges) {
+    const refusal = containerBridgesRefusal(config.smtpPublishedOn, config.smtpsPort);
+    if (refusal !== undefined) {
+      warnings.push(
+        `SMTP_RELAY_NETWORKS: ${CONTAINER_BRIDGES} trusts nothing here, because ${refusal}; ` +
+          `clients on this machine must now use AUTH, or list your devices' networks in SMTP_RELAY_NETWORKS (e.g. 192.168.10.0/24)`,
+      );
+    }
+  }
+  // With SMTPS_PORT set the keyword adds nothing, so these are the explicit entries.
+  const covering = bridgeCoveringNetworks(config.relayNetworks);
+  const { smtpPublishedOn: publishedOn, smtpsPort, proxyProtocol } = config;
+  const onLoopback = publishedOn !== undefined && isLoopbackPublish(publishedOn);
+  if (covering.length > 0 && onLoopback && smtpsPort !== undefined && !proxyProtocol) {
+    warnings.push(
+      `SMTP_RELAY_NETWORKS: trusting ${covering.join(', ')} trusts the container bridge ranges (${BRIDGES}); ` +
+        "if SMTPS_PORT is published beyond this machine, clients forwarded by Docker's proxy relay without AUTH: list only your devices' networks",
+    );
+  }
+  return warnings;
+}

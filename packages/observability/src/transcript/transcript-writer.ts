@@ -1,0 +1,217 @@
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import {
+  DROPPED_MARK,
+  droppedLinesText,
+  formatTranscriptLine,
+  type TranscriptDirection,
+} from './transcript-lines.ts';
+
+/** The transcript of one SMTP session: `<dir>/<YYYY-MM-DD>/<session id>.log`. */
+export interface SessionTranscript {
+  readonly path: string;
+  /** Queues one line; never blocks, never throws. Lines over the bounds are counted and dropped. */
+  write(direction: TranscriptDirection, text: string): void;
+  /** The session is over: what is queued is written, then the file is closed. */
+  end(): void;
+}
+
+export interface TranscriptWriter {
+  /** Starts a session's transcript; its date folder is the UTC date of this call. */
+  open(sessionId: string): SessionTranscript;
+  /** Bytes queued in memory or being written, all sessions together. */
+  pendingBytes(): number;
+  /** Ends every session, waits until their lines are written; later lines are ignored. */
+  close(): Promise<void>;
+}
+
+export interface TranscriptWriterOptions {
+  readonly dir: string;
+  readonly logger: Logger;
+  /** Per session, bytes queued while the disk lags (default 64 KiB). */
+  readonly maxSessionBytes?: number;
+  /** All sessions together (default 8 MiB): 1,000 slow sessions must not hold 64 MiB. */
+  readonly maxTotalBytes?: number;
+  /** Clock for the lines' timestamps and the date folder (tests). */
+  readonly now?: () => Date;
+}
+
+// Readable by the service user only: transcripts name senders, recipients and
+// client addresses.
+const FILE_MODE = 0o600;
+const FOLDER_MODE = 0o700;
+
+/**
+ * Writes transcripts without ever making an SMTP session wait: lines go to an
+ * in-memory queue per session, flushed by one append at a time. When the disk
+ * falls behind, lines beyond the bounds are dropped and replaced by one
+ * `… N lines dropped` line; a disk error is logged once (`transcript.failed`)
+ * and ends writing for that session.
+ */
+export function createTranscriptWriter(options: TranscriptWriterOptions): TranscriptWriter {
+  const maxSessionBytes = options.maxSessionBytes ?? 64 * 1024;
+  const maxTotalBytes = options.maxTotalBytes ?? 8 * 1024 * 1024;
+  const now = options.now ?? (() => new Date());
+  const live = new Set<Promise<void>>();
+  const sessions = new Set<SessionTranscript>();
+  let totalBytes = 0;
+  let closed = false;
+
+  function openSession(sessionId: string): SessionTranscript {
+    const path = join(
+      options.dir,
+      now().toISOString().slice(0, 10),
+      `${fileNameOf(sessionId)}.log`,
+    );
+    let queue: string[] = [];
+    let queuedBytes = 0;
+    /** Queued plus being written. */
+    let sessionBytes = 0;
+    let dropped = 0;
+    let handle: FileHandle | undefined;
+    let pumping = false;
+    let ended = false;
+    let failed = false;
+    let finished: (() => void) | undefined;
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    live.add(done);
+    void done.then(() => live.delete(done));
+
+    const enqueue = (line: string): void => {
+      const bytes = Buffer.byteLength(line);
+      queue.push(line);
+      queuedBytes += bytes;
+      sessionBytes += bytes;
+      totalBytes += bytes;
+    };
+    const release = (bytes: number): void => {
+      sessionBytes -= bytes;
+      totalBytes -= bytes;
+    };
+    const flushDropped = (at: Date): void => {
+      if (dropped === 0) return;
+      // Over the bound by one short line at most.
+      enqueue(formatTranscriptLine(at, DROPPED_MARK, droppedLinesText(dropped)));
+      dropped = 0;
+    };
+
+    const fail = (error: unknown): void => {
+      failed = true;
+      release(queuedBytes);
+      queue = [];
+      queuedBytes = 0;
+      options.logger.warn(
+        { event: 'transcript.failed', path, err: error },
+        'cannot write the session transcript; this session is not recorded further',
+      );
+      const current = handle;
+      handle = undefined;
+      void current?.close().catch(() => undefined);
+    };
+
+    async function pump(): Promise<void> {
+      while (!failed && (queue.length > 0 || (ended && handle))) {
+        if (queue.length === 0 && handle) {
+          const current = handle;
+          handle = undefined;
+          await current.close();
+          continue;
+        }
+        handle ??= await openAppend(path);
+        const batch = queue.join('');
+        const bytes = queuedBytes;
+        queue = [];
+        queuedBytes = 0;
+        try {
+          // Whole batch (write() may write part of it).
+          await handle.appendFile(batch);
+        } finally {
+          release(bytes);
+        }
+      }
+    }
+
+    const kick = (): void => {
+      if (pumping || failed) return;
+      pumping = true;
+      pump()
+        .catch(fail)
+        .finally(() => {
+          pumping = false;
+          if (!failed && (queue.length > 0 || (ended && handle))) kick();
+          else if (ended) finished?.();
+        });
+    };
+
+    const transcript: SessionTranscript = {
+      path,
+      write(direction, text) {
+        if (ended || failed) return;
+        const at = now();
+        const line = formatTranscriptLine(at, direction, text);
+        const bytes = Buffer.byteLength(line);
+        if (sessionBytes + bytes > maxSessionBytes || totalBytes + bytes > maxTotalBytes) {
+          dropped++;
+          return;
+        }
+        flushDropped(at);
+        enqueue(line);
+        kick();
+      },
+      end() {
+        if (ended) return;
+        ended = true;
+        sessions.delete(transcript);
+        if (!failed) flushDropped(now());
+        if (pumping) return;
+        if (failed || (queue.length === 0 && handle === undefined)) {
+          finished?.();
+          return;
+        }
+        kick();
+      },
+    };
+    return transcript;
+  }
+
+  return {
+    open(sessionId) {
+      if (closed) return INERT;
+      const session = openSession(sessionId);
+      sessions.add(session);
+      return session;
+    },
+    pendingBytes: () => totalBytes,
+    async close() {
+      closed = true;
+      for (const session of [...sessions]) session.end();
+      await Promise.all(live);
+    },
+  };
+}
+
+const INERT: SessionTranscript = {
+  path: '',
+  write: () => undefined,
+  end: () => undefined,
+};
+
+async function openAppend(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'a', FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // First session of the day (or the retention job just removed the folder).
+    await mkdir(dirname(path), { recursive: true, mode: FOLDER_MODE });
+    return open(path, 'a', FILE_MODE);
+  }
+}
+
+/** Session ids come from smtp-server and nodemailer; still, never a path. */
+function fileNameOf(sessionId: string): string {
+  const safe = sessionId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100);
+  return safe === '' ? 'session' : safe;
+}

@@ -1,0 +1,115 @@
+import { withTimeout } from '@smtp-relay/observability';
+import {
+  createMemoryClientBlocks,
+  type AuthFailureLimits,
+  type BlockOutcome,
+  type ClientBlock,
+  type ClientBlocks,
+} from '@smtp-relay/store';
+
+/** The part of a pino logger this module uses. */
+export interface BlockingLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ClientBlockingDependencies {
+  /** The shared store (Redis): blocks count across every ingress replica. */
+  readonly blocks: ClientBlocks;
+  readonly limits: AuthFailureLimits;
+  /** Process logger, for the one line when Redis goes away and comes back. */
+  readonly logger: BlockingLogger;
+  readonly metrics: { readonly clientBlocks: { inc(labels: { reason: string }): void } };
+  /** Longest wait for Redis before the local fallback answers (default 2000 ms). */
+  readonly timeoutMs?: number;
+  /** Clock of the fallback store (tests). */
+  readonly now?: () => number;
+}
+
+/** What the SMTP hooks ask; `log` is the session's logger. */
+export interface ClientBlocking {
+  /** The block in force for the address, if any. */
+  check(address: string): Promise<ClientBlock | undefined>;
+  /** Counts a failed AUTH; true when the address is blocked now. */
+  authFailed(address: string, log: BlockingLogger): Promise<boolean>;
+  /** A filter rule with the S flag matched (`rule` is its line number). */
+  blockForFilter(address: string, ms: number, rule: number, log: BlockingLogger): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 2000;
+
+/**
+ * Blocks live in Redis so that every replica refuses an address another one
+ * blocked. When Redis cannot be reached (or does not answer within timeoutMs),
+ * blocking FAILS OPEN to a store in this process's memory rather than closed:
+ * refusing every connection while Redis is away would lock out every device,
+ * including the ones whose mail ingress could otherwise still take once Redis is
+ * back (and a down Redis already answers 451 4.3.0 to each message). The local
+ * store keeps password guessing bounded per replica meanwhile (same limits); its
+ * blocks are consulted only while Redis is unreachable and are not carried over.
+ * One error line when Redis goes away and one info line when it is back.
+ */
+export function createClientBlocking(deps: ClientBlockingDependencies): ClientBlocking {
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const local = createMemoryClientBlocks({
+    limits: deps.limits,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  let unavailable = false;
+
+  async function shared<T>(work: (blocks: ClientBlocks) => Promise<T>, what: string): Promise<T> {
+    try {
+      const value = await withTimeout(work(deps.blocks), timeoutMs, (): never => {
+        throw new Error(`no answer within ${String(timeoutMs)} ms`);
+      });
+      if (unavailable) {
+        unavailable = false;
+        deps.logger.info(
+          { event: 'smtp.client.blocks-restored' },
+          'client blocks are shared through Redis again',
+        );
+      }
+      return value;
+    } catch (error) {
+      if (!unavailable) {
+        unavailable = true;
+        deps.logger.error(
+          { event: 'smtp.client.blocks-unavailable', err: error, during: what },
+          'cannot reach Redis for client blocks: this process counts AUTH failures and ' +
+            'blocks on its own until it can (connections are not refused for it)',
+        );
+      }
+      return work(local);
+    }
+  }
+
+  function report(outcome: BlockOutcome, log: BlockingLogger, details: object): void {
+    if (!outcome.created) return;
+    deps.metrics.clientBlocks.inc({ reason: outcome.block.reason });
+    log.warn(
+      {
+        event: 'smtp.client.blocked',
+        address: outcome.block.address,
+        reason: outcome.block.reason,
+        until: new Date(outcome.block.until).toISOString(),
+        ...details,
+      },
+      'client address blocked',
+    );
+  }
+
+  return {
+    check: (address) => shared((blocks) => blocks.isBlocked(address), 'connect'),
+    async authFailed(address, log) {
+      const outcome = await shared((blocks) => blocks.recordAuthFailure(address), 'auth');
+      if (outcome.blocked === undefined) return false;
+      report(outcome.blocked, log, { failures: outcome.failures });
+      return true;
+    },
+    async blockForFilter(address, ms, rule, log) {
+      const outcome = await shared((blocks) => blocks.block(address, ms, 'filter'), 'filter');
+      report(outcome, log, { rule });
+    },
+  };
+}
