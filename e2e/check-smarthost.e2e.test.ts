@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import {
   generateCertificates,
@@ -11,8 +10,6 @@ import {
 import type { SmartHostCheckReport } from '@smtp-relay/smart-host';
 import type { CommandIo } from '../services/cli/src/command-io.ts';
 import { runCheckSmartHost } from '../services/cli/src/commands/check-smarthost.ts';
-import { REPOSITORY_ROOT } from './harness/compose-services.ts';
-import { NODE_PROCESS_ENV } from './harness/node-env.ts';
 import {
   APP,
   MAILBOX,
@@ -20,6 +17,7 @@ import {
   startOAuth2World,
   type OAuth2World,
 } from './harness/oauth2-relay.ts';
+import { runCli } from './harness/run-node.ts';
 
 // `npx smtp-relay check-smarthost` as the operator sees it: the command's
 // output and exit code against a real fake smart host (password and OAuth2),
@@ -56,26 +54,10 @@ async function check(
 }
 
 /** The real command line: `node services/cli/src/main.ts check-smarthost ...`. */
-function cli(args: readonly string[], env: Record<string, string>): Promise<Captured> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['services/cli/src/main.ts', 'check-smarthost', ...args],
-      {
-        cwd: REPOSITORY_ROOT,
-        env: { ...NODE_PROCESS_ENV, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+async function cli(args: readonly string[], env: Record<string, string>): Promise<Captured> {
+  const { code, stdout, stderr } = await runCli(['check-smarthost', ...args], env);
+  // A process killed by a signal has no exit code: count it as a failure.
+  return { code: code ?? -1, stdout, stderr };
 }
 
 describe('npx smtp-relay check-smarthost', () => {

@@ -1,44 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { parseCredentials, verifyPassword } from '@smtp-relay/policy';
-import { REPOSITORY_ROOT } from './harness/compose-services.ts';
-import { NODE_PROCESS_ENV } from './harness/node-env.ts';
+import { runCli, runNode, type NodeRunResult } from './harness/run-node.ts';
 import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
 import type { RelayStack } from './harness/relay-stack.ts';
 
 // `npx smtp-relay ...` and the services' start-up checks, as real processes.
 
-interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly elapsedMs: number;
-}
-
-function run(args: readonly string[], env: Record<string, string>, input = ''): Promise<RunResult> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      cwd: REPOSITORY_ROOT,
-      env: { ...NODE_PROCESS_ENV, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => {
-      resolve({ code, stdout, stderr, elapsedMs: Date.now() - started });
-    });
-    child.stdin.end(input);
-  });
-}
-
 const cli = (
   args: readonly string[],
   env: Record<string, string> = {},
   input = '',
-): Promise<RunResult> => run(['services/cli/src/main.ts', ...args], env, input);
+): Promise<NodeRunResult> => runCli(args, env, input);
 
 describe('the smtp-relay command line', () => {
   let relay: LanRelay;
@@ -116,7 +89,7 @@ describe('the smtp-relay command line', () => {
 
   for (const service of ['ingress', 'sender', 'all-in-one']) {
     it(`${service} exits non-zero within 2 s naming each invalid variable`, async () => {
-      const result = await run([`services/${service}/src/main.ts`], {
+      const result = await runNode([`services/${service}/src/main.ts`], {
         SMTP_MAX_MESSAGE_SIZE: 'huge',
         SMART_HOST_PORT: '99999',
         LOG_LEVEL: 'chatty',

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getFreePort, smtpConversation, waitFor, type SmtpConversation } from '@smtp-relay/testkit';
-import { REPOSITORY_ROOT } from './harness/compose-services.ts';
-import { NODE_PROCESS_ENV } from './harness/node-env.ts';
 import { startRelayProcess, type RelayProcess } from './harness/relay-process.ts';
+import { runCli } from './harness/run-node.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
@@ -28,21 +26,7 @@ interface BlockView {
   until: string;
 }
 
-function cli(args: readonly string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['services/cli/src/main.ts', ...args], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...NODE_PROCESS_ENV, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = runCli;
 
 /** Resolves once the server closed the connection (after a 421). */
 async function closedByServer(session: SmtpConversation): Promise<void> {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +10,8 @@ import {
   startRedisServer,
   type RedisServerHandle,
 } from '@smtp-relay/testkit';
-import { REPOSITORY_ROOT, readComposeService } from './harness/compose-services.ts';
-import { NODE_PROCESS_ENV } from './harness/node-env.ts';
+import { readComposeService } from './harness/compose-services.ts';
+import { runCli } from './harness/run-node.ts';
 import { startRelayProcess, type LogLine, type RelayProcess } from './harness/relay-process.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
@@ -30,26 +29,6 @@ const KEYWORD_IGNORED = /^SMTP_RELAY_NETWORKS: container-bridges trusts nothing 
 const listening = (line: LogLine) => line.event === 'smtp.listening';
 const configWarnings = (ingress: RelayProcess): string[] =>
   ingress.logs.filter((l) => l.event === 'config.warning').map((l) => l.msg ?? '');
-
-function runNode(args: readonly string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>(
-    (resolve) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, args, {
-        cwd: REPOSITORY_ROOT,
-        env: { ...NODE_PROCESS_ENV, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on('exit', (code) => {
-        resolve({ code, stdout, stderr, ms: Date.now() - started });
-      });
-    },
-  );
-}
 
 /** The RCPT reply a client from 127.0.0.1 gets without AUTH. */
 async function rcptReply(port: number): Promise<number> {
@@ -106,7 +85,7 @@ describe('compose trust: SMTP_RELAY_NETWORKS=container-bridges follows SMTP_PUBL
 
     // `docker compose exec ingress npx smtp-relay config ingress` shows the same
     const env = { ...readComposeService('ingress').environment, REDIS_PASSWORD_FILE: '' };
-    const shown = await runNode(['services/cli/src/main.ts', 'config', 'ingress'], env);
+    const shown = await runCli(['config', 'ingress'], env);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`^SMTP_RELAY_NETWORKS=${BRIDGES.join(',')}$`, 'm'));
     assert.match(shown.stdout, /^SMTP_PUBLISHED_ON=127\.0\.0\.1:2525$/m);
@@ -217,7 +196,7 @@ describe('compose Redis password: REDIS_PASSWORD_FILE, as the secret on the redi
   });
 
   it('`queue counts` reads the password file as the services do', async () => {
-    const counted = await runNode(['services/cli/src/main.ts', 'queue', 'counts'], {
+    const counted = await runCli(['queue', 'counts'], {
       REDIS_URL: server.url,
       QUEUE_PREFIX: stack.prefix,
       REDIS_PASSWORD_FILE: passwordFile,
