@@ -39,6 +39,18 @@ const V2_IPV6 = v2(
   '20010db8000000000000000000000007 20010db8000000000000000000000001 9c40 0019 04 0002 0000',
 );
 const V2_LOCAL = v2('20', '00', '');
+// The review's finding: ::203.0.113.9 (IPv4-compatible, deprecated) is an IPv6
+// address and not in 203.0.113.0/24; ::ffff:203.0.113.9 (IPv4-mapped) is 203.0.113.9.
+const V2_IPV4_COMPATIBLE = v2(
+  '21',
+  '21',
+  '000000000000000000000000cb007109 20010db8000000000000000000000001 9c40 0019',
+);
+const V2_IPV4_MAPPED = v2(
+  '21',
+  '21',
+  '00000000000000000000ffffcb007109 20010db8000000000000000000000001 9c40 0019',
+);
 const V1_IPV4 = 'PROXY TCP4 203.0.113.7 192.0.2.1 40000 25\r\n';
 
 describe('ingress abuse: PROXY protocol', () => {
@@ -149,6 +161,29 @@ describe('ingress abuse: PROXY protocol', () => {
       client.destroy();
     }
   });
+
+  for (const [name, preamble, expected] of [
+    [
+      'IPv4-compatible ::203.0.113.9 is not in 203.0.113.0/24',
+      V2_IPV4_COMPATIBLE,
+      /^5\d\d 5\.7\.\d /,
+    ],
+    ['IPv4-mapped ::ffff:203.0.113.9 is 203.0.113.9, in 203.0.113.0/24', V2_IPV4_MAPPED, /^250 /],
+  ] as const) {
+    it(`relay networks and IPv6 forms of IPv4 addresses: ${name}`, async () => {
+      const client = await open({ preamble });
+      try {
+        assert.match(await client.nextReply(), /^220 /);
+        client.write('EHLO printer.test\r\nMAIL FROM:<printer@office.test>\r\n');
+        await client.nextReply();
+        assert.match(await client.nextReply(), /^250 /);
+        client.write('RCPT TO:<boss@example.test>\r\n');
+        assert.match(await client.nextReply(), expected);
+      } finally {
+        client.destroy();
+      }
+    });
+  }
 
   it('v2 LOCAL (the proxy health check): the proxy itself is the client', async () => {
     const received = await relay(await open({ preamble: V2_LOCAL }), 'v2-local');
