@@ -24,6 +24,28 @@ const BRIDGES = CONTAINER_BRIDGE_NETWORKS.join(', ');
  * With the PROXY protocol, the client address comes from the load balancer instead.
  */
 export const TRUST_RULES: readonly CrossFieldRule<IngressFields>[] = [
+  // With the PROXY protocol a trusted proxy names the client: a bridge range in
+  // SMTP_PROXY_TRUSTED lets anyone forwarded by Docker claim any address.
+  ingressRule(
+    ['SMTP_PUBLISHED_ON', 'SMTP_PROXY_PROTOCOL', 'SMTP_PROXY_TRUSTED'],
+    ({ SMTP_PUBLISHED_ON: publishedOn, SMTP_PROXY_PROTOCOL, SMTP_PROXY_TRUSTED }) => {
+      if (!SMTP_PROXY_PROTOCOL) return [];
+      if (SMTP_PROXY_TRUSTED.length === 0) {
+        return problem(
+          'SMTP_PROXY_TRUSTED',
+          'required when SMTP_PROXY_PROTOCOL=true: list the load balancer addresses (every connection would be refused)',
+        );
+      }
+      if (publishedOn === undefined || isLoopbackPublish(publishedOn)) return [];
+      const covering = bridgeCoveringNetworks(SMTP_PROXY_TRUSTED);
+      return covering.length === 0
+        ? []
+        : problem(
+            'SMTP_PROXY_TRUSTED',
+            `trusting ${covering.join(', ')} as PROXY protocol senders trusts the container bridge ranges (${BRIDGES}), and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=${publishedOn}): anyone forwarded by Docker's proxy could claim any client address. List only the load balancer's addresses`,
+          );
+    },
+  ),
   ingressRule(
     ['SMTP_RELAY_NETWORKS', 'SMTP_PUBLISHED_ON', 'SMTP_PROXY_PROTOCOL'],
     ({ SMTP_RELAY_NETWORKS: setting, SMTP_PUBLISHED_ON: publishedOn, SMTP_PROXY_PROTOCOL }) => {

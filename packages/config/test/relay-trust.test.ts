@@ -148,6 +148,30 @@ describe('start-up refusal: bridge ranges trusted while SMTP is published beyond
     assert.match(problems[0] ?? '', /^SMTP_RELAY_NETWORKS: trusting 10\.0\.0\.0\/8 trusts/);
   });
 
+  // The PROXY protocol: the proxy names the client, so who may send the header matters.
+  const PROXY_ROWS: readonly (readonly [Environment, string])[] = [
+    [
+      { SMTP_PROXY_PROTOCOL: 'true' },
+      'SMTP_PROXY_TRUSTED: required when SMTP_PROXY_PROTOCOL=true: list the load balancer addresses (every connection would be refused)',
+    ],
+    [
+      {
+        SMTP_PROXY_PROTOCOL: 'true',
+        SMTP_PROXY_TRUSTED: '172.16.0.0/12',
+        SMTP_PUBLISHED_ON: '2525',
+      },
+      "SMTP_PROXY_TRUSTED: trusting 172.16.0.0/12 as PROXY protocol senders trusts the container bridge ranges (172.16.0.0/12, 10.89.0.0/16), and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=2525): anyone forwarded by Docker's proxy could claim any client address. List only the load balancer's addresses",
+    ],
+  ];
+  for (const [env, expected] of PROXY_ROWS) {
+    it(`refuses ${JSON.stringify(env)}`, () => {
+      assert.deepEqual(
+        problemsOf(() => loadIngressConfig(env, HOST)),
+        [expected],
+      );
+    });
+  }
+
   const ALLOWED: readonly Environment[] = [
     // the documented LAN set-up, also with a LAN inside 172.16.0.0/12
     { SMTP_RELAY_NETWORKS: '192.168.10.0/24', SMTP_PUBLISHED_ON: '2525' },

@@ -103,6 +103,30 @@ describe('transcript writer', () => {
     assert.equal(lines.length, kept.length + 2);
   });
 
+  it('caps one file however slowly the lines come (a client sending NOOP forever)', async () => {
+    const root = join(dir, 'file-cap');
+    const writer = createTranscriptWriter({
+      dir: root,
+      logger: capturedLogger().logger,
+      maxFileBytes: 2048,
+      now: () => AT,
+    });
+    const session = writer.open('noop-forever');
+    for (let batch = 0; batch < 20; batch++) {
+      for (let i = 0; i < 10; i++)
+        session.write('<', `NOOP ${String(batch * 10 + i).padStart(6, '0')}`);
+      // The disk keeps up: only the file cap can drop anything.
+      await waitFor(() => writer.pendingBytes() === 0, { description: 'the batch written' });
+    }
+    session.end();
+    await writer.close();
+    const text = await readFile(session.path, 'utf8');
+    const lineBytes = '2026-12-04T09:14:03.127Z < NOOP 000000\n'.length;
+    const kept = Math.floor(2048 / lineBytes);
+    assert.equal(text.split('\n').filter((line) => / < NOOP \d{6}$/.test(line)).length, kept);
+    assert.match(text, new RegExp(` ${String(200 - kept)} lines dropped\n$`));
+  });
+
   it('bounds all sessions together', async () => {
     const root = join(dir, 'total');
     const writer = createTranscriptWriter({

@@ -64,7 +64,10 @@ export function createSessionTranscriptLogger(writer: TranscriptWriter): BunyanS
         transcript.write('>', line);
       }
     } else if (tnx === 'data' && typeof entry.fields['bytes'] === 'number') {
-      sessionFor(cid).transcript.write('<', messageContentText(entry.fields['bytes']));
+      // smtp-server logs this after the onData callback: for a client gone in the
+      // middle of DATA that is after 'close', and opening a transcript here would
+      // leave it (and its file handle) open for good.
+      sessions.get(cid)?.transcript.write('<', messageContentText(entry.fields['bytes']));
     }
   });
 }

@@ -33,6 +33,11 @@ export interface TranscriptWriterOptions {
   readonly maxSessionBytes?: number;
   /** All sessions together (default 8 MiB): 1,000 slow sessions must not hold 64 MiB. */
   readonly maxTotalBytes?: number;
+  /**
+   * One session's file (default 1 MiB): a client that sends NOOP forever (2xx replies,
+   * never refused, never slow) must not fill the disk.
+   */
+  readonly maxFileBytes?: number;
   /** Clock for the lines' timestamps and the date folder (tests). */
   readonly now?: () => Date;
 }
@@ -52,6 +57,7 @@ const FOLDER_MODE = 0o700;
 export function createTranscriptWriter(options: TranscriptWriterOptions): TranscriptWriter {
   const maxSessionBytes = options.maxSessionBytes ?? 64 * 1024;
   const maxTotalBytes = options.maxTotalBytes ?? 8 * 1024 * 1024;
+  const maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
   const now = options.now ?? (() => new Date());
   const live = new Set<Promise<void>>();
   const sessions = new Set<SessionTranscript>();
@@ -68,6 +74,8 @@ export function createTranscriptWriter(options: TranscriptWriterOptions): Transc
     let queuedBytes = 0;
     /** Queued plus being written. */
     let sessionBytes = 0;
+    /** Everything accepted for this session's file so far. */
+    let fileBytes = 0;
     let dropped = 0;
     let handle: FileHandle | undefined;
     let pumping = false;
@@ -153,11 +161,16 @@ export function createTranscriptWriter(options: TranscriptWriterOptions): Transc
         const at = now();
         const line = formatTranscriptLine(at, direction, text);
         const bytes = Buffer.byteLength(line);
-        if (sessionBytes + bytes > maxSessionBytes || totalBytes + bytes > maxTotalBytes) {
+        if (
+          fileBytes + bytes > maxFileBytes ||
+          sessionBytes + bytes > maxSessionBytes ||
+          totalBytes + bytes > maxTotalBytes
+        ) {
           dropped++;
           return;
         }
         flushDropped(at);
+        fileBytes += bytes;
         enqueue(line);
         kick();
       },

@@ -42,11 +42,15 @@ export function createOnAuth(deps: OnAuthDependencies) {
     // A connection opened before its address was blocked (by another connection, on
     // any replica) must not go on guessing: a blocked address is refused here too,
     // before the password is checked, so even the right one does not get in.
-    const verifying = deps.blocking
-      .check(address)
-      .then((block): Promise<boolean | 'blocked'> | 'blocked' =>
-        block === undefined ? deps.credentials.verify(username, auth.password ?? '') : 'blocked',
-      );
+    const verifying = deps.blocking.check(address).then(async (block) => {
+      if (block !== undefined) return 'blocked' as const;
+      const valid = await deps.credentials.verify(username, auth.password ?? '');
+      // Parallel connections all pass the first check before any failure is counted;
+      // a block set by a sibling while this one waited for a hashing slot wins, so
+      // a right guess among many parallel ones does not get in either.
+      if (valid && (await deps.blocking.check(address)) !== undefined) return 'blocked' as const;
+      return valid;
+    });
     verifying.then(
       (valid) => {
         if (valid === 'blocked') {
