@@ -12,6 +12,12 @@ export interface CredentialsProblem {
 export interface ParsedCredentials {
   readonly users: ReadonlyMap<string, StoredSecret>;
   readonly problems: readonly CredentialsProblem[];
+  /**
+   * Users whose line was refused because its hash costs too much memory: their
+   * logins are "temporarily unavailable" (454), not wrong passwords (535) that
+   * would count towards blocking the device's address.
+   */
+  readonly costlyUsers: ReadonlySet<string>;
 }
 
 // White space as Mercury's files use it; other Unicode spaces stay part of a secret.
@@ -39,6 +45,7 @@ export function parseCredentials(text: string): ParsedCredentials {
   const users = new Map<string, StoredSecret>();
   const definedOnLine = new Map<string, number>();
   const problems: CredentialsProblem[] = [];
+  const costlyUsers = new Set<string>();
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
 
   lines.forEach((rawLine, index) => {
@@ -66,6 +73,7 @@ export function parseCredentials(text: string): ParsedCredentials {
     }
     const memory = hashMemoryBytes(secret);
     if (!(memory <= MAX_HASH_MEMORY_BYTES)) {
+      costlyUsers.add(username);
       problems.push({
         line,
         message:
@@ -87,5 +95,7 @@ export function parseCredentials(text: string): ParsedCredentials {
     users.set(username, secret);
   });
 
-  return { users, problems };
+  // A name defined again on a good line is that line's user.
+  for (const username of users.keys()) costlyUsers.delete(username);
+  return { users, problems, costlyUsers };
 }

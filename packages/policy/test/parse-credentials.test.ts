@@ -192,6 +192,16 @@ describe('parseCredentials', () => {
     });
   }
 
+  it('names the users whose hash was refused for its cost, unless a later line defines them', () => {
+    const costly =
+      '$scrypt$ln=20,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$9NpAd/rtlEZWaqkMmxmEB+IlL8M/p3rHLnGE6EEASXI';
+    const { users, costlyUsers } = parseCredentials(
+      `fax ${costly}\nscanner pass\nold ${costly}\nold fixed-pass\n`,
+    );
+    assert.deepEqual([...costlyUsers], ['fax']);
+    assert.deepEqual([...users.keys()].sort(), ['old', 'scanner']);
+  });
+
   it('never quotes the line in a problem message (it may hold a password)', () => {
     const { problems } = parseCredentials('hunter2\nalice $hunter3\nalice x\nalice hunter4');
     assert.equal(problems.length, 3);

@@ -137,6 +137,7 @@ export async function createCredentialsFile(
   const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const authenticateOptions = options.hashLimit ? { limit: options.hashLimit } : {};
   let users: ReadonlyMap<string, StoredSecret> = new Map();
+  let costlyUsers: ReadonlySet<string> = new Set();
   const verified = createVerificationCache();
   let loadedVersion = '';
   let unreadable: string | undefined;
@@ -144,9 +145,14 @@ export async function createCredentialsFile(
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  function replaceUsers(next: ReadonlyMap<string, StoredSecret>, version: string): number {
+  function replaceUsers(
+    next: ReadonlyMap<string, StoredSecret>,
+    version: string,
+    nextCostly: ReadonlySet<string> = new Set(),
+  ): number {
     const previous = users.size;
     users = next;
+    costlyUsers = nextCostly;
     verified.clear();
     loadedVersion = version;
     return previous;
@@ -165,7 +171,7 @@ export async function createCredentialsFile(
           '`npx smtp-relay passwd`',
       );
     }
-    const previous = replaceUsers(parsed.users, snapshot.version);
+    const previous = replaceUsers(parsed.users, snapshot.version, parsed.costlyUsers);
     if (users.size === 0) {
       logger.warn(
         { event: 'credentials.no-users', path, previousUsers: previous },
@@ -240,6 +246,11 @@ export async function createCredentialsFile(
     async verify(username, password) {
       if (unreadable !== undefined) {
         throw new CredentialsUnavailableError(`the credentials file cannot be read: ${unreadable}`);
+      }
+      if (costlyUsers.has(username)) {
+        throw new CredentialsUnavailableError(
+          "this user's hash needs more memory than allowed (credentials.invalid-line says which line)",
+        );
       }
       const checked = users;
       const secret = checked.get(username);
