@@ -1,8 +1,8 @@
 import { blockView } from '@smtp-relay/admin';
-import { ConfigError, loadIngressConfig, type Environment } from '@smtp-relay/config';
+import type { Environment } from '@smtp-relay/config';
 import { canonicalClientAddress, createRedisClientBlockList } from '@smtp-relay/store';
-import { Redis } from 'ioredis';
 import type { CommandIo } from '../command-io.ts';
+import { openQueueRedis } from '../queue-redis.ts';
 
 export const BLOCKS_USAGE = `Usage: smtp-relay blocks [list|show ADDRESS|lift ADDRESS] [--json]
 
@@ -31,25 +31,10 @@ export async function runBlocks(
     io.error(argument === undefined ? BLOCKS_USAGE : `not an IP address: ${argument}`);
     return 2;
   }
-  let config;
-  try {
-    // Only Redis and QUEUE_PREFIX matter here; the ingress schema has no required variable.
-    config = loadIngressConfig({
-      REDIS_URL: env['REDIS_URL'],
-      REDIS_PASSWORD: env['REDIS_PASSWORD'],
-      REDIS_PASSWORD_FILE: env['REDIS_PASSWORD_FILE'],
-      QUEUE_PREFIX: env['QUEUE_PREFIX'],
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
-  redis.on('error', () => undefined);
-  const blocks = createRedisClientBlockList({ redis, prefix: config.queuePrefix });
+  const opened = openQueueRedis(env, io);
+  if (opened === undefined) return 1;
+  const { redis, prefix } = opened;
+  const blocks = createRedisClientBlockList({ redis, prefix });
   try {
     if (action === 'list') {
       const views = (await blocks.list()).map(blockView);

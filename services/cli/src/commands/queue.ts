@@ -1,9 +1,9 @@
 import { createMessageAdmin, MESSAGE_STATES, type MessageState } from '@smtp-relay/admin';
-import { ConfigError, loadIngressConfig, type Environment } from '@smtp-relay/config';
+import type { Environment } from '@smtp-relay/config';
 import { createDeliveryQueue } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
-import { Redis } from 'ioredis';
 import type { CommandIo } from '../command-io.ts';
+import { openQueueRedis } from '../queue-redis.ts';
 
 export const QUEUE_USAGE = `Usage: smtp-relay queue <command>
 
@@ -25,27 +25,12 @@ export async function runQueue(
   io: CommandIo,
 ): Promise<number> {
   const [action, argument] = args;
-  let config;
-  try {
-    // Only Redis and QUEUE_PREFIX matter here; the ingress schema has no required variable.
-    config = loadIngressConfig({
-      REDIS_URL: env['REDIS_URL'],
-      REDIS_PASSWORD: env['REDIS_PASSWORD'],
-      REDIS_PASSWORD_FILE: env['REDIS_PASSWORD_FILE'],
-      QUEUE_PREFIX: env['QUEUE_PREFIX'],
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.error(error.message);
-      return 1;
-    }
-    throw error;
-  }
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
-  redis.on('error', () => undefined);
-  const queue = createDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
-  const store = createRedisMessageStore({ redis, prefix: config.queuePrefix });
-  const admin = createMessageAdmin({ queue, store, redis, prefix: config.queuePrefix });
+  const opened = openQueueRedis(env, io);
+  if (opened === undefined) return 1;
+  const { redis, prefix } = opened;
+  const queue = createDeliveryQueue({ connection: redis, prefix });
+  const store = createRedisMessageStore({ redis, prefix });
+  const admin = createMessageAdmin({ queue, store, redis, prefix });
   try {
     switch (action) {
       case 'counts': {

@@ -1,0 +1,33 @@
+import { ConfigError, loadIngressConfig, type Environment } from '@smtp-relay/config';
+import { Redis } from 'ioredis';
+import type { CommandIo } from './command-io.ts';
+
+export interface QueueRedis {
+  readonly redis: Redis;
+  /** QUEUE_PREFIX */
+  readonly prefix: string;
+}
+
+/**
+ * The Redis of the queue (REDIS_URL, REDIS_PASSWORD(_FILE), QUEUE_PREFIX) for commands
+ * that read or change its state; undefined, with the problems printed, when those
+ * variables are invalid. Only they are read: the ingress schema requires nothing else.
+ */
+export function openQueueRedis(env: Environment, io: CommandIo): QueueRedis | undefined {
+  let config;
+  try {
+    config = loadIngressConfig({
+      REDIS_URL: env['REDIS_URL'],
+      REDIS_PASSWORD: env['REDIS_PASSWORD'],
+      REDIS_PASSWORD_FILE: env['REDIS_PASSWORD_FILE'],
+      QUEUE_PREFIX: env['QUEUE_PREFIX'],
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.error(error.message);
+    return undefined;
+  }
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  redis.on('error', () => undefined);
+  return { redis, prefix: config.queuePrefix };
+}
