@@ -80,11 +80,19 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
   });
 
   after(async () => {
-    const codes = await stack.stop();
-    await smartHost.close();
-    await certs.cleanup();
-    await rm(dir, { recursive: true, force: true });
-    await redis.cleanup();
+    // Set-up may have failed half-way: close what was opened, or the file never ends.
+    const opened = { stack, smartHost, certs, dir, redis } as Partial<{
+      stack: RelayStack;
+      smartHost: FakeSmartHost;
+      certs: GeneratedCertificates;
+      dir: string;
+      redis: TestRedis;
+    }>;
+    const codes = (await opened.stack?.stop()) ?? [];
+    await opened.smartHost?.close();
+    await opened.certs?.cleanup();
+    if (opened.dir !== undefined) await rm(opened.dir, { recursive: true, force: true });
+    await opened.redis?.cleanup();
     assert.deepEqual(codes, [0, 0], 'both services exit 0 on SIGTERM');
   });
 
