@@ -1,5 +1,4 @@
-import { unwatchFile, watchFile, type BigIntStats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { unwatchFile, watchFile } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   authenticate,
@@ -8,6 +7,7 @@ import {
   type ConcurrencyLimit,
   type StoredSecret,
 } from '@smtp-relay/policy';
+import { readSnapshot, type FileSnapshot } from './file-snapshot.ts';
 
 /** The part of a pino logger this module uses. */
 export interface CredentialsFileLogger {
@@ -42,19 +42,12 @@ export class CredentialsUnavailableError extends Error {
   override readonly name = 'CredentialsUnavailableError';
 }
 
-interface FileSnapshot {
-  readonly text: string;
-  /** Identifies this version of the file: device, inode, size and mtime. */
-  readonly version: string;
-}
-
 type ReadResult =
   | { readonly kind: 'file'; readonly snapshot: FileSnapshot }
   | { readonly kind: 'missing'; readonly reason: string }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
 const DEFAULT_POLL_INTERVAL_MS = 2000;
-const READ_ATTEMPTS = 3;
 // An editor's save may leave the path missing (rename the old file away, write the
 // new one) or empty (truncate, then write) for a moment. Such a state counts only
 // once it has lasted this long: a removal then revokes, a save never flaps.
@@ -63,35 +56,12 @@ const SETTLE_STEP_MS = 50;
 const MAX_RETRY_MS = 60_000;
 const MISSING = 'missing';
 
-function versionOf(stats: BigIntStats): string {
-  return [stats.dev, stats.ino, stats.size, stats.mtimeNs].join(':');
-}
-
 function ignore(): void {
   // A failed first load is reported by createCredentialsFile itself.
 }
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Reads the file through one descriptor, so the text and its version belong together
- * even while the path is renamed over, and retries if a writer changed it meanwhile.
- */
-async function readSnapshot(path: string): Promise<FileSnapshot> {
-  for (let attempt = 1; ; attempt++) {
-    const handle = await open(path, 'r');
-    try {
-      const before = versionOf(await handle.stat({ bigint: true }));
-      const text = await handle.readFile('utf8');
-      const after = versionOf(await handle.stat({ bigint: true }));
-      if (before === after) return { text, version: after };
-      if (attempt === READ_ATTEMPTS) throw new Error('the file kept changing while being read');
-    } finally {
-      await handle.close();
-    }
-  }
 }
 
 async function readOnce(path: string): Promise<ReadResult> {

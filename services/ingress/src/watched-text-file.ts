@@ -1,5 +1,5 @@
-import { unwatchFile, watchFile, type BigIntStats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { unwatchFile, watchFile } from 'node:fs';
+import { readSnapshot, type FileSnapshot } from './file-snapshot.ts';
 
 // A text file ingress follows while it runs (SMTP_FILTER_FILE), the same way
 // credentials-file.ts follows SMTP_AUTH_FILE: changes found by polling stat()
@@ -23,33 +23,6 @@ export interface WatchedTextFile {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 2000;
-const READ_ATTEMPTS = 3;
-
-interface FileSnapshot {
-  readonly text: string;
-  /** Identifies this version of the file: device, inode, size and mtime. */
-  readonly version: string;
-}
-
-function versionOf(stats: BigIntStats): string {
-  return [stats.dev, stats.ino, stats.size, stats.mtimeNs].join(':');
-}
-
-async function readSnapshot(path: string): Promise<FileSnapshot> {
-  for (let attempt = 1; ; attempt++) {
-    const handle = await open(path, 'r');
-    try {
-      const before = versionOf(await handle.stat({ bigint: true }));
-      const text = await handle.readFile('utf8');
-      const after = versionOf(await handle.stat({ bigint: true }));
-      if (before === after) return { text, version: after };
-      if (attempt === READ_ATTEMPTS) throw new Error('the file kept changing while being read');
-    } finally {
-      await handle.close();
-    }
-  }
-}
-
 function ignore(): void {
   // A failed first load is reported to the caller of watchTextFile.
 }

@@ -1,6 +1,5 @@
 import type { SmartHostConfig } from '@smtp-relay/config';
 import { createLogger, RELAY_VERSION } from '@smtp-relay/observability';
-import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { chooseMechanism, offeredMechanisms } from '../auth-mechanism.ts';
 import type { OAuth2TokenProvider } from '../oauth2/token-provider.ts';
@@ -10,7 +9,13 @@ import {
   phase,
   type SmartHostClientOptions,
 } from '../smart-host-client.ts';
-import { describeError, failed, passed, type DiagnosticStep } from './diagnostic-step.ts';
+import {
+  classifyStepError,
+  describeError,
+  failed,
+  passed,
+  type DiagnosticStep,
+} from './diagnostic-step.ts';
 
 // AUTH: first what the smart host offers against what the configuration
 // allows (a pure comparison of the EHLO reply), then a real login through the
@@ -142,22 +147,7 @@ function loginFailure(
   credentials: Credentials,
   smartHost: SmartHostConfig,
 ): DiagnosticStep {
-  const shaped = error as {
-    message?: string;
-    code?: string;
-    originalCode?: string;
-    responseCode?: number;
-    command?: string;
-    response?: string;
-  };
-  const classified = classifyDeliveryError({
-    message: shaped.message ?? String(error),
-    code: shaped.code,
-    originalCode: shaped.originalCode,
-    responseCode: shaped.responseCode,
-    command: shaped.command,
-    response: shaped.response,
-  });
+  const { fields: shaped, classified } = classifyStepError(error);
   const reply = shaped.response ?? describeError(error);
   const detail = `${credentials.user ?? ''} was not logged in: ${reply}`;
   // No token from the endpoint: the grant's secret. A token or password the

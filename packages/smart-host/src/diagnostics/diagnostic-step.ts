@@ -1,3 +1,5 @@
+import { classifyDeliveryError, type DeliveryFailure } from '@smtp-relay/smtp-errors';
+
 // `npx smtp-relay check-smarthost` reports what it found as values, one per
 // step of the path a delivery takes; the command line only formats them. A
 // failure says what was seen (`detail`), the likely cause and what to do
@@ -84,4 +86,31 @@ export function describeError(error: unknown): string {
 export function errorCode(error: unknown): string | undefined {
   const { code } = (error ?? {}) as { code?: unknown };
   return typeof code === 'string' ? code : undefined;
+}
+
+/** The fields of a nodemailer (or OAuth2) error that classification reads. */
+export interface SmartHostErrorFields {
+  readonly message?: string;
+  readonly code?: string;
+  readonly originalCode?: string;
+  readonly responseCode?: number;
+  readonly command?: string;
+  readonly response?: string;
+}
+
+/** A failed step's error, as the sender's classification table sees it (for its hint). */
+export function classifyStepError(error: unknown): {
+  readonly fields: SmartHostErrorFields;
+  readonly classified: DeliveryFailure;
+} {
+  const fields = error as SmartHostErrorFields;
+  const classified = classifyDeliveryError({
+    message: fields.message ?? String(error),
+    code: fields.code,
+    originalCode: fields.originalCode,
+    responseCode: fields.responseCode,
+    command: fields.command,
+    response: fields.response,
+  });
+  return { fields, classified };
 }

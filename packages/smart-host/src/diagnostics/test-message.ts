@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger, RELAY_VERSION } from '@smtp-relay/observability';
-import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
 import { createSmartHostClient } from '../smart-host-client.ts';
 import type { LoginOptions } from './auth-steps.ts';
-import { describeError, failed, passed, type DiagnosticStep } from './diagnostic-step.ts';
+import {
+  classifyStepError,
+  describeError,
+  failed,
+  passed,
+  type DiagnosticStep,
+} from './diagnostic-step.ts';
 
 // `--send-to ADDRESS`: one small message through createSmartHostClient, the
 // sender's own delivery path, from SMART_HOST_USER when it is an address (the
@@ -69,20 +74,7 @@ export async function sendTestMessage(options: TestMessageOptions): Promise<Diag
       response: result.response,
     });
   } catch (error) {
-    const shaped = error as {
-      message?: string;
-      code?: string;
-      responseCode?: number;
-      command?: string;
-      response?: string;
-    };
-    const classified = classifyDeliveryError({
-      message: shaped.message ?? String(error),
-      code: shaped.code,
-      responseCode: shaped.responseCode,
-      command: shaped.command,
-      response: shaped.response,
-    });
+    const { fields: shaped, classified } = classifyStepError(error);
     const command = shaped.command ?? '';
     return failed(
       'send',
