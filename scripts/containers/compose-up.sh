@@ -51,7 +51,19 @@ if [ -z "${NO_BUILD:-}" ]; then
   "${dc[@]}" build "${nocache[@]}"
 fi
 log "$engine up -d (project $project)"
-"${dc[@]}" up -d --no-build "$@"
+# podman 4 can fail `up` when a one-shot container (redis-password) exits while it
+# reads that process's cgroup ("read /proc/N/cgroup: no such process"): a race in the
+# engine, not in the project. One more `up` converges; any other failure stands.
+up_err=$(mktemp)
+if ! "${dc[@]}" up -d --no-build "$@" 2>"$up_err"; then
+  cat "$up_err" >&2
+  grep -q 'cgroup: no such process' "$up_err" || { rm -f "$up_err"; exit 1; }
+  log "podman lost a one-shot container's cgroup while starting it; running up once more"
+  "${dc[@]}" up -d --no-build "$@"
+else
+  cat "$up_err" >&2
+fi
+rm -f "$up_err"
 
 log "waiting (max ${timeout}s) for containers to be running and healthy"
 deadline=$(( $(date +%s) + timeout ))
