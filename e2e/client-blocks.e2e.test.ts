@@ -12,7 +12,9 @@ import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 // SPEC "Abuse protection (ingress)", the review's attacker: "60 wrong AUTHs in
 // 2 s, the right one accepted next". Two ingress processes share one Redis (two
 // replicas); every test client is 127.0.0.1, so the tests run in order: block,
-// lift by API, block again, lift by CLI, then the per-IP connection cap.
+// lift by API, block again, lift by CLI, block by parallel guesses, lift, then the
+// per-IP connection cap. 127.0.0.1 is outside SMTP_RELAY_NETWORKS here (see
+// client-blocks-trusted.e2e.test.ts for a trusted address).
 
 const TOKEN = 'e2e-admin-token-blocks-0123456789';
 const PLAIN = (user: string, password: string): string =>
@@ -27,6 +29,13 @@ interface BlockView {
 }
 
 const cli = runCli;
+
+/** The value of one counter of /metrics (0 while it has none). */
+async function counterValue(adminPort: number, series: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${String(adminPort)}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
 
 /** Resolves once the server closed the connection (after a 421). */
 async function closedByServer(session: SmtpConversation): Promise<void> {
@@ -200,6 +209,67 @@ describe('AUTH failure blocking across ingress replicas', () => {
     await session.close();
   });
 
+  it('parallel wrong AUTHs, the right password sent last: refused, and 421 on connect after', async () => {
+    // SMTP_AUTH_MAX_FAILURES (5) + 2 guesses at once, each on its own connection, plus
+    // one connection opened with them that sends the right password once they are answered.
+    const guesses = 7;
+    const blocksTotal = 'smtp_relay_client_blocks_total{reason="auth"}';
+    const blocksBefore = await counterValue(stack.ingress.adminPort, blocksTotal);
+    const sessions = await Promise.all(
+      Array.from({ length: guesses + 1 }, () => greeted(stack.smtpPort)),
+    );
+    const [patient, ...guessing] = sessions;
+    assert.ok(patient);
+    try {
+      const replies = await Promise.all(guessing.map((session) => session.send(WRONG)));
+      // Redis counts the failures one at a time: four are plain failures, the fifth
+      // blocks, and the rest (counted after it, or refused before the password check)
+      // hear the block.
+      assert.deepEqual(
+        replies.map((reply) => reply.code).sort(),
+        [421, 421, 421, 535, 535, 535, 535],
+      );
+      for (const reply of replies.filter(({ code }) => code === 421)) {
+        assert.match(reply.text, /^4\.7\.0 /);
+      }
+
+      const last = await patient.send(RIGHT);
+      assert.equal(last.code, 421, 'no 235 once the guesses blocked the address');
+      assert.match(last.text, /^4\.7\.0 Connections from your address are blocked/);
+      await closedByServer(patient);
+
+      const refused = 'smtp_relay_connections_refused_total{reason="blocked-auth"}';
+      const before = await counterValue(stack.ingress.adminPort, refused);
+      // The right password on a new connection never reaches AUTH, nor on the next ones.
+      await refusedOnConnect(stack.smtpPort);
+      await refusedOnConnect(stack.smtpPort);
+      await refusedOnConnect(stack.smtpPort);
+      await refusedOnConnect(secondPort);
+      assert.equal(
+        await counterValue(stack.ingress.adminPort, refused),
+        before + 3,
+        'each refusal counted',
+      );
+
+      const listed = (await (await api(second, '/api/v1/blocks')).json()) as {
+        blocks: BlockView[];
+      };
+      assert.deepEqual(
+        listed.blocks.map(({ address, reason }) => ({ address, reason })),
+        [{ address: '127.0.0.1', reason: 'auth' }],
+      );
+      // Metrics, not log lines: the log reaches the test asynchronously.
+      assert.equal(
+        await counterValue(stack.ingress.adminPort, blocksTotal),
+        blocksBefore + 1,
+        'one block for the burst',
+      );
+    } finally {
+      await Promise.all(sessions.map((session) => session.close()));
+      await api(stack.ingress, '/api/v1/blocks/127.0.0.1', { method: 'DELETE' });
+    }
+  });
+
   it('refuses the 51st concurrent connection from one address with 421 4.7.0 (SMTP_MAX_CLIENTS_PER_IP)', async () => {
     // Sessions of earlier tests may still be closing on the server side.
     const sessions = await waitFor(
@@ -217,6 +287,12 @@ describe('AUTH failure blocking across ingress replicas', () => {
       assert.match(extra.greeting.text, /^4\.7\.0 Too many connections from your address/);
       await closedByServer(extra);
       await stack.ingress.waitForLog((line) => line.event === 'smtp.client.connection-limit');
+      assert.ok(
+        (await counterValue(
+          stack.ingress.adminPort,
+          'smtp_relay_connections_refused_total{reason="per-ip-limit"}',
+        )) >= 1,
+      );
       // Counted per process: the other replica has its own 50.
       const elsewhere = await connect(secondPort);
       assert.equal(elsewhere.greeting.code, 220);

@@ -16,6 +16,9 @@ import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 // address for relay networks, blocks, filters, logs and Received:. Connections
 // from other peers are refused. Here the proxy is 127.0.0.1; 127.0.0.2 is
 // another peer. v2 headers are written byte by byte (proxy-protocol.txt §2.2).
+// A header without a client address (v2 LOCAL, v1 UNKNOWN: the proxy's own health
+// check) keeps the proxy's address, which is in SMTP_RELAY_NETWORKS here, but such a
+// session is never trusted (docs/adr/009-socket-level-abuse-guards.md).
 
 const SOCKET_TIMEOUT_MS = 2000;
 const SIGNATURE = '0d0a0d0a000d0a515549540a';
@@ -52,6 +55,9 @@ const V2_IPV4_MAPPED = v2(
   '00000000000000000000ffffcb007109 20010db8000000000000000000000001 9c40 0019',
 );
 const V1_IPV4 = 'PROXY TCP4 203.0.113.7 192.0.2.1 40000 25\r\n';
+// "The receiver must ignore anything presented before the CRLF".
+const V1_UNKNOWN = 'PROXY UNKNOWN ffff:f...f:ffff ffff:f...f:ffff 65535 65535\r\n';
+const MAX_CLIENTS_PER_IP = 3;
 
 describe('ingress abuse: PROXY protocol', () => {
   let redis: TestRedis;
@@ -59,6 +65,8 @@ describe('ingress abuse: PROXY protocol', () => {
   let smartHost: FakeSmartHost;
   let stack: RelayStack;
   let sent = 0;
+  /** Sessions whose refusal a test already matched in the log. */
+  const seenSessions = new Set<unknown>();
 
   const open = (options: Partial<RawClientOptions> = {}): Promise<RawClient> =>
     openRawClient({ port: stack.smtpPort, ...options });
@@ -111,6 +119,9 @@ describe('ingress abuse: PROXY protocol', () => {
         // instead of the carried one would be allowed to relay.
         SMTP_RELAY_NETWORKS: '127.0.0.0/8,203.0.113.0/24,2001:db8::/32',
         SMTP_SOCKET_TIMEOUT: `${String(SOCKET_TIMEOUT_MS)}ms`,
+        // Small, to show that sockets of the proxy waiting for their header are not
+        // capped by the proxy's address (it carries many clients).
+        SMTP_MAX_CLIENTS_PER_IP: String(MAX_CLIENTS_PER_IP),
         TLS_CERT_FILE: certs.certFile,
         TLS_KEY_FILE: certs.keyFile,
       },
@@ -185,9 +196,79 @@ describe('ingress abuse: PROXY protocol', () => {
     });
   }
 
-  it('v2 LOCAL (the proxy health check): the proxy itself is the client', async () => {
-    const received = await relay(await open({ preamble: V2_LOCAL }), 'v2-local');
-    assert.match(received, /^Received: from printer\.test \(127\.0\.0\.1 \[127\.0\.0\.1\]\)/);
+  for (const [name, preamble] of [
+    ['v2 LOCAL', V2_LOCAL],
+    ['v1 UNKNOWN', V1_UNKNOWN],
+  ] as const) {
+    it(`${name} (a health check) is greeted, but the proxy's trusted address may not relay`, async () => {
+      const client = await open({ preamble });
+      try {
+        // HAProxy's smtpchk wants a 2xx greeting.
+        assert.match(await client.nextReply(), /^220 relay\.test ESMTP/);
+        client.write('EHLO lb.test\r\nMAIL FROM:<check@office.test>\r\n');
+        await client.nextReply();
+        assert.match(await client.nextReply(), /^250 /);
+        client.write('RCPT TO:<boss@example.test>\r\n');
+        // No AUTH in this stack: the relay refusal for an untrusted client.
+        assert.match(await client.nextReply(), /^554 5\.7\.1 /);
+      } finally {
+        client.destroy();
+      }
+      const refused = await stack.ingress.waitForLog(
+        (line) =>
+          line.event === 'message.noqueue' &&
+          line['proxyWithoutClientAddress'] === true &&
+          !seenSessions.has(line['sessionId']),
+      );
+      seenSessions.add(refused['sessionId']);
+      // Logs and Received: still name the real endpoint, the proxy.
+      assert.equal(refused['client'], '127.0.0.1');
+      await stack.ingress.waitForLog(
+        (line) =>
+          line.event === 'smtp.proxy.no-client-address' &&
+          line['sessionId'] === refused['sessionId'] &&
+          line['peer'] === '127.0.0.1',
+      );
+    });
+
+    it(`${name}: not exempt from the refused-command limit (the 10th gets 421 4.7.0)`, async () => {
+      const client = await open({ preamble });
+      try {
+        assert.match(await client.nextReply(), /^220 /);
+        for (let i = 1; i < 10; i++) {
+          client.write(`XYZZY${String(i)}\r\n`);
+          assert.match(await client.nextReply(), /^500 /);
+        }
+        client.write('XYZZY10\r\n');
+        assert.match(await client.nextReply(), /^421 4\.7\.0 /);
+        await client.closed(5000);
+      } finally {
+        client.destroy();
+      }
+    });
+  }
+
+  it('does not cap sockets of the proxy waiting for their header by its address', async () => {
+    // More than SMTP_MAX_CLIENTS_PER_IP connections from the proxy, each before its
+    // header (on the SMTPS listener, so before a TLS handshake too)...
+    const waiting = await Promise.all(
+      Array.from({ length: MAX_CLIENTS_PER_IP + 1 }, () => open({ port: stack.smtpsPort ?? 0 })),
+    );
+    try {
+      // ...and one more, with a header, still gets through.
+      const client = await open({
+        port: stack.smtpsPort ?? 0,
+        preamble: V2_IPV4,
+        tls: { ca: certs.caCert, servername: 'localhost' },
+      });
+      try {
+        assert.match(await client.nextReply(), /^220 /);
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      for (const other of waiting) other.destroy();
+    }
   });
 
   it('refuses a peer not in SMTP_PROXY_TRUSTED, even with a valid header', async () => {

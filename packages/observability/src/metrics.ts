@@ -21,6 +21,8 @@ export interface RelayMetrics {
   readonly oauth2Failures: Counter<'reason'>;
   /** Client addresses ingress blocked, by reason (auth, filter). */
   readonly clientBlocks: Counter<'reason'>;
+  /** Connections ingress refused before the greeting, by reason (per-ip-limit, blocked-auth, blocked-filter, shutting-down). */
+  readonly connectionsRefused: Counter<'reason'>;
 }
 
 export function createMetrics(): RelayMetrics {
@@ -99,7 +101,13 @@ export function createMetrics(): RelayMetrics {
     }),
     clientBlocks: new Counter({
       name: 'smtp_relay_client_blocks_total',
-      help: 'Client addresses blocked by this ingress (421 on connect until the block ends), by reason',
+      help: 'Client addresses blocked by this ingress (refused until the block ends), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'smtp_relay_connections_refused_total',
+      help: 'Connections ingress refused with 421 before the greeting, by reason',
       labelNames: ['reason'],
       registers,
     }),

@@ -32,6 +32,17 @@ export const INGRESS_REPLIES = {
     '4.7.0',
     'Connections from your address are blocked for now, try again later',
   ),
+  /**
+   * AUTH from an address blocked for failed logins that is in SMTP_RELAY_NETWORKS: it is
+   * let in to relay without AUTH (the devices sharing its NAT), but no password is checked
+   * until the block ends. 454 as for any AUTH that may work later (RFC 4954 §6); it does
+   * not close the connection.
+   */
+  authFromBlockedAddress: smtpReply(
+    454,
+    '4.7.0',
+    'Too many failed logins from your address, try again later',
+  ),
   /** More than SMTP_MAX_CLIENTS_PER_IP connections from one address: the client retries later. */
   tooManyConnectionsFromAddress: smtpReply(
     421,

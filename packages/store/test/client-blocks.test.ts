@@ -19,9 +19,11 @@ type Step =
   | { advance: number }
   | { blocked: string; until: number | undefined; reason?: BlockReason }
   | { lift: string; lifted: boolean }
-  | { list: readonly string[] };
+  | { list: readonly string[] }
+  | { tracked: { blocks: number; failures: number } }
+  | { clear: true };
 
-const SCENARIOS: readonly { name: string; steps: readonly Step[] }[] = [
+const SCENARIOS: readonly { name: string; maxAddresses?: number; steps: readonly Step[] }[] = [
   {
     name: 'blocks on the limit-th failure within the window, for blockMs',
     steps: [
@@ -106,13 +108,87 @@ const SCENARIOS: readonly { name: string; steps: readonly Step[] }[] = [
       { fail: '192.0.2.10', failures: 1 },
     ],
   },
+  // Ingress keeps this store for as long as Redis is away: it must stay bounded.
+  {
+    name: 'prunes failure counters whose window has passed, on the next write',
+    steps: [
+      { fail: '192.0.2.20', failures: 1 },
+      { advance: 400 },
+      { fail: '192.0.2.21', failures: 1 },
+      { tracked: { blocks: 0, failures: 2 } },
+      { advance: 600 },
+      { fail: '192.0.2.22', failures: 1 },
+      { tracked: { blocks: 0, failures: 2 } },
+      { advance: 400 },
+      { fail: '192.0.2.22', failures: 2 },
+      { tracked: { blocks: 0, failures: 1 } },
+    ],
+  },
+  {
+    name: 'prunes ended blocks once a minute, or at once when the cap is reached',
+    maxAddresses: 3,
+    steps: [
+      { block: '192.0.2.30', ms: 1000, reason: 'filter', until: 1000, created: true },
+      { block: '192.0.2.31', ms: 1000, reason: 'filter', until: 1000, created: true },
+      { advance: 1000 },
+      { block: '192.0.2.32', ms: 1000, reason: 'filter', until: 2000, created: true },
+      { tracked: { blocks: 3, failures: 0 } },
+      { block: '192.0.2.33', ms: 1000, reason: 'filter', until: 2000, created: true },
+      { tracked: { blocks: 2, failures: 0 } },
+      { advance: 60_000 },
+      { fail: '192.0.2.34', failures: 1 },
+      { tracked: { blocks: 0, failures: 1 } },
+    ],
+  },
+  {
+    name: 'counts failures of at most maxAddresses addresses: the least recent one goes first',
+    maxAddresses: 2,
+    steps: [
+      { fail: '192.0.2.40', failures: 1 },
+      { fail: '192.0.2.41', failures: 1 },
+      { fail: '192.0.2.40', failures: 2 },
+      { fail: '192.0.2.42', failures: 1 },
+      { tracked: { blocks: 0, failures: 2 } },
+      { fail: '192.0.2.40', failures: 3, blockedUntil: 5000, created: true },
+      { tracked: { blocks: 1, failures: 1 } },
+      { fail: '192.0.2.41', failures: 1 },
+    ],
+  },
+  {
+    name: 'holds at most maxAddresses blocks: the one ending soonest goes first',
+    maxAddresses: 2,
+    steps: [
+      { block: '192.0.2.50', ms: 5000, reason: 'auth', until: 5000, created: true },
+      { block: '192.0.2.51', ms: 3000, reason: 'filter', until: 3000, created: true },
+      { block: '192.0.2.52', ms: 4000, reason: 'filter', until: 4000, created: true },
+      { blocked: '192.0.2.51', until: undefined },
+      { list: ['192.0.2.52', '192.0.2.50'] },
+      { block: '192.0.2.50', ms: 6000, reason: 'auth', until: 6000, created: true },
+      { list: ['192.0.2.52', '192.0.2.50'] },
+    ],
+  },
+  {
+    name: 'clear forgets every block and failure',
+    steps: [
+      { block: '192.0.2.60', ms: 1000, reason: 'filter', until: 1000, created: true },
+      { fail: '192.0.2.61', failures: 1 },
+      { clear: true },
+      { tracked: { blocks: 0, failures: 0 } },
+      { blocked: '192.0.2.60', until: undefined },
+      { fail: '192.0.2.61', failures: 1 },
+    ],
+  },
 ];
 
 describe('in-memory client blocks', () => {
   for (const scenario of SCENARIOS) {
     it(scenario.name, async () => {
       let clock = 0;
-      const blocks = createMemoryClientBlocks({ limits: LIMITS, now: () => clock });
+      const blocks = createMemoryClientBlocks({
+        limits: LIMITS,
+        now: () => clock,
+        ...(scenario.maxAddresses === undefined ? {} : { maxAddresses: scenario.maxAddresses }),
+      });
       for (const [index, step] of scenario.steps.entries()) {
         const at = `step ${String(index + 1)}`;
         if ('fail' in step) {
@@ -132,6 +208,10 @@ describe('in-memory client blocks', () => {
           if (step.reason) assert.equal(block?.reason, step.reason, at);
         } else if ('lift' in step) {
           assert.equal(await blocks.lift(step.lift), step.lifted, at);
+        } else if ('tracked' in step) {
+          assert.deepEqual(blocks.tracked(), step.tracked, at);
+        } else if ('clear' in step) {
+          blocks.clear();
         } else {
           assert.deepEqual(
             (await blocks.list()).map((block) => block.address),

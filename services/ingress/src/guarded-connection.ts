@@ -91,7 +91,8 @@ export class GuardedConnection extends SMTPConnection {
     if (code === 421 && !(typeof data === 'string' && LIBRARY_UNRECOGNIZED_LIMIT.test(data))) {
       return false; // the library closing for its own reasons (timeout, shutdown)
     }
-    this.#trustedClient ??= this.#guards?.isTrustedClient(this.remoteAddress) ?? false;
+    this.#trustedClient ??=
+      this.#guards?.isTrustedClient({ id: this.id, remoteAddress: this.remoteAddress }) ?? false;
     return !this.#trustedClient;
   }
 

@@ -3,6 +3,7 @@ import type { Logger, RelayMetrics, TranscriptWriter } from '@smtp-relay/observa
 import type { SMTPServerOptions } from 'smtp-server';
 import type { AbuseProtection } from './abuse/abuse-protection.ts';
 import { createAuthVisibility } from './auth-visibility.ts';
+import { createClientTrust } from './client-trust.ts';
 import { createSessionFilter } from './filter/session-filter.ts';
 import { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
 import { createOnAuth, type CredentialsVerifier } from './hooks/on-auth.ts';
@@ -27,6 +28,8 @@ export interface IngressServerSettings {
   readonly maxMessageSize: number;
   readonly maxRecipients: number;
   readonly maxClients: number;
+  /** SMTP_MAX_CLIENTS_PER_IP, here for TLS handshakes before a session starts. */
+  readonly maxClientsPerIp: number;
   readonly socketTimeoutMs: number;
   /** How long close() lets sessions finish before they get 421. */
   readonly closeTimeoutMs: number;
@@ -66,6 +69,9 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
     allowInsecureAuth: settings.allowInsecureAuth,
   });
   const filter = deps.abuse.filter && createSessionFilter(deps.abuse.filter, sessions);
+  // Who may relay without AUTH, per session: never one that came through the
+  // PROXY protocol without a client address. Every "trusted?" question asks this.
+  const trust = createClientTrust(deps.isRelayNetwork);
   const options: SMTPServerOptions = {
     name: settings.hostname,
     secure: settings.implicitTls,
@@ -97,6 +103,8 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       authVisibility,
       isShuttingDown: deps.isShuttingDown,
       abuse: deps.abuse,
+      metrics: deps.metrics,
+      isRelayClient: trust.isRelayClient,
     }),
     // Called once per connection, refused ones included (then it releases nothing).
     onClose: (session) => {
@@ -107,7 +115,8 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
     onRcptTo: createOnRcptTo({
       sessions,
       metrics: deps.metrics,
-      isRelayNetwork: deps.isRelayNetwork,
+      isRelayClient: trust.isRelayClient,
+      cameWithoutClientAddress: trust.cameWithoutClientAddress,
       authOffered: deps.credentials !== undefined,
       filter,
     }),
@@ -125,7 +134,8 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       sessions,
       metrics: deps.metrics,
       maxFailures: MAX_AUTH_FAILURES_PER_CONNECTION,
-      blocking: deps.abuse.blocking,
+      abuse: deps.abuse,
+      isRelayClient: trust.isRelayClient,
     });
   }
   const server = new EnhancedStatusSmtpServer(
@@ -134,7 +144,8 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       logger: deps.logger,
       sessions,
       socketTimeoutMs: settings.socketTimeoutMs,
-      isRelayNetwork: deps.isRelayNetwork,
+      maxClientsPerIp: settings.maxClientsPerIp,
+      trust,
       isTrustedProxy: deps.isTrustedProxy,
     }),
   );

@@ -58,10 +58,10 @@ describe('client blocking', () => {
       logger: process.log,
       metrics,
     });
-    assert.equal(await blocking.authFailed('192.0.2.1', session.log), false);
-    assert.equal(await blocking.authFailed('192.0.2.1', session.log), false);
+    assert.equal(await blocking.authFailed('192.0.2.1', session.log), undefined);
+    assert.equal(await blocking.authFailed('192.0.2.1', session.log), undefined);
     assert.equal(await blocking.check('192.0.2.1'), undefined);
-    assert.equal(await blocking.authFailed('192.0.2.1', session.log), true);
+    assert.equal((await blocking.authFailed('192.0.2.1', session.log))?.reason, 'auth');
     assert.equal((await blocking.check('::ffff:192.0.2.1'))?.reason, 'auth');
     assert.deepEqual([...counts], [['auth', 1]]);
     const blocked = session.lines.filter((line) => line.obj['event'] === 'smtp.client.blocked');
@@ -89,9 +89,13 @@ describe('client blocking', () => {
     state.down = true;
     assert.equal(await blocking.check('192.0.2.9'), undefined, 'connections are not refused');
     for (let n = 1; n < LIMITS.maxFailures; n++) {
-      assert.equal(await blocking.authFailed('192.0.2.9', session.log), false);
+      assert.equal(await blocking.authFailed('192.0.2.9', session.log), undefined);
     }
-    assert.equal(await blocking.authFailed('192.0.2.9', session.log), true, 'counted locally');
+    assert.equal(
+      (await blocking.authFailed('192.0.2.9', session.log))?.address,
+      '192.0.2.9',
+      'counted locally',
+    );
     assert.equal((await blocking.check('192.0.2.9'))?.reason, 'auth', 'blocked locally');
     assert.deepEqual(
       process.lines.map((line) => [line.level, line.obj['event']]),
@@ -102,6 +106,17 @@ describe('client blocking', () => {
     assert.deepEqual(
       process.lines.map((line) => line.obj['event']),
       ['smtp.client.blocks-unavailable', 'smtp.client.blocks-restored'],
+    );
+    state.down = true;
+    assert.equal(
+      await blocking.check('192.0.2.9'),
+      undefined,
+      'the local block was dropped when Redis answered, not kept for the next outage',
+    );
+    assert.equal(
+      await blocking.authFailed('192.0.2.9', session.log),
+      undefined,
+      'and so were the local failure counts',
     );
   });
 

@@ -26,6 +26,11 @@ describe('toSmtpServerError', () => {
       message: '4.3.0 Queue unavailable, try again later',
     },
     {
+      reply: INGRESS_REPLIES.authFromBlockedAddress,
+      responseCode: 454,
+      message: '4.7.0 Too many failed logins from your address, try again later',
+    },
+    {
       reply: queuedReply('01M8BYCJJG0123456789ABCDEF'),
       responseCode: 250,
       message: '2.0.0 Ok: queued as 01M8BYCJJG0123456789ABCDEF',

@@ -1,6 +1,7 @@
 import type { TransactionFilter } from '../filter/transaction-filter.ts';
 import type { ClientBlocking } from './client-blocking.ts';
 import type { ConnectionsPerIp } from './connections-per-ip.ts';
+import type { LogLimiter } from './log-limiter.ts';
 
 /** What the SMTP hooks of every listener of this process share. */
 export interface AbuseProtection {
@@ -10,4 +11,6 @@ export interface AbuseProtection {
   readonly blocking: ClientBlocking;
   /** SMTP_FILTER_FILE; undefined when it is not set. */
   readonly filter: TransactionFilter | undefined;
+  /** Refusals a client can repeat in a loop log once per address and minute at most. */
+  readonly refusalLog: LogLimiter;
 }

@@ -1,26 +1,43 @@
-import type { Logger } from '@smtp-relay/observability';
+import type { Logger, RelayMetrics } from '@smtp-relay/observability';
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import type { SMTPServerSession } from 'smtp-server';
 import { toSmtpServerError } from '../reply.ts';
 import type { AbuseProtection } from './abuse-protection.ts';
+import { blockAnswer } from './block-answers.ts';
+import { logLimited } from './log-limiter.ts';
+
+export interface AdmitClientDependencies {
+  readonly abuse: Pick<AbuseProtection, 'connections' | 'blocking' | 'refusalLog'>;
+  readonly metrics: Pick<RelayMetrics, 'connectionsRefused'>;
+  /** SMTP_RELAY_NETWORKS, for this session. */
+  readonly isRelayClient: (session: SMTPServerSession) => boolean;
+}
 
 /**
- * The connection-time half of SPEC "Abuse protection": more than
+ * The connection-time half of docs/reference.md "Abuse protection": more than
  * SMTP_MAX_CLIENTS_PER_IP connections from one address, or an address that is
  * blocked (AUTH failures on any replica, a filter rule with the S flag), get
- * `421 4.7.0` before the greeting, so a blocked client never reaches AUTH. The
- * cap is checked first: it costs no Redis round trip, and it bounds how many
- * block look-ups one address can cause at once.
+ * `421 4.7.0` before the greeting, so a blocked client never reaches AUTH; except
+ * an address blocked for AUTH failures that is in SMTP_RELAY_NETWORKS, which is
+ * let in and refused at AUTH only (block-answers.ts). The cap is checked first: it
+ * costs no Redis round trip, and it bounds how many block look-ups one address
+ * can cause at once. A client refused in a loop is counted each time but logged
+ * once a minute at most.
  */
 export function admitClient(
-  abuse: Pick<AbuseProtection, 'connections' | 'blocking'>,
+  deps: AdmitClientDependencies,
   session: SMTPServerSession,
   address: string,
   log: Logger,
   callback: (error?: Error | null) => void,
 ): void {
+  const { abuse } = deps;
   if (!abuse.connections.open(session.id, address)) {
-    log.info(
+    deps.metrics.connectionsRefused.inc({ reason: 'per-ip-limit' });
+    logLimited(
+      abuse.refusalLog,
+      log,
+      address,
       { event: 'smtp.client.connection-limit', connections: abuse.connections.count(address) },
       'too many connections from this address',
     );
@@ -33,15 +50,29 @@ export function admitClient(
         callback();
         return;
       }
-      log.info(
-        {
-          event: 'smtp.client.block-refused',
-          reason: block.reason,
-          until: new Date(block.until).toISOString(),
-        },
+      const fields = { reason: block.reason, until: new Date(block.until).toISOString() };
+      const refusal = blockAnswer(block.reason, deps.isRelayClient(session)).connect;
+      if (refusal === undefined) {
+        logLimited(
+          abuse.refusalLog,
+          log,
+          address,
+          { event: 'smtp.client.block-relay-network', ...fields },
+          'blocked address let in: it is in SMTP_RELAY_NETWORKS, so it may relay ' +
+            'without AUTH; its AUTH is refused until the block ends',
+        );
+        callback();
+        return;
+      }
+      deps.metrics.connectionsRefused.inc({ reason: `blocked-${block.reason}` });
+      logLimited(
+        abuse.refusalLog,
+        log,
+        address,
+        { event: 'smtp.client.block-refused', ...fields },
         'connection from a blocked address refused',
       );
-      callback(toSmtpServerError(INGRESS_REPLIES.clientBlocked));
+      callback(toSmtpServerError(refusal));
     },
     (error: unknown) => {
       // Not an address the store knows how to key (never for a TCP peer): let it in.

@@ -31,8 +31,8 @@ export interface ClientBlockingDependencies {
 export interface ClientBlocking {
   /** The block in force for the address, if any. */
   check(address: string): Promise<ClientBlock | undefined>;
-  /** Counts a failed AUTH; true when the address is blocked now. */
-  authFailed(address: string, log: BlockingLogger): Promise<boolean>;
+  /** Counts a failed AUTH; the block in force once the address is blocked. */
+  authFailed(address: string, log: BlockingLogger): Promise<ClientBlock | undefined>;
   /** A filter rule with the S flag matched (`rule` is its line number). */
   blockForFilter(address: string, ms: number, rule: number, log: BlockingLogger): Promise<void>;
 }
@@ -46,8 +46,9 @@ const DEFAULT_TIMEOUT_MS = 2000;
  * refusing every connection while Redis is away would lock out every device,
  * including the ones whose mail ingress could otherwise still take once Redis is
  * back (and a down Redis already answers 451 4.3.0 to each message). The local
- * store keeps password guessing bounded per replica meanwhile (same limits); its
- * blocks are consulted only while Redis is unreachable and are not carried over.
+ * store keeps password guessing bounded per replica meanwhile (same limits, a
+ * bounded number of addresses); its blocks are consulted only while Redis is
+ * unreachable, and are dropped, not carried over, once Redis answers again.
  * One error line when Redis goes away and one info line when it is back.
  */
 export function createClientBlocking(deps: ClientBlockingDependencies): ClientBlocking {
@@ -65,6 +66,9 @@ export function createClientBlocking(deps: ClientBlockingDependencies): ClientBl
       });
       if (unavailable) {
         unavailable = false;
+        // Redis decides alone again: what was counted meanwhile is not carried over,
+        // and must not come back at the next outage (nor hold memory until then).
+        local.clear();
         deps.logger.info(
           { event: 'smtp.client.blocks-restored' },
           'client blocks are shared through Redis again',
@@ -103,9 +107,9 @@ export function createClientBlocking(deps: ClientBlockingDependencies): ClientBl
     check: (address) => shared((blocks) => blocks.isBlocked(address), 'connect'),
     async authFailed(address, log) {
       const outcome = await shared((blocks) => blocks.recordAuthFailure(address), 'auth');
-      if (outcome.blocked === undefined) return false;
+      if (outcome.blocked === undefined) return undefined;
       report(outcome.blocked, log, { failures: outcome.failures });
-      return true;
+      return outcome.blocked.block;
     },
     async blockForFilter(address, ms, rule, log) {
       const outcome = await shared((blocks) => blocks.block(address, ms, 'filter'), 'filter');

@@ -7,6 +7,7 @@ import { createTransactionFilter } from '../filter/transaction-filter.ts';
 import type { AbuseProtection } from './abuse-protection.ts';
 import { createClientBlocking } from './client-blocking.ts';
 import { createConnectionsPerIp } from './connections-per-ip.ts';
+import { createLogLimiter } from './log-limiter.ts';
 
 // The composition of ingress's abuse protection from its configuration; kept
 // apart from abuse-protection.ts so that server.ts does not import ioredis.
@@ -58,6 +59,7 @@ export async function createAbuseProtection(
             blockTimeMs: config.filterBlockTimeMs,
           })
         : undefined,
+      refusalLog: createLogLimiter(),
     },
     close() {
       filterFile?.close();

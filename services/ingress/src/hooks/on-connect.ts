@@ -1,4 +1,4 @@
-import type { Logger } from '@smtp-relay/observability';
+import type { Logger, RelayMetrics } from '@smtp-relay/observability';
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import type { SMTPServerSession } from 'smtp-server';
 import type { AbuseProtection } from '../abuse/abuse-protection.ts';
@@ -10,11 +10,14 @@ import type { AuthVisibility } from '../auth-visibility.ts';
 
 export interface OnConnectDependencies {
   readonly logger: Logger;
+  readonly metrics: RelayMetrics;
   readonly sessions: SessionStates;
   readonly authVisibility: AuthVisibility;
   readonly isShuttingDown: () => boolean;
   /** SMTP_MAX_CLIENTS_PER_IP and blocked addresses: 421 before the greeting. */
-  readonly abuse: Pick<AbuseProtection, 'connections' | 'blocking'>;
+  readonly abuse: Pick<AbuseProtection, 'connections' | 'blocking' | 'refusalLog'>;
+  /** SMTP_RELAY_NETWORKS, per session: such a client blocked for AUTH failures is let in. */
+  readonly isRelayClient: (session: SMTPServerSession) => boolean;
 }
 
 export function createOnConnect(deps: OnConnectDependencies) {
@@ -22,6 +25,7 @@ export function createOnConnect(deps: OnConnectDependencies) {
     // During a graceful stop the listener still answers, with 421, so clients
     // retry elsewhere instead of timing out against a closed port.
     if (deps.isShuttingDown()) {
+      deps.metrics.connectionsRefused.inc({ reason: 'shutting-down' });
       callback(toSmtpServerError(INGRESS_REPLIES.shuttingDown));
       return;
     }
@@ -30,6 +34,6 @@ export function createOnConnect(deps: OnConnectDependencies) {
     deps.sessions.set(session, { log, clientAddress, authFailures: 0 });
     deps.authVisibility.apply(session);
     log.debug({ event: 'smtp.session.open', secure: session.secure }, 'connection');
-    admitClient(deps.abuse, session, clientAddress, log, callback);
+    admitClient(deps, session, clientAddress, log, callback);
   };
 }

@@ -2,6 +2,7 @@ import type { RelayMetrics } from '@smtp-relay/observability';
 import { decideRelay } from '@smtp-relay/policy';
 import { replyClass } from '@smtp-relay/smtp-errors';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import type { ClientTrust } from '../client-trust.ts';
 import type { SessionFilter } from '../filter/session-filter.ts';
 import { toSafeSmtpServerError, toSmtpServerError } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
@@ -9,7 +10,9 @@ import type { SessionStates } from '../session-state.ts';
 export interface OnRcptToDependencies {
   readonly sessions: SessionStates;
   readonly metrics: RelayMetrics;
-  readonly isRelayNetwork: (address: string) => boolean;
+  /** SMTP_RELAY_NETWORKS, per session (a PROXY LOCAL/UNKNOWN session never is one). */
+  readonly isRelayClient: ClientTrust['isRelayClient'];
+  readonly cameWithoutClientAddress: ClientTrust['cameWithoutClientAddress'];
   readonly authOffered: boolean;
   /** SMTP_FILTER_FILE's R rules, applied to each recipient before the relay decision. */
   readonly filter?: SessionFilter | undefined;
@@ -28,7 +31,7 @@ export function createOnRcptTo(deps: OnRcptToDependencies) {
     const state = deps.sessions.get(session);
     const decision = decideRelay({
       authenticatedUser: authenticatedUser(session),
-      fromRelayNetwork: deps.isRelayNetwork(session.remoteAddress),
+      fromRelayNetwork: deps.isRelayClient(session),
       authOffered: deps.authOffered,
     });
     if (decision.accept) {
@@ -46,6 +49,8 @@ export function createOnRcptTo(deps: OnRcptToDependencies) {
         from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
         to: address.address,
         helo: session.hostNameAppearsAs,
+        // Why the proxy's address, in the relay networks, did not count here.
+        ...(deps.cameWithoutClientAddress(session.id) ? { proxyWithoutClientAddress: true } : {}),
       },
       'relay refused',
     );
