@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,12 +21,15 @@ import {
   type FakeSmartHost,
   type GeneratedCertificates,
 } from '@smtp-relay/testkit';
+import { readQueueState } from './harness/queue-state.ts';
+import { openRawClient } from './harness/raw-client.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { queuedId, submit } from './harness/submit.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Session transcripts": SMTP_TRANSCRIPT_DIR and SMART_HOST_TRANSCRIPT_DIR
-// through docker-compose.yml's environment, read back from disk.
+// Session transcripts (README "Session transcripts"): SMTP_TRANSCRIPT_DIR and
+// SMART_HOST_TRANSCRIPT_DIR through docker-compose.yml's environment, read back
+// from disk. Every line of every file is `<timestamp> <` or `<timestamp> >`.
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const BODY_LINE = 'Confidential scan of the quarterly figures';
@@ -68,6 +82,20 @@ async function transcriptsIn(dir: string): Promise<Transcript[]> {
     }
   }
   return found;
+}
+
+/**
+ * Whether process `pid` holds `path` open (Linux: /proc/<pid>/fd). A transcript
+ * file is closed once its session has ended and every line is written, so a
+ * closed file is a finished one.
+ */
+async function isOpenBy(pid: number, path: string): Promise<boolean> {
+  const target = await realpath(path);
+  const fds = await readdir(`/proc/${String(pid)}/fd`);
+  const links = await Promise.all(
+    fds.map((fd) => readlink(`/proc/${String(pid)}/fd/${fd}`).catch(() => '')),
+  );
+  return links.includes(target);
 }
 
 /** Asserts `expected` appear in order (not necessarily adjacent). */
@@ -124,6 +152,9 @@ describe('session transcripts end to end', () => {
         SMART_HOST_AUTH_METHODS: 'LOGIN',
         SMART_HOST_CA_FILE: certs.caFile,
         HELO_NAME: 'relay-helo.test',
+        // The raw client below relays by network (127.0.0.2) instead of AUTH: it
+        // has no STARTTLS; the submissions from 127.0.0.1 still log in.
+        SMTP_RELAY_NETWORKS: '127.0.0.2/32',
         SMTP_TRANSCRIPT_DIR: ingressDir,
         SMART_HOST_TRANSCRIPT_DIR: senderDir,
         TRANSCRIPT_RETENTION: '1d',
@@ -264,5 +295,94 @@ describe('session transcripts end to end', () => {
         assert.ok(!file.text.includes(secret), `${JSON.stringify(secret)} not in ${file.path}`);
       }
     }
+  });
+
+  it('records a client gone in the middle of DATA up to 354, without content, and queues nothing', async (t) => {
+    if (process.platform !== 'linux') {
+      t.skip('reads /proc to see that ingress has closed the file');
+      return;
+    }
+    const jobsBefore = (await readQueueState(redis.url, stack.prefix)).jobs;
+    const client = await openRawClient({ port: stack.smtpPort, localAddress: '127.0.0.2' });
+    try {
+      assert.match(await client.nextReply(), /^220 /);
+      for (const [command, reply] of [
+        ['EHLO gone.test', /^250 /],
+        ['MAIL FROM:<gone@office.test>', /^250 /],
+        ['RCPT TO:<boss@example.test>', /^250 /],
+        ['DATA', /^354 /],
+      ] as const) {
+        client.write(`${command}\r\n`);
+        assert.match(await client.nextReply(), reply, command);
+      }
+      // Headers and part of the body, no end-of-data dot: then the client is gone.
+      client.write(`Subject: Scan\r\n\r\n${BODY_LINE}\r\n`);
+    } finally {
+      client.destroy();
+    }
+
+    const pid = stack.ingress.child.pid;
+    assert.ok(pid !== undefined);
+    const transcript = await waitFor(
+      async () => {
+        const found = (await transcriptsIn(ingressDir)).find((file) =>
+          file.lines.includes('< MAIL FROM:<gone@office.test>'),
+        );
+        return found &&
+          found.lines.some((line) => line.startsWith('> 354 ')) &&
+          !(await isOpenBy(pid, found.path))
+          ? found
+          : undefined;
+      },
+      { description: 'the transcript of the session gone mid-DATA, written and closed' },
+    );
+    // Read again now that it is closed, so it is complete; transcriptsIn has
+    // checked every line's format, `<` or `>` included.
+    const [finished] = (await transcriptsIn(ingressDir)).filter((f) => f.path === transcript.path);
+    assert.ok(finished);
+    // Commands as sent, replies as their code; the EHLO reply's continuation
+    // lines (`250-PIPELINING`...) left out. Nothing after 354.
+    const shape = finished.lines
+      .map((line) => (line.startsWith('> ') ? line.slice(0, 6) : line))
+      .filter((line) => line !== '> 250-');
+    assert.deepEqual(
+      shape,
+      [
+        '> 220 ',
+        '< EHLO gone.test',
+        '> 250 ',
+        '< MAIL FROM:<gone@office.test>',
+        '> 250 ',
+        '< RCPT TO:<boss@example.test>',
+        '> 250 ',
+        '< DATA',
+        '> 354 ',
+      ],
+      finished.text,
+    );
+    assert.ok(!finished.text.includes('[message content'), finished.text);
+    assert.ok(!finished.text.includes(BODY_LINE), finished.text);
+    assert.ok(!finished.text.includes('Subject: Scan'), finished.text);
+
+    // Nothing queued: ingress says so for this session (its id names the file),
+    // no job was added and no body is left in the store.
+    const sessionId = finished.path
+      .split('/')
+      .at(-1)
+      ?.replace(/\.log$/, '');
+    const noqueue = await stack.ingress.waitForLog(
+      (l) => l.event === 'message.noqueue' && l['sessionId'] === sessionId,
+    );
+    assert.equal(noqueue['reason'], 'client-disconnected');
+    assert.ok(
+      !stack.ingress.logs.some((l) => l.event === 'message.queued' && l['sessionId'] === sessionId),
+    );
+    await waitFor(
+      async () => {
+        const state = await readQueueState(redis.url, stack.prefix);
+        return state.jobs === jobsBefore && state.bodies === 0 ? state : undefined;
+      },
+      { description: 'no job added and no body left in Redis' },
+    );
   });
 });

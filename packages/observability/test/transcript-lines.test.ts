@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   createAuthRedaction,
-  droppedLinesText,
   formatTranscriptLine,
   messageContentText,
   replyLines,
+  type TranscriptDirection,
 } from '../src/transcript/transcript-lines.ts';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
@@ -113,7 +113,7 @@ describe('createAuthRedaction', () => {
 
 describe('transcript line format', () => {
   const at = new Date('2026-12-04T09:14:03.127Z');
-  const cases: readonly [direction: string, text: string, line: string][] = [
+  const cases: readonly [direction: TranscriptDirection, text: string, line: string][] = [
     [
       '<',
       'MAIL FROM:<scan@example.com>',
@@ -121,8 +121,6 @@ describe('transcript line format', () => {
     ],
     ['>', '250 2.1.0 Ok', '2026-12-04T09:14:03.127Z > 250 2.1.0 Ok\n'],
     ['<', messageContentText(1234), '2026-12-04T09:14:03.127Z < [message content, 1234 bytes]\n'],
-    ['…', droppedLinesText(12), '2026-12-04T09:14:03.127Z … 12 lines dropped\n'],
-    ['…', droppedLinesText(1), '2026-12-04T09:14:03.127Z … 1 line dropped\n'],
     [
       '<',
       'HELO x\r\n2026-01-01T00:00:00.000Z < forged\u001b[2J',

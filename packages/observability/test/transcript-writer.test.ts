@@ -20,6 +20,34 @@ function capturedLogger(): { logger: ReturnType<typeof createLogger>; lines: () 
   return { logger, lines: () => text.split('\n').filter((line) => line !== '') };
 }
 
+interface DroppedReport {
+  readonly event?: string;
+  readonly level?: string;
+  readonly sessionId?: string;
+  readonly path?: string;
+  readonly lines?: number;
+  readonly overFileSize?: number;
+  readonly overBacklog?: number;
+}
+
+/** The `transcript.lines-dropped` log lines, once the logger has written them. */
+async function droppedReports(
+  captured: ReturnType<typeof capturedLogger>,
+): Promise<DroppedReport[]> {
+  await flushLogger(captured.logger);
+  return captured
+    .lines()
+    .map((line) => JSON.parse(line) as DroppedReport)
+    .filter((line) => line.event === 'transcript.lines-dropped');
+}
+
+/** The transcript line format (README "Session transcripts"): nothing else may be in a file. */
+const TRANSCRIPT_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z [<>] /;
+
+function assertOnlyTranscriptLines(text: string): void {
+  for (const line of text.trimEnd().split('\n')) assert.match(line, TRANSCRIPT_LINE);
+}
+
 const AT = new Date('2026-12-04T09:14:03.127Z');
 
 describe('transcript writer', () => {
@@ -72,11 +100,12 @@ describe('transcript writer', () => {
     assert.deepEqual(await readdir(join(root, '2026-12-04')), ['______etc_passwd.log']);
   });
 
-  it('drops lines beyond the per-session bound, says how many, and goes on once written', async () => {
+  it('drops lines beyond the per-session bound, logs how many at the end, and goes on once written', async () => {
     const root = join(dir, 'flood');
+    const captured = capturedLogger();
     const writer = createTranscriptWriter({
       dir: root,
-      logger: capturedLogger().logger,
+      logger: captured.logger,
       maxSessionBytes: 4096,
       now: () => AT,
     });
@@ -90,24 +119,36 @@ describe('transcript writer', () => {
     assert.ok(highest <= 4096, `queued ${highest} bytes, bound 4096`);
     await waitFor(() => writer.pendingBytes() === 0, { description: 'the queue written' });
     session.write('>', '250 2.0.0 Ok');
+    assert.deepEqual(await droppedReports(captured), [], 'reported when the session ends');
     session.end();
     await writer.close();
 
-    const lines = (await readFile(session.path, 'utf8')).trimEnd().split('\n');
+    const text = await readFile(session.path, 'utf8');
+    assertOnlyTranscriptLines(text);
+    const lines = text.trimEnd().split('\n');
     const kept = lines.filter((line) => / < NOOP \d{6}$/.test(line));
     // Written synchronously, before any flush: exactly what fits into the bound.
     const lineBytes = '2026-12-04T09:14:03.127Z < NOOP 000000\n'.length;
     assert.equal(kept.length, Math.floor(4096 / lineBytes));
-    assert.equal(lines.at(-2), `2026-12-04T09:14:03.127Z … ${total - kept.length} lines dropped`);
     assert.equal(lines.at(-1), '2026-12-04T09:14:03.127Z > 250 2.0.0 Ok');
-    assert.equal(lines.length, kept.length + 2);
+    assert.equal(lines.length, kept.length + 1);
+    const reports = await droppedReports(captured);
+    assert.equal(reports.length, 1, 'one log line for the session, not one per line dropped');
+    const [report] = reports;
+    assert.equal(report?.level, 'warn');
+    assert.equal(report.sessionId, 'flood');
+    assert.equal(report.path, session.path);
+    assert.equal(report.lines, total - kept.length);
+    assert.equal(report.overBacklog, total - kept.length);
+    assert.equal(report.overFileSize, 0);
   });
 
   it('caps one file however slowly the lines come (a client sending NOOP forever)', async () => {
     const root = join(dir, 'file-cap');
+    const captured = capturedLogger();
     const writer = createTranscriptWriter({
       dir: root,
-      logger: capturedLogger().logger,
+      logger: captured.logger,
       maxFileBytes: 2048,
       now: () => AT,
     });
@@ -121,17 +162,29 @@ describe('transcript writer', () => {
     session.end();
     await writer.close();
     const text = await readFile(session.path, 'utf8');
+    assertOnlyTranscriptLines(text);
     const lineBytes = '2026-12-04T09:14:03.127Z < NOOP 000000\n'.length;
     const kept = Math.floor(2048 / lineBytes);
     assert.equal(text.split('\n').filter((line) => / < NOOP \d{6}$/.test(line)).length, kept);
-    assert.match(text, new RegExp(` ${String(200 - kept)} lines dropped\n$`));
+    assert.ok(Buffer.byteLength(text) <= 2048);
+    const reports = await droppedReports(captured);
+    assert.deepEqual(
+      reports.map(({ path, lines, overFileSize, overBacklog }) => ({
+        path,
+        lines,
+        overFileSize,
+        overBacklog,
+      })),
+      [{ path: session.path, lines: 200 - kept, overFileSize: 200 - kept, overBacklog: 0 }],
+    );
   });
 
-  it('bounds all sessions together', async () => {
+  it('bounds all sessions together, each session reporting its own losses', async () => {
     const root = join(dir, 'total');
+    const captured = capturedLogger();
     const writer = createTranscriptWriter({
       dir: root,
-      logger: capturedLogger().logger,
+      logger: captured.logger,
       maxSessionBytes: 4096,
       maxTotalBytes: 6144,
       now: () => AT,
@@ -139,15 +192,35 @@ describe('transcript writer', () => {
     const sessions = Array.from({ length: 10 }, (_, i) => writer.open(`s${i}`));
     for (let i = 0; i < 1000; i++) {
       for (const session of sessions) session.write('<', `NOOP ${String(i).padStart(6, '0')}`);
-      assert.ok(writer.pendingBytes() <= 6144 + 10 * 64);
+      assert.ok(writer.pendingBytes() <= 6144);
     }
     for (const session of sessions) session.end();
     await writer.close();
     assert.equal(writer.pendingBytes(), 0);
-    const markers = await Promise.all(
-      sessions.map(async (s) => (await readFile(s.path, 'utf8')).includes(' lines dropped\n')),
+    for (const session of sessions) assertOnlyTranscriptLines(await readFile(session.path, 'utf8'));
+    const reports = await droppedReports(captured);
+    assert.deepEqual(
+      reports.map((report) => report.path).sort(),
+      sessions.map((session) => session.path).sort(),
+      'every session says it lost lines, once',
     );
-    assert.ok(markers.every(Boolean), 'every session says it lost lines');
+    for (const report of reports) {
+      assert.ok(
+        (report.lines ?? 0) > 0 && report.lines === report.overBacklog,
+        String(report.path),
+      );
+    }
+  });
+
+  it('logs nothing about dropped lines for a session that lost none', async () => {
+    const captured = capturedLogger();
+    const writer = createTranscriptWriter({ dir: join(dir, 'quiet'), logger: captured.logger });
+    const session = writer.open('quiet');
+    session.write('<', 'QUIT');
+    session.write('>', '221 2.0.0 Bye');
+    session.end();
+    await writer.close();
+    assert.deepEqual(await droppedReports(captured), []);
   });
 
   it('logs a disk error once per session and stops writing it, without throwing', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { hashMemoryBytes, hashParameters } from './hash-cost.ts';
+import { isWithinHashLimits } from './hash-limits.ts';
 import type { StoredSecret } from './stored-secret.ts';
 
 /**
@@ -25,10 +26,16 @@ export const DEFAULT_DUMMY_SECRET: StoredSecret = {
  * mixed, the median may be a set few users have. With the most common set the
  * largest group of users is indistinguishable from unknown names; a file whose
  * hashes all came from `npx smtp-relay passwd` has one set, and then every user.
+ *
+ * Only secrets within the memory and time limits are copied. parseCredentials
+ * already refuses the others, but a map made elsewhere may hold them, and a dummy
+ * over the limits would be refused by verifyPassword without being computed: the
+ * instant "no such user" answer the dummy is there to prevent.
  */
 export function chooseDummySecret(users: ReadonlyMap<string, StoredSecret>): StoredSecret {
   const groups = new Map<string, { count: number; secret: StoredSecret; memory: number }>();
   for (const secret of users.values()) {
+    if (!isWithinHashLimits(secret)) continue;
     const parameters = hashParameters(secret);
     const group = groups.get(parameters);
     if (group) group.count++;

@@ -30,6 +30,46 @@ export function hashMemoryBytes(secret: StoredSecret): number {
   }
 }
 
+/** The parameter one check's time grows with, as the hash writes it. */
+export interface HashTimeCost {
+  /**
+   * `cost` for bcrypt (log2 of its key-schedule rounds: +1 doubles the time),
+   * `t` for argon2 (passes over its `m` KiB), `N·r·p` for scrypt (each of the p
+   * lanes runs after the other, each mixing N·r blocks).
+   */
+  readonly parameter: 'cost' | 't' | 'N·r·p';
+  /** Infinity for a hash whose parameters cannot be read. */
+  readonly value: number;
+}
+
+/**
+ * How much time one check of this secret takes, in its algorithm's own unit
+ * (so only comparable within one algorithm); undefined for plain text, whose
+ * check is one SHA-256.
+ */
+export function hashTimeCost(secret: StoredSecret): HashTimeCost | undefined {
+  switch (secret.kind) {
+    case 'plain':
+      return undefined;
+    case 'bcrypt':
+      // `$2b$12$`: the stored-secret pattern allows only two digits here.
+      return { parameter: 'cost', value: Number(secret.value.slice(4, 6)) };
+    case 'argon2':
+      try {
+        return { parameter: 't', value: parseArgon2Options(secret.value).timeCost };
+      } catch {
+        return { parameter: 't', value: Number.POSITIVE_INFINITY };
+      }
+    case 'scrypt': {
+      const hash = parseScryptHash(secret.value);
+      return {
+        parameter: 'N·r·p',
+        value: hash === undefined ? Number.POSITIVE_INFINITY : 2 ** hash.logN * hash.r * hash.p,
+      };
+    }
+  }
+}
+
 /**
  * What decides how long a check of this secret takes and how much memory it
  * needs: the algorithm and its parameters, with salt and key reduced to their

@@ -1,5 +1,4 @@
-import { hashMemoryBytes } from './hash-cost.ts';
-import { MAX_HASH_MEMORY_BYTES, MAX_HASH_MEMORY_MIB } from './hash-limits.ts';
+import { hashCostProblem } from './hash-limits.ts';
 import { readStoredSecret, type StoredSecret } from './stored-secret.ts';
 
 export interface CredentialsProblem {
@@ -13,9 +12,9 @@ export interface ParsedCredentials {
   readonly users: ReadonlyMap<string, StoredSecret>;
   readonly problems: readonly CredentialsProblem[];
   /**
-   * Users whose line was refused because its hash costs too much memory: their
-   * logins are "temporarily unavailable" (454), not wrong passwords (535) that
-   * would count towards blocking the device's address.
+   * Users whose line was refused because its hash costs too much memory or time:
+   * their logins are "temporarily unavailable" (454), not wrong passwords (535)
+   * that would count towards blocking the device's address.
    */
   readonly costlyUsers: ReadonlySet<string>;
 }
@@ -23,9 +22,6 @@ export interface ParsedCredentials {
 // White space as Mercury's files use it; other Unicode spaces stay part of a secret.
 const FIELD_SEPARATOR = /[ \t]+/;
 const OUTER_WHITE_SPACE = /^[ \t]+|[ \t]+$/g;
-
-const inMiB = (bytes: number): string =>
-  `${String(Math.round((bytes / 1024 / 1024) * 10) / 10)} MiB`;
 
 /**
  * Parses a Mercury-compatible credentials file: one `username secret` per line.
@@ -37,9 +33,10 @@ const inMiB = (bytes: number): string =>
  *   later in a line is part of the secret (passwords may contain it).
  * - CRLF and a leading UTF-8 byte order mark (Windows Notepad) are tolerated.
  * - A line with no secret, a secret starting with `$` that is not a well-formed
- *   bcrypt/argon2/scrypt hash, a hash whose check needs more memory than
- *   MAX_HASH_MEMORY_BYTES, or a username already defined is reported and skipped:
- *   the first definition of a user wins, so appending a line never overrides one.
+ *   bcrypt/argon2/scrypt hash, a hash whose check would take more memory or time
+ *   than allowed (hashCostProblem), or a username already defined is reported and
+ *   skipped: the first definition of a user wins, so appending a line never
+ *   overrides one.
  */
 export function parseCredentials(text: string): ParsedCredentials {
   const users = new Map<string, StoredSecret>();
@@ -71,15 +68,12 @@ export function parseCredentials(text: string): ParsedCredentials {
       });
       return;
     }
-    const memory = hashMemoryBytes(secret);
-    if (!(memory <= MAX_HASH_MEMORY_BYTES)) {
+    const costProblem = hashCostProblem(secret);
+    if (costProblem !== undefined) {
       costlyUsers.add(username);
       problems.push({
         line,
-        message:
-          `the ${secret.kind} hash needs ${inMiB(memory)} of memory per check, more than the ` +
-          `${String(MAX_HASH_MEMORY_MIB)} MiB allowed; ` +
-          'replace it with the output of `npx smtp-relay passwd`',
+        message: `${costProblem}; replace it with the output of \`npx smtp-relay passwd\``,
       });
       return;
     }

@@ -35,7 +35,7 @@ function isArgon2Hash(text: string): boolean {
  * Reads a secret from the credentials file. Text starting with `$` must be a
  * supported hash (undefined otherwise): a typo in a hash must not silently turn it
  * into a plain-text password. Anything else is a Mercury-style plain-text password.
- * Well-formed is not affordable: parseCredentials also checks hashMemoryBytes.
+ * Well-formed is not affordable: parseCredentials also checks hashCostProblem.
  */
 export function readStoredSecret(text: string): StoredSecret | undefined {
   if (!text.startsWith('$')) return { kind: 'plain', value: text };

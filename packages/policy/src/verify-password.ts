@@ -2,8 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { verify as verifyArgon2 } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
 import type { ConcurrencyLimit } from './concurrency-limit.ts';
-import { hashMemoryBytes } from './hash-cost.ts';
-import { MAX_HASH_MEMORY_BYTES, PASSWORD_HASH_LIMIT } from './hash-limits.ts';
+import { isWithinHashLimits, PASSWORD_HASH_LIMIT } from './hash-limits.ts';
 import { deriveScryptKey, parseScryptHash } from './scrypt-hash.ts';
 import type { StoredSecret } from './stored-secret.ts';
 
@@ -12,7 +11,8 @@ import type { StoredSecret } from './stored-secret.ts';
  * hash or a library error all answer false. The hash functions run on the libuv
  * threadpool (the @node-rs bindings and node:crypto's scrypt alike), never on the
  * event loop, and at most `limit` allows at once (the process-wide semaphore unless
- * a test passes its own); a hash over MAX_HASH_MEMORY_BYTES is never computed.
+ * a test passes its own); a hash over the memory or time limits (hashCostProblem)
+ * is never computed, even one that did not come through parseCredentials.
  * bcrypt, by design, compares only the first 72 bytes of a password.
  */
 export async function verifyPassword(
@@ -21,7 +21,7 @@ export async function verifyPassword(
   limit: ConcurrencyLimit = PASSWORD_HASH_LIMIT,
 ): Promise<boolean> {
   if (secret.kind === 'plain') return plainTextEquals(secret.value, password);
-  if (!(hashMemoryBytes(secret) <= MAX_HASH_MEMORY_BYTES)) return false;
+  if (!isWithinHashLimits(secret)) return false;
   try {
     return await limit.run(() => verifyHash(secret, password));
   } catch {

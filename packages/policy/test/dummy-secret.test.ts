@@ -9,6 +9,7 @@ import {
   verifyPassword,
   type StoredSecret,
 } from '../src/index.ts';
+import { hashCostProblem } from '../src/hash-limits.ts';
 import { parseScryptHash } from '../src/scrypt-hash.ts';
 
 const BCRYPT_07: StoredSecret = {
@@ -24,6 +25,12 @@ const SCRYPT_16M: StoredSecret = {
   value: '$scrypt$ln=14,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$9NpAd/rtlEZWaqkMmxmEB+IlL8M/p3rHLnGE6EEASXI',
 };
 const PLAIN: StoredSecret = { kind: 'plain', value: 'correct horse' };
+// Over the time limit (parseCredentials refuses them; a map made elsewhere may not).
+const BCRYPT_20: StoredSecret = { kind: 'bcrypt', value: BCRYPT_07.value.replace('$07$', '$20$') };
+const ARGON2_T1000: StoredSecret = {
+  kind: 'argon2',
+  value: ARGON2_256K.value.replace('t=2', 't=1000'),
+};
 
 const users = (...secrets: StoredSecret[]): ReadonlyMap<string, StoredSecret> =>
   new Map(secrets.map((secret, index) => [`user${String(index)}`, secret]));
@@ -39,12 +46,24 @@ describe('chooseDummySecret: which parameters an unknown username is checked wit
       SCRYPT_16M,
     ],
     ['no users: the default argon2id', [], DEFAULT_DUMMY_SECRET],
+    [
+      'never a set over the limits, however common',
+      [BCRYPT_20, BCRYPT_20, ARGON2_T1000, ARGON2_T1000, SCRYPT_16M],
+      SCRYPT_16M,
+    ],
+    [
+      'only sets over the limits: the default argon2id',
+      [BCRYPT_20, ARGON2_T1000],
+      DEFAULT_DUMMY_SECRET,
+    ],
   ];
   for (const [why, secrets, like] of rows) {
     it(why, () => {
       const dummy = chooseDummySecret(users(...secrets));
       assert.equal(dummy.kind, like.kind);
       assert.equal(hashParameters(dummy), hashParameters(like));
+      // Computed like a known user's hash, never refused at once for its cost.
+      assert.equal(hashCostProblem(dummy), undefined);
     });
   }
 });

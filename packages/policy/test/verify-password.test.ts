@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { verifyPassword, type StoredSecret } from '../src/index.ts';
+import { createConcurrencyLimit, verifyPassword, type StoredSecret } from '../src/index.ts';
 
 interface Vector {
   readonly source: string;
@@ -133,6 +133,58 @@ describe('verifyPassword: plain text', () => {
   for (const [stored, offered, expected] of rows) {
     it(`${JSON.stringify(stored)} vs ${JSON.stringify(offered)} -> ${String(expected)}`, async () => {
       assert.equal(await verifyPassword({ kind: 'plain', value: stored }, offered), expected);
+    });
+  }
+});
+
+// A hash over the memory or time limits is never computed, even when it reaches
+// verifyPassword without parseCredentials (which refuses it at load): it never
+// takes a hashing slot. The bcrypt cost-31 row would take days if it were computed.
+describe('verifyPassword: hashes over the limits answer false without being computed', () => {
+  const rows: readonly (readonly [why: string, secret: StoredSecret, computed: boolean])[] = [
+    [
+      'bcrypt cost 07: computed',
+      { kind: 'bcrypt', value: '$2y$07$usesomesillystringfore2uDLvp1Ii2e./U9C8sBjqp8I90dH6hi' },
+      true,
+    ],
+    [
+      'bcrypt cost 31',
+      { kind: 'bcrypt', value: '$2y$31$usesomesillystringfore2uDLvp1Ii2e./U9C8sBjqp8I90dH6hi' },
+      false,
+    ],
+    [
+      'argon2id t=100000',
+      {
+        kind: 'argon2',
+        value:
+          '$argon2id$v=19$m=256,t=100000,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4',
+      },
+      false,
+    ],
+    [
+      'scrypt N=2^14, r=8, p=9999',
+      {
+        kind: 'scrypt',
+        value:
+          '$scrypt$ln=14,r=8,p=9999$AAECAwQFBgcICQoLDA0ODw$9NpAd/rtlEZWaqkMmxmEB+IlL8M/p3rHLnGE6EEASXI',
+      },
+      false,
+    ],
+    [
+      'argon2i m=1 GiB',
+      {
+        kind: 'argon2',
+        value:
+          '$argon2i$v=19$m=1048576,t=2,p=1$c29tZXNhbHQ$0Vh6ygkiw7XWqD7asxvuPE667zQu1hJ6VdGbI1GtH0E',
+      },
+      false,
+    ],
+  ];
+  for (const [why, secret, computed] of rows) {
+    it(why, async () => {
+      const limit = createConcurrencyLimit(1);
+      assert.equal(await verifyPassword(secret, 'password', limit), false);
+      assert.equal(limit.peak, computed ? 1 : 0);
     });
   }
 });

@@ -219,7 +219,7 @@ export async function createCredentialsFile(
       }
       if (costlyUsers.has(username)) {
         throw new CredentialsUnavailableError(
-          "this user's hash needs more memory than allowed (credentials.invalid-line says which line)",
+          "this user's hash needs more memory or time than allowed (credentials.invalid-line says which line)",
         );
       }
       const checked = users;

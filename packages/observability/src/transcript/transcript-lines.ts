@@ -1,17 +1,18 @@
-// The text of a session transcript (SPEC "Session transcripts"): one line per
+// The text of a session transcript (README "Session transcripts"): one line per
 // command and reply, `<ISO 8601 UTC timestamp> <direction> <line>`, with
 // credentials and message content kept out. Pure: the writer and the two
 // protocol adapters (smtp-server in ingress, nodemailer in the smart-host
 // client) share it.
 
-/** `<` what the peer sent, `>` what we sent. */
+/**
+ * `<` what the peer sent, `>` what we sent: the only two a file may hold, so a
+ * reader can split every line the same way. What the writer itself has to say
+ * (lines it dropped, a disk error) goes to the service's log instead.
+ */
 export type TranscriptDirection = '<' | '>';
 
 /** What every AUTH payload becomes. */
 export const REDACTED = '****';
-
-/** Takes the place of the direction on the line that counts dropped lines. */
-export const DROPPED_MARK = '…';
 
 // A peer controls its lines: a bare CR or LF (or ESC) inside one would forge
 // lines in the file or drive an operator's terminal. Tab stays.
@@ -19,7 +20,11 @@ export const DROPPED_MARK = '…';
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
 
 /** One transcript line, newline included. */
-export function formatTranscriptLine(at: Date, direction: string, text: string): string {
+export function formatTranscriptLine(
+  at: Date,
+  direction: TranscriptDirection,
+  text: string,
+): string {
   return `${at.toISOString()} ${direction} ${escapeControlCharacters(text)}\n`;
 }
 
@@ -33,10 +38,6 @@ export function escapeControlCharacters(text: string): string {
 /** Written instead of everything between DATA's 354 and the final dot. */
 export function messageContentText(bytes: number): string {
   return `[message content, ${bytes} bytes]`;
-}
-
-export function droppedLinesText(count: number): string {
-  return `${count} ${count === 1 ? 'line' : 'lines'} dropped`;
 }
 
 /** A reply as lines: smtp-server joins a multi-line reply with CRLF, nodemailer with LF. */

@@ -1,19 +1,20 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  DROPPED_MARK,
-  droppedLinesText,
-  formatTranscriptLine,
-  type TranscriptDirection,
-} from './transcript-lines.ts';
+import { formatTranscriptLine, type TranscriptDirection } from './transcript-lines.ts';
 
 /** The transcript of one SMTP session: `<dir>/<YYYY-MM-DD>/<session id>.log`. */
 export interface SessionTranscript {
   readonly path: string;
-  /** Queues one line; never blocks, never throws. Lines over the bounds are counted and dropped. */
+  /**
+   * Queues one line; never blocks, never throws. Lines over the bounds are dropped
+   * and counted; the count is logged when the session ends.
+   */
   write(direction: TranscriptDirection, text: string): void;
-  /** The session is over: what is queued is written, then the file is closed. */
+  /**
+   * The session is over: what is queued is written, then the file is closed; lines
+   * dropped are logged (`transcript.lines-dropped`).
+   */
   end(): void;
 }
 
@@ -50,9 +51,11 @@ const FOLDER_MODE = 0o700;
 /**
  * Writes transcripts without ever making an SMTP session wait: lines go to an
  * in-memory queue per session, flushed by one append at a time. When the disk
- * falls behind, lines beyond the bounds are dropped and replaced by one
- * `… N lines dropped` line; a disk error is logged once (`transcript.failed`)
- * and ends writing for that session.
+ * falls behind or a file reaches its cap, lines beyond the bounds are dropped
+ * and counted; a file holds only `<` and `>` lines, so the count goes to the
+ * log, one `transcript.lines-dropped` warning per session at its end (one line
+ * per session however long a flood lasts). A disk error is logged once
+ * (`transcript.failed`) and ends writing for that session.
  */
 export function createTranscriptWriter(options: TranscriptWriterOptions): TranscriptWriter {
   const maxSessionBytes = options.maxSessionBytes ?? 64 * 1024;
@@ -76,7 +79,10 @@ export function createTranscriptWriter(options: TranscriptWriterOptions): Transc
     let sessionBytes = 0;
     /** Everything accepted for this session's file so far. */
     let fileBytes = 0;
-    let dropped = 0;
+    /** Lines refused because the file would pass maxFileBytes. */
+    let droppedOverFile = 0;
+    /** Lines refused because this session's or all sessions' queue was full. */
+    let droppedOverQueue = 0;
     let handle: FileHandle | undefined;
     let pumping = false;
     let ended = false;
@@ -99,11 +105,22 @@ export function createTranscriptWriter(options: TranscriptWriterOptions): Transc
       sessionBytes -= bytes;
       totalBytes -= bytes;
     };
-    const flushDropped = (at: Date): void => {
-      if (dropped === 0) return;
-      // Over the bound by one short line at most.
-      enqueue(formatTranscriptLine(at, DROPPED_MARK, droppedLinesText(dropped)));
-      dropped = 0;
+    const reportDropped = (): void => {
+      const lines = droppedOverFile + droppedOverQueue;
+      if (lines === 0) return;
+      options.logger.warn(
+        {
+          event: 'transcript.lines-dropped',
+          sessionId,
+          path,
+          lines,
+          overFileSize: droppedOverFile,
+          overBacklog: droppedOverQueue,
+        },
+        `${String(lines)} line(s) of this session are missing from its transcript ` +
+          `(${String(droppedOverFile)} over the ${String(maxFileBytes)}-byte file cap, ` +
+          `${String(droppedOverQueue)} while the disk fell behind)`,
+      );
     };
 
     const fail = (error: unknown): void => {
@@ -158,18 +175,16 @@ export function createTranscriptWriter(options: TranscriptWriterOptions): Transc
       path,
       write(direction, text) {
         if (ended || failed) return;
-        const at = now();
-        const line = formatTranscriptLine(at, direction, text);
+        const line = formatTranscriptLine(now(), direction, text);
         const bytes = Buffer.byteLength(line);
-        if (
-          fileBytes + bytes > maxFileBytes ||
-          sessionBytes + bytes > maxSessionBytes ||
-          totalBytes + bytes > maxTotalBytes
-        ) {
-          dropped++;
+        if (fileBytes + bytes > maxFileBytes) {
+          droppedOverFile++;
           return;
         }
-        flushDropped(at);
+        if (sessionBytes + bytes > maxSessionBytes || totalBytes + bytes > maxTotalBytes) {
+          droppedOverQueue++;
+          return;
+        }
         fileBytes += bytes;
         enqueue(line);
         kick();
@@ -178,7 +193,7 @@ export function createTranscriptWriter(options: TranscriptWriterOptions): Transc
         if (ended) return;
         ended = true;
         sessions.delete(transcript);
-        if (!failed) flushDropped(now());
+        reportDropped();
         if (pumping) return;
         if (failed || (queue.length === 0 && handle === undefined)) {
           finished?.();
