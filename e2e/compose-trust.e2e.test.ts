@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { readDefaultGateway } from '@smtp-relay/config';
 import {
   getFreePort,
   smtpConversation,
@@ -150,6 +151,31 @@ describe('compose trust: SMTP_RELAY_NETWORKS=container-bridges follows SMTP_PUBL
       );
     });
   }
+
+  // In a container the default gateway is the bridge's, whose address Docker's proxy gives
+  // every client it forwards. A local process reads its own routing table the same way.
+  const gateway = readDefaultGateway();
+  it(
+    "refuses to start with this machine's default gateway trusted while SMTP is published to the LAN",
+    { skip: gateway === undefined && 'no /proc/net/route with a default route here' },
+    async () => {
+      const ingress = await startRelayProcess({
+        service: 'ingress',
+        variables: { SMTP_PUBLISH: '2525', SMTP_RELAY_NETWORKS: gateway ?? '' },
+        overrides: { REDIS_URL: redis.url, SMTP_PORT: String(await getFreePort()) },
+        waitReady: false,
+      });
+      assert.notEqual(await ingress.exited, 0);
+      const problems = ingress.output.filter((line) => line.startsWith('  - '));
+      assert.equal(problems.length, 1, ingress.output.join('\n'));
+      assert.ok(
+        problems[0]?.startsWith(
+          `  - SMTP_RELAY_NETWORKS: trusting ${gateway ?? ''}/32 trusts ${gateway ?? ''}, this container's default gateway, and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=2525, from SMTP_PUBLISH)`,
+        ),
+        problems[0],
+      );
+    },
+  );
 });
 
 describe('compose Redis password: REDIS_PASSWORD_FILE, as the secret on the redis-auth volume', () => {

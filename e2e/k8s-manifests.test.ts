@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { VARIABLES } from '@smtp-relay/config';
 import {
   parseYamlDocuments,
   renderKustomization,
@@ -581,6 +582,26 @@ describe('k8s prod', () => {
       !manifests.some((m) => m.kind === 'Secret'),
       'a placeholder would overwrite a real Secret',
     );
+  });
+});
+
+describe('k8s ingress.env', () => {
+  // A new ingress variable (the abuse protection ones were missed once) shows up here,
+  // set, or commented out where it needs a mount first, so operators find it.
+  it('names every ingress variable, set or commented out, unless a manifest sets it', () => {
+    const text = readFileSync(join(K8S_ROOT, 'base/config/ingress.env'), 'utf8');
+    const listed = new Set([...text.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    const ingress = relayContainers(rendered.prod.manifests).find((r) => r.service === 'ingress');
+    assert.ok(ingress);
+    const setByManifests = resolveEnv(ingress.container, rendered.prod.manifests).entries.map(
+      (e) => e.name,
+    );
+    const missing = VARIABLES.filter((v) => v.section === 'ingress')
+      .map((v) => v.name)
+      // docker-compose.yml's alone: where it publishes the SMTP port
+      .filter((name) => name !== 'SMTP_PUBLISHED_ON')
+      .filter((name) => !listed.has(name) && !setByManifests.includes(name));
+    assert.deepEqual(missing, []);
   });
 });
 

@@ -34,5 +34,6 @@ export { DEFAULT_TENANT } from './build-smart-host.ts';
 export { readVariableTexts } from './environment.ts';
 export { redactSecrets, redactUrlCredentials } from './redact.ts';
 export { findConfigWarnings } from './warnings.ts';
+export { readDefaultGateway } from './default-gateway.ts';
 export { loadOrExit } from './load-or-exit.ts';
 export { renderConfigurationReference, renderEnvExample } from './documentation.ts';

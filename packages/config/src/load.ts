@@ -3,21 +3,34 @@ import type * as z from 'zod';
 import { toAllInOneConfig, toIngressConfig, toSenderConfig } from './build-config.ts';
 import { INGRESS_RULES, SENDER_RULES, type CrossFieldRule } from './cross-field-rules.ts';
 import { deepFreeze } from './deep-freeze.ts';
+import { readDefaultGateway } from './default-gateway.ts';
 import { readVariableTexts, type Environment } from './environment.ts';
 import { ConfigError, type Problem } from './errors.ts';
 import { allInOneSchema, ingressSchema, senderSchema } from './schemas.ts';
 import { FILE_SUFFIX } from './secret-names.ts';
+import { gatewayTrustRule } from './trust-rules.ts';
 import type { AllInOneConfig, IngressConfig, SenderConfig } from './types.ts';
 import { VARIABLES } from './variables.ts';
 
 export interface LoadOptions {
   /** SMTP_HOSTNAME when unset; default `os.hostname()` (a container's id in Docker) */
   readonly hostname?: string;
+  /**
+   * Where the trust rules read this container's default gateway; default /proc/net/route.
+   * For tests, not a configuration variable.
+   */
+  readonly routeFile?: string;
+}
+
+// The one rule that reads this machine's state (its routing table), and only if it applies.
+function gatewayRule(options: LoadOptions) {
+  return gatewayTrustRule(() => readDefaultGateway(options.routeFile));
 }
 
 /** @throws ConfigError listing every problem */
 export function loadIngressConfig(env: Environment, options: LoadOptions = {}): IngressConfig {
-  return deepFreeze(toIngressConfig(loadFields(ingressSchema, INGRESS_RULES, env, options)));
+  const rules = [...INGRESS_RULES, gatewayRule(options)];
+  return deepFreeze(toIngressConfig(loadFields(ingressSchema, rules, env, options)));
 }
 
 /** @throws ConfigError listing every problem */
@@ -28,7 +41,7 @@ export function loadSenderConfig(env: Environment, options: LoadOptions = {}): S
 /** @throws ConfigError listing every problem */
 export function loadAllInOneConfig(env: Environment, options: LoadOptions = {}): AllInOneConfig {
   // A rule of both services (REDIS_RULES) runs once.
-  const rules = [...new Set([...INGRESS_RULES, ...SENDER_RULES])];
+  const rules = [...new Set([...INGRESS_RULES, ...SENDER_RULES]), gatewayRule(options)];
   return deepFreeze(toAllInOneConfig(loadFields(allInOneSchema, rules, env, options)));
 }
 

@@ -127,3 +127,9 @@ export function bridgeCoveringNetworks(networks: readonly string[]): readonly st
     CONTAINER_BRIDGE_NETWORKS.some((bridge) => networkCovers(network, bridge)),
   );
 }
+
+/** The entries that hold `address` (an IPv4 or IPv6 address, no prefix). */
+export function networksHolding(networks: readonly string[], address: string): readonly string[] {
+  const host = `${address}/${ipaddr.parse(address).kind() === 'ipv4' ? '32' : '128'}`;
+  return networks.filter((network) => networkCovers(network, host));
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   ConfigError,
   findConfigWarnings,
@@ -14,15 +14,34 @@ import {
   bridgeCoveringNetworks,
   isLoopbackPublish,
   networkCovers,
+  networksHolding,
   parsePublishAddress,
   parseRelayNetworks,
 } from '../src/relay-trust.ts';
-import { FIXTURES } from './temp-files.ts';
+import { FIXTURES, createTempDir } from './temp-files.ts';
 
 // docs/adr/001: docker-compose.yml trusts the container bridges only while SMTP is
 // published on loopback; explicit bridge ranges published beyond it are refused.
 
-const HOST = { hostname: 'relay.example.com' };
+const temp = createTempDir();
+after(() => {
+  temp.remove();
+});
+
+/** A /proc/net/route whose default route goes through `gateway` (hex, little-endian). */
+function routeFile(name: string, gateway: string): string {
+  return temp.file(
+    name,
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n' +
+      `eth0\t00000000\t${gateway}\t0003\t0\t0\t0\t00000000\t0\t0\t0\n`,
+  );
+}
+
+// No default route: these tests do not depend on the routing table of the machine they run on.
+const HOST = {
+  hostname: 'relay.example.com',
+  routeFile: temp.file('no-default-route', 'Iface\tDestination\tGateway \tFlags\tMetric\tMask\n'),
+};
 const BRIDGES = ['172.16.0.0/12', '10.89.0.0/16'];
 
 function problemsOf(load: () => unknown): readonly string[] {
@@ -194,6 +213,177 @@ describe('start-up refusal: bridge ranges trusted while SMTP is published beyond
     it(`allows ${JSON.stringify(env)}`, () => {
       assert.deepEqual(
         problemsOf(() => loadIngressConfig(env, HOST)),
+        [],
+      );
+    });
+  }
+});
+
+describe("start-up refusal: the container's default gateway trusted while SMTP is published beyond loopback", () => {
+  // Docker's proxy gives every client it forwards the gateway of the container network.
+  const COMPOSE = { hostname: HOST.hostname, routeFile: routeFile('compose', '010012AC') };
+  const POOL_192 = { hostname: HOST.hostname, routeFile: routeFile('pool-192', '0110A8C0') };
+  const PODMAN = { hostname: HOST.hostname, routeFile: routeFile('podman', '0100590A') };
+  type Options = typeof COMPOSE;
+
+  it('networksHolding picks the entries that hold an address', () => {
+    assert.deepEqual(
+      networksHolding(['192.168.1.0/24', '172.18.0.0/16', '172.18.0.1/32', '::/0'], '172.18.0.1'),
+      ['172.18.0.0/16', '172.18.0.1/32'],
+    );
+    assert.deepEqual(networksHolding(['::ffff:ac12:0/112'], '172.18.0.1'), ['::ffff:ac12:0/112']);
+    assert.deepEqual(networksHolding(['fd00::/8'], 'fd00::1'), ['fd00::/8']);
+  });
+
+  const REFUSED: readonly (readonly [Environment, Options, string, string])[] = [
+    // the Compose network itself, e.g. the peer address a user saw in the log
+    [
+      { SMTP_RELAY_NETWORKS: '172.18.0.0/16', SMTP_PUBLISHED_ON: '2525' },
+      COMPOSE,
+      '172.18.0.0/16',
+      '172.18.0.1',
+    ],
+    [
+      { SMTP_RELAY_NETWORKS: '172.18.0.1', SMTP_PUBLISHED_ON: '0.0.0.0:2525' },
+      COMPOSE,
+      '172.18.0.1/32',
+      '172.18.0.1',
+    ],
+    [
+      { SMTP_RELAY_NETWORKS: '192.168.1.0/24,::ffff:ac12:0/112', SMTP_PUBLISHED_ON: '[::]:2525' },
+      COMPOSE,
+      '::ffff:ac12:0/112',
+      '172.18.0.1',
+    ],
+    // "all of RFC 1918" once Docker has moved on to its 192.168.0.0/16 pool
+    [
+      { SMTP_RELAY_NETWORKS: '192.168.0.0/16', SMTP_PUBLISHED_ON: '192.0.2.10:2525' },
+      POOL_192,
+      '192.168.0.0/16',
+      '192.168.16.1',
+    ],
+    [
+      { SMTP_RELAY_NETWORKS: '10.89.0.0/24', SMTP_PUBLISHED_ON: '2525' },
+      PODMAN,
+      '10.89.0.0/24',
+      '10.89.0.1',
+    ],
+    // AUTH does not make it safe: trusted clients relay without it
+    [
+      {
+        SMTP_RELAY_NETWORKS: '172.18.0.0/16',
+        SMTP_PUBLISHED_ON: '2525',
+        SMTP_AUTH_FILE: FIXTURES.cert,
+        SMTP_ALLOW_INSECURE_AUTH: 'true',
+      },
+      COMPOSE,
+      '172.18.0.0/16',
+      '172.18.0.1',
+    ],
+  ];
+  for (const [env, options, network, gateway] of REFUSED) {
+    it(`refuses ${JSON.stringify(env)} with the gateway ${gateway}`, () => {
+      const problems = problemsOf(() => loadIngressConfig(env, options));
+      assert.deepEqual(problems, [
+        `SMTP_RELAY_NETWORKS: trusting ${network} trusts ${gateway}, this container's default gateway, and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=${env['SMTP_PUBLISHED_ON'] ?? ''}, from SMTP_PUBLISH): clients forwarded by Docker's proxy (IPv6, Docker Desktop) come from that address, so anyone who reaches the port could relay without AUTH. List only your devices' networks and let other clients use AUTH, publish SMTP on 127.0.0.1, or give ingress the clients' own addresses (SMTP_PROXY_PROTOCOL behind a load balancer, or network_mode: host). If ingress runs with network_mode: host or macvlan, ${gateway} is your router and Docker publishes nothing: then set SMTP_PUBLISHED_ON to empty`,
+      ]);
+    });
+  }
+
+  it('also for all-in-one', () => {
+    const env = { SMTP_RELAY_NETWORKS: '172.18.0.0/16', SMTP_PUBLISHED_ON: '2525' };
+    const problems = problemsOf(() =>
+      loadAllInOneConfig({ ...env, SMART_HOST: 'smtp.example.com' }, COMPOSE),
+    );
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(
+      problems[0] ?? '',
+      /^SMTP_RELAY_NETWORKS: trusting 172\.18\.0\.0\/16 trusts 172\.18\.0\.1, /,
+    );
+  });
+
+  it('names a whole bridge range once, by the bridge rule, and the rest by this one', () => {
+    const env = { SMTP_RELAY_NETWORKS: '172.16.0.0/12,172.18.0.0/16', SMTP_PUBLISHED_ON: '2525' };
+    const problems = problemsOf(() => loadIngressConfig(env, COMPOSE));
+    assert.equal(problems.length, 2, problems.join('\n'));
+    assert.match(
+      problems[0] ?? '',
+      /^SMTP_RELAY_NETWORKS: trusting 172\.16\.0\.0\/12 trusts the container bridge ranges/,
+    );
+    assert.match(
+      problems[1] ?? '',
+      /^SMTP_RELAY_NETWORKS: trusting 172\.18\.0\.0\/16 trusts 172\.18\.0\.1, /,
+    );
+    assert.deepEqual(
+      problemsOf(() =>
+        loadIngressConfig(
+          { SMTP_RELAY_NETWORKS: '172.16.0.0/12', SMTP_PUBLISHED_ON: '2525' },
+          COMPOSE,
+        ),
+      ).length,
+      1,
+    );
+  });
+
+  it('refuses the gateway among the PROXY protocol senders', () => {
+    const env = {
+      SMTP_PUBLISHED_ON: '2525',
+      SMTP_PROXY_PROTOCOL: 'true',
+      SMTP_PROXY_TRUSTED: '172.18.0.0/16',
+      SMTP_RELAY_NETWORKS: '172.18.0.0/16',
+    };
+    assert.deepEqual(
+      problemsOf(() => loadIngressConfig(env, COMPOSE)),
+      [
+        "SMTP_PROXY_TRUSTED: trusting 172.18.0.0/16 as PROXY protocol senders trusts 172.18.0.1, this container's default gateway, and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=2525, from SMTP_PUBLISH): anyone forwarded by Docker's proxy comes from that address and could claim any client address. List only the load balancer's addresses. If ingress runs with network_mode: host or macvlan, 172.18.0.1 is your router and Docker publishes nothing: then set SMTP_PUBLISHED_ON to empty",
+      ],
+    );
+  });
+
+  const ALLOWED: readonly (readonly [string, Environment, Options | typeof HOST])[] = [
+    // the devices' LAN, also one inside Docker's ranges: only the gateway counts
+    ['a LAN', { SMTP_RELAY_NETWORKS: '192.168.1.0/24', SMTP_PUBLISHED_ON: '2525' }, COMPOSE],
+    [
+      'a LAN in 172.16.0.0/12',
+      { SMTP_RELAY_NETWORKS: '172.20.5.0/24', SMTP_PUBLISHED_ON: '2525' },
+      COMPOSE,
+    ],
+    [
+      'a LAN in 192.168.0.0/16',
+      { SMTP_RELAY_NETWORKS: '192.168.1.0/24', SMTP_PUBLISHED_ON: '2525' },
+      POOL_192,
+    ],
+    // on loopback only this machine reaches the port
+    [
+      'on loopback',
+      { SMTP_RELAY_NETWORKS: '172.18.0.0/16', SMTP_PUBLISHED_ON: '127.0.0.1:2525' },
+      COMPOSE,
+    ],
+    // not published by docker-compose.yml (network_mode: host, Kubernetes, a VM)
+    ['not published by Compose', { SMTP_RELAY_NETWORKS: '172.18.0.0/16' }, COMPOSE],
+    // the relay networks see the header's address, and the proxy is not the gateway
+    [
+      'the PROXY protocol from a load balancer',
+      {
+        SMTP_RELAY_NETWORKS: '172.18.0.0/16',
+        SMTP_PUBLISHED_ON: '2525',
+        SMTP_PROXY_PROTOCOL: 'true',
+        SMTP_PROXY_TRUSTED: '198.51.100.7',
+      },
+      COMPOSE,
+    ],
+    // no /proc/net/route (not Linux), no default route
+    [
+      'no routing table',
+      { SMTP_RELAY_NETWORKS: '172.18.0.0/16', SMTP_PUBLISHED_ON: '2525' },
+      { hostname: HOST.hostname, routeFile: temp.missing('route') },
+    ],
+    ['no default route', { SMTP_RELAY_NETWORKS: '172.18.0.0/16', SMTP_PUBLISHED_ON: '2525' }, HOST],
+  ];
+  for (const [title, env, options] of ALLOWED) {
+    it(`allows ${title}: ${JSON.stringify(env)}`, () => {
+      assert.deepEqual(
+        problemsOf(() => loadIngressConfig(env, options)),
         [],
       );
     });
