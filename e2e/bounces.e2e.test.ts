@@ -181,7 +181,7 @@ describe('bounces and per-recipient outcomes', () => {
       report,
       /Final-Recipient: rfc822; tempfail-forever@example\.test\r\nAction: failed\r\nStatus: 5\.4\.7\r\n/,
     );
-    assert.match(report, /Diagnostic-Code: smtp; delivery time expired, last attempt: 451 4\.7\.1/);
+    assert.match(report, /Diagnostic-Code: smtp; 451 4\.7\.1 Try again later\r\n/);
     const deferrals = stack.sender.logs.filter(
       (l) => l.event === 'delivery.deferred' && l['messageId'] === id,
     );

@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { hashPassword } from '@smtp-relay/policy';
 import {
   generateCertificates,
+  smtpConversation,
   startFakeSmartHost,
   type FakeSmartHost,
   type GeneratedCertificates,
@@ -29,6 +30,34 @@ const RAW = Buffer.from(
     'last line\r\n',
   'utf8',
 );
+
+/** RFC 5321 §4.5.2: a line that starts with a dot gets one more on the wire. */
+function dotStuffed(raw: Buffer): Buffer {
+  return Buffer.from(raw.toString('latin1').replace(/(^|\r\n)\./g, '$1..'), 'latin1');
+}
+
+/**
+ * Submits `raw` as printer over STARTTLS with a MAIL FROM line of our choosing
+ * (nodemailer's sendMail never sends BODY=8BITMIME); resolves with the queued id.
+ */
+async function submitWithParams(port: number, ca: string, mailFrom: string): Promise<string> {
+  const session = await smtpConversation({ port });
+  try {
+    assert.equal((await session.send('EHLO device.test')).code, 250);
+    await session.startTls({ ca, servername: 'localhost' });
+    assert.equal((await session.send('EHLO device.test')).code, 250);
+    const plain = Buffer.from('\0printer\0printer-pass').toString('base64');
+    assert.equal((await session.send(`AUTH PLAIN ${plain}`)).code, 235);
+    const mail = await session.send(Buffer.from(`${mailFrom}\r\n`, 'utf8'));
+    assert.equal(mail.code, 250, mail.text);
+    assert.equal((await session.send('RCPT TO:<boss@example.test>')).code, 250);
+    assert.equal((await session.send('DATA')).code, 354);
+    const queued = await session.send(Buffer.concat([dotStuffed(RAW), Buffer.from('.\r\n')]));
+    return queuedId(`${String(queued.code)} ${queued.text}`);
+  } finally {
+    await session.close();
+  }
+}
 
 /** Splits a delivered message into our Received: header and the rest. */
 function splitReceived(data: Buffer): { header: string; rest: Buffer } {
@@ -113,7 +142,6 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     const id = queuedId(response);
     const [message] = await smartHost.waitForMessages(1);
     assert.ok(message);
-    assert.ok(message);
     assert.equal(message.mailFrom, 'printer@office.test');
     assert.deepEqual(message.rcptTo, ['boss@example.test', 'archive@example.test']);
     const { header, rest } = splitReceived(message.data);
@@ -163,11 +191,10 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     queuedId(response);
     const [message] = await smartHost.waitForMessages(1);
     assert.ok(message);
-    assert.ok(message);
     assert.ok(splitReceived(message.data).rest.equals(RAW));
   });
 
-  it('relays the null sender and 8-bit content', async () => {
+  it('relays the null sender', async () => {
     await submit({
       port: stack.smtpPort,
       tls: 'starttls',
@@ -180,5 +207,37 @@ describe('relay end to end: ingress -> Redis -> sender -> smart host', () => {
     const [message] = await smartHost.waitForMessages(1);
     assert.ok(message);
     assert.equal(message.mailFrom, '');
+    assert.ok(splitReceived(message.data).rest.equals(RAW));
+  });
+
+  it('relays 8-bit content declared BODY=8BITMIME with BODY=8BITMIME, bytes unchanged', async () => {
+    const id = await submitWithParams(
+      stack.smtpPort,
+      certs.caCert,
+      'MAIL FROM:<printer@office.test> BODY=8BITMIME',
+    );
+    const [message] = await smartHost.waitForMessages(1);
+    assert.ok(message);
+    assert.equal(message.mailParams['BODY'], '8BITMIME');
+    assert.equal(message.mailParams['SMTPUTF8'], undefined, 'ASCII addresses: no SMTPUTF8');
+    const { header, rest } = splitReceived(message.data);
+    assert.deepEqual(rest, RAW, 'the 8-bit bytes after the Received: header are unchanged');
+    assert.match(header, new RegExp(`with ESMTPSA id ${id}\\r\\n`));
+  });
+
+  it('relays an SMTPUTF8 sender with SMTPUTF8 and says UTF8SMTPSA in Received:', async () => {
+    const id = await submitWithParams(
+      stack.smtpPort,
+      certs.caCert,
+      'MAIL FROM:<drucker-grüße@office.test> SMTPUTF8 BODY=8BITMIME',
+    );
+    const [message] = await smartHost.waitForMessages(1);
+    assert.ok(message);
+    assert.equal(message.mailFrom, 'drucker-grüße@office.test');
+    assert.equal(message.mailParams['SMTPUTF8'], true);
+    assert.equal(message.mailParams['BODY'], '8BITMIME');
+    const { header, rest } = splitReceived(message.data);
+    assert.deepEqual(rest, RAW);
+    assert.match(header, new RegExp(`with UTF8SMTPSA id ${id}\\r\\n`));
   });
 });

@@ -47,7 +47,6 @@ describe('retries', () => {
     assert.equal(deferred['smtpCode'], 451);
     const [message] = await smartHost.waitForMessages(1);
     assert.ok(message);
-    assert.ok(message);
     const rejectedAt = smartHost.events.find((e) => e.type === 'data' && e.reply.code === 451)?.at;
     assert.ok(rejectedAt);
     assert.ok(

@@ -1,7 +1,5 @@
-import { DELIVERY_QUEUE_NAME, parseDeliveryJob, type DeliveryQueue } from '@smtp-relay/queue';
-import type { MessageStore } from '@smtp-relay/store';
+import { nextAttemptAt, parseDeliveryJob, type QueueAccess } from '@smtp-relay/queue';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 // The queue as an operator sees it: messages by state, with envelope,
 // attempts, the last SMTP reply and the next attempt; retry and delete.
@@ -43,26 +41,13 @@ export interface MessageAdmin {
   counts(): Promise<Record<MessageState, number>>;
 }
 
-export interface MessageAdminDependencies {
-  readonly queue: DeliveryQueue;
-  readonly store: MessageStore;
-  /** For the delayed set's scores (the next attempt's time). */
-  readonly redis: Redis;
-  readonly prefix: string;
-}
+/** What every relay process hands out; the admin reads and changes the queue and its bodies. */
+export type MessageAdminDependencies = QueueAccess;
 
 const iso = (ms: number | undefined): string | null =>
   ms === undefined || ms <= 0 ? null : new Date(ms).toISOString();
 
 export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin {
-  const delayedKey = `${deps.prefix}:${DELIVERY_QUEUE_NAME}:delayed`;
-
-  async function nextAttempt(id: string): Promise<number | undefined> {
-    const score = await deps.redis.zscore(delayedKey, id);
-    // BullMQ scores delayed jobs as timestamp * 0x1000 + a sequence number.
-    return score === null ? undefined : Math.floor(Number(score) / 0x1000);
-  }
-
   async function view(job: Job, state: MessageState | 'unknown'): Promise<MessageView> {
     const parsed = parseDeliveryJob(job.data);
     const data = parsed.ok ? parsed.job : undefined;
@@ -76,7 +61,8 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       attempts: job.attemptsMade,
       lastError: job.failedReason || (parsed.ok ? null : `invalid job: ${parsed.problem}`),
       receivedAt: new Date(data?.receivedAt ?? job.timestamp).toISOString(),
-      nextAttemptAt: state === 'delayed' ? iso(await nextAttempt(job.id ?? '')) : null,
+      nextAttemptAt:
+        state === 'delayed' ? iso(await nextAttemptAt(deps.queue, job.id ?? '')) : null,
       finishedAt: iso(job.finishedOn),
       authUser: data?.authUser ?? null,
       client: data ? `${data.client.helo} [${data.client.address}]` : null,

@@ -5,10 +5,9 @@ import {
   type ReadinessCheck,
   type RelayMetrics,
 } from '@smtp-relay/observability';
-import type { DeliveryQueue } from '@smtp-relay/queue';
-import { createRedisClientBlockList, type MessageStore } from '@smtp-relay/store';
+import type { QueueAccess } from '@smtp-relay/queue';
+import { createRedisClientBlockList } from '@smtp-relay/store';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { adminRoutes } from './admin-routes.ts';
 import { createMessageAdmin } from './message-admin.ts';
 
@@ -16,12 +15,7 @@ export interface RelayAdminHttpOptions {
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   readonly readiness: readonly ReadinessCheck[];
-  readonly queueAccess: {
-    readonly queue: DeliveryQueue;
-    readonly store: MessageStore;
-    readonly redis: Redis;
-    readonly prefix: string;
-  };
+  readonly queueAccess: QueueAccess;
   readonly adminToken: string | undefined;
   /** ADMIN_HOST / ADMIN_PORT; port 0 = no admin HTTP at all */
   readonly host: string;

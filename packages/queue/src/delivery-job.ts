@@ -2,7 +2,8 @@ import * as z from 'zod';
 
 // The contract between ingress and sender. Versioned: a sender must be able to
 // read every version an ingress of the same or the previous release writes.
-// Only the envelope travels in the job; the bytes are in the message store.
+// Only the envelope travels in the job; the bytes are in the message store,
+// found by the message id (the store owns its key layout).
 
 export const DELIVERY_QUEUE_NAME = 'delivery';
 export const DELIVERY_JOB_NAME = 'relay';
@@ -19,7 +20,10 @@ export const deliveryJobV1Schema = z.object({
     .string()
     .regex(/^[0-9A-Za-z_-]{8,64}$/)
     .refine((id) => !/^\d+$/.test(id), 'not all digits'),
-  bodyKey: z.string().min(1),
+  // `bodyKey` (the store's Redis key) was written until it turned out nothing
+  // read it. Jobs queued by those releases still carry it: like any unknown
+  // property it is accepted and dropped here. Senders of those releases
+  // require it, so senders are upgraded before ingress (as the rule above says).
   /** Stored body size, Received: header included. */
   size: z.number().int().nonnegative(),
   /** '' is the null sender (bounces). */
@@ -51,4 +55,41 @@ export function parseDeliveryJob(data: unknown): DeliveryJobParseResult {
   const result = deliveryJobSchema.safeParse(data);
   if (result.success) return { ok: true, job: result.data };
   return { ok: false, problem: z.prettifyError(result.error) };
+}
+
+/** What a new job is made of: a message just accepted by ingress, or a bounce. */
+export interface NewDeliveryJob {
+  readonly messageId: string;
+  /** Stored body size in bytes. */
+  readonly size: number;
+  readonly mailFrom: string;
+  readonly recipients: readonly string[];
+  /** Epoch ms of the 250 (or of the bounce's creation). */
+  readonly receivedAt: number;
+  readonly client: { readonly address: string; readonly helo: string };
+  readonly authUser: string | null;
+  readonly bodyType: '7bit' | '8bitmime';
+  readonly smtpUtf8: boolean;
+}
+
+/**
+ * The one place a job of the current version is built, so that every producer
+ * writes the same shape. Copies what it keeps: later changes to the caller's
+ * arrays do not reach the job, and extra properties of the input do not either.
+ */
+export function newDeliveryJob(input: NewDeliveryJob): DeliveryJob {
+  return {
+    v: 1,
+    messageId: input.messageId,
+    size: input.size,
+    mailFrom: input.mailFrom,
+    recipients: [...input.recipients],
+    // Every recipient ingress accepted; `recipients` shrinks as they are done.
+    originalRecipients: [...input.recipients],
+    receivedAt: input.receivedAt,
+    client: { address: input.client.address, helo: input.client.helo },
+    authUser: input.authUser,
+    bodyType: input.bodyType,
+    smtpUtf8: input.smtpUtf8,
+  };
 }

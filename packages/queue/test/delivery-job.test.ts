@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type DeliveryJob, parseDeliveryJob } from '../src/delivery-job.ts';
+import {
+  type DeliveryJob,
+  type NewDeliveryJob,
+  newDeliveryJob,
+  parseDeliveryJob,
+} from '../src/delivery-job.ts';
 
 const validJob: DeliveryJob = {
   v: 1,
   messageId: '01M8BYCJJG0123456789ABCDEF',
-  bodyKey: 'smtp-relay:body:01M8BYCJJG0123456789ABCDEF',
   size: 2048,
   mailFrom: 'printer@example.com',
   recipients: ['boss@example.com', 'team@example.org'],
@@ -41,6 +45,14 @@ describe('parseDeliveryJob accepts', () => {
 
   it('drops unknown properties', () => {
     const result = parseDeliveryJob({ ...validJob, body: 'must not travel in the job' });
+    assert.deepEqual(result, { ok: true, job: validJob });
+  });
+
+  it('a job queued by a release that still wrote bodyKey (it is dropped)', () => {
+    const result = parseDeliveryJob({
+      ...validJob,
+      bodyKey: 'smtp-relay:body:01M8BYCJJG0123456789ABCDEF',
+    });
     assert.deepEqual(result, { ok: true, job: validJob });
   });
 });
@@ -83,7 +95,6 @@ describe('parseDeliveryJob refuses', () => {
       data: { ...validJob, messageId: '../../etc/passwd' },
       at: 'messageId',
     },
-    { name: 'empty body key', data: { ...validJob, bodyKey: '' }, at: 'bodyKey' },
     { name: 'negative size', data: { ...validJob, size: -1 }, at: 'size' },
     { name: 'fractional size', data: { ...validJob, size: 1.5 }, at: 'size' },
     { name: 'size as a string', data: { ...validJob, size: '2048' }, at: 'size' },
@@ -165,4 +176,71 @@ describe('parseDeliveryJob refuses', () => {
       assert.match(problemOf(row.data), /expected object/);
     });
   }
+});
+
+describe('newDeliveryJob', () => {
+  const accepted: NewDeliveryJob = {
+    messageId: '01M8BYCJJG0123456789ABCDEF',
+    size: 2048,
+    mailFrom: 'printer@example.com',
+    recipients: ['boss@example.com', 'team@example.org'],
+    receivedAt: Date.UTC(2026, 10, 26, 12, 48, 18),
+    client: { address: '192.0.2.7', helo: 'printer.lan' },
+    authUser: 'printer',
+    bodyType: '8bitmime',
+    smtpUtf8: false,
+  };
+  const rows: readonly { name: string; input: NewDeliveryJob; expected: DeliveryJob }[] = [
+    {
+      name: 'a message ingress accepted: every recipient still to deliver',
+      input: accepted,
+      expected: {
+        v: 1,
+        ...accepted,
+        recipients: ['boss@example.com', 'team@example.org'],
+        originalRecipients: ['boss@example.com', 'team@example.org'],
+        client: { address: '192.0.2.7', helo: 'printer.lan' },
+      },
+    },
+    {
+      name: 'a bounce: null sender, one recipient',
+      input: {
+        ...accepted,
+        messageId: '01M8BYCJJG0123456789ABCDEF-B2',
+        mailFrom: '',
+        recipients: ['printer@example.com'],
+        client: { address: '127.0.0.1', helo: 'relay.example.com' },
+        authUser: null,
+      },
+      expected: {
+        v: 1,
+        ...accepted,
+        messageId: '01M8BYCJJG0123456789ABCDEF-B2',
+        mailFrom: '',
+        recipients: ['printer@example.com'],
+        originalRecipients: ['printer@example.com'],
+        client: { address: '127.0.0.1', helo: 'relay.example.com' },
+        authUser: null,
+      },
+    },
+  ];
+  for (const row of rows) {
+    it(`${row.name}, in the shape the sender reads`, () => {
+      const job = newDeliveryJob(row.input);
+      assert.deepEqual(job, row.expected);
+      assert.deepEqual(parseDeliveryJob(job), { ok: true, job: row.expected });
+    });
+  }
+
+  it('keeps neither the caller’s arrays nor properties outside the job', () => {
+    const recipients = ['boss@example.com'];
+    const input = { ...accepted, recipients, password: 'hunter2', session: { id: 7 } };
+    const job = newDeliveryJob(input);
+    recipients.push('late@example.com');
+    assert.deepEqual(job.recipients, ['boss@example.com']);
+    assert.deepEqual(job.originalRecipients, ['boss@example.com']);
+    assert.notEqual(job.recipients, job.originalRecipients);
+    assert.equal('password' in job, false);
+    assert.equal('session' in job, false);
+  });
 });

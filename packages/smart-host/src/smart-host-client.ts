@@ -178,10 +178,10 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
 
   return {
     send: sendOnce,
-    async close() {
+    close() {
       closing = true;
       for (const pooled of [...all]) discard(pooled);
-      await Promise.resolve();
+      return Promise.resolve();
     },
   };
 }

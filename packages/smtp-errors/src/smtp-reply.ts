@@ -28,10 +28,6 @@ export function replyClass(code: number): ReplyClass {
   return '2xx';
 }
 
-export function isTemporary(reply: SmtpReply): boolean {
-  return reply.code >= 400 && reply.code < 500;
-}
-
 const REPLY_LINE = /^([2-5]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/s;
 
 /**

@@ -1,5 +1,6 @@
 // Message bodies live apart from queue jobs (claim check): the job carries the
-// envelope and a key, the store carries the bytes, binary-safe.
+// envelope and the message id, the store carries the bytes, binary-safe. How
+// bodies are keyed is the store's business: callers only ever name a message id.
 
 export interface BodyWriter {
   /** Resolves once the chunk is buffered or flushed; awaiting it is backpressure. */
@@ -11,7 +12,6 @@ export interface BodyWriter {
 }
 
 export interface MessageStore {
-  bodyKey(messageId: string): string;
   /** A writer for a new body; the id must not have a body yet (see delete). */
   openWriter(messageId: string): BodyWriter;
   /**
@@ -23,4 +23,20 @@ export interface MessageStore {
   readHead(messageId: string, bytes: number): Promise<Buffer | undefined>;
   exists(messageId: string): Promise<boolean>;
   delete(messageId: string): Promise<void>;
+}
+
+/**
+ * The store as a whole rather than one body: for the orphan sweep, which looks
+ * for bodies no job refers to any more.
+ */
+export interface StoredBodies {
+  /**
+   * The message id of every stored body, in batches of at most `batchSize`
+   * (default 500), without blocking the store for long. A body written or
+   * deleted during the listing may or may not be in it, and an id may come
+   * more than once: what a caller does with an id must be safe to repeat.
+   */
+  listBodyIds(batchSize?: number): AsyncIterable<readonly string[]>;
+  /** Seconds since the body was last written or read; undefined when there is none. */
+  idleSeconds(messageId: string): Promise<number | undefined>;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BodyWriter, MessageStore } from './message-store.ts';
+import type { BodyWriter, MessageStore, StoredBodies } from './message-store.ts';
 
 export interface RedisMessageStoreOptions {
   readonly redis: Redis;
@@ -13,18 +13,26 @@ export interface RedisMessageStoreOptions {
 }
 
 const DEFAULT_FLUSH_BYTES = 512 * 1024;
+const DEFAULT_LIST_BATCH = 500;
+
+export type RedisMessageStore = MessageStore & StoredBodies;
+
+/** A SCAN pattern matching `text` literally (a QUEUE_PREFIX may hold glob characters). */
+function globLiteral(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
 
 // A body is a Redis list of chunks, not one string: appending to a string
 // makes Redis copy the whole value again and again as it grows (measured: most
 // of the CPU of a 20 MiB message), while RPUSH adds a chunk in place. Readers
 // get the chunks and stream them, so no process needs the body contiguous.
-export function createRedisMessageStore(options: RedisMessageStoreOptions): MessageStore {
+export function createRedisMessageStore(options: RedisMessageStoreOptions): RedisMessageStore {
   const { redis, prefix } = options;
   const flushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES;
-  const bodyKey = (messageId: string): string => `${prefix}:body:${messageId}`;
+  const bodyKeyPrefix = `${prefix}:body:`;
+  const bodyKey = (messageId: string): string => `${bodyKeyPrefix}${messageId}`;
 
   return {
-    bodyKey,
     openWriter(messageId) {
       return createRedisBodyWriter(redis, bodyKey(messageId), flushBytes);
     },
@@ -48,6 +56,30 @@ export function createRedisMessageStore(options: RedisMessageStoreOptions): Mess
     },
     async delete(messageId) {
       await redis.del(bodyKey(messageId));
+    },
+    async *listBodyIds(batchSize = DEFAULT_LIST_BATCH) {
+      const match = `${globLiteral(bodyKeyPrefix)}*`;
+      let cursor = '0';
+      do {
+        // SCAN, not KEYS: each call looks at about `batchSize` keys, so Redis
+        // keeps serving ingress and senders while millions of bodies are listed.
+        const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', batchSize);
+        cursor = next;
+        const ids = keys
+          .map((key) => key.slice(bodyKeyPrefix.length))
+          // A message id never holds ':'; such a key belongs to another prefix
+          // that happens to start with ours and `:body:`.
+          .filter((id) => id.length > 0 && !id.includes(':'));
+        // COUNT is a hint: a page may come back larger than asked.
+        for (let start = 0; start < ids.length; start += batchSize) {
+          yield ids.slice(start, start + batchSize);
+        }
+      } while (cursor !== '0');
+    },
+    async idleSeconds(messageId) {
+      // OBJECT IDLETIME does not count as an access: asking does not reset it.
+      const idle = await redis.object('IDLETIME', bodyKey(messageId));
+      return idle === null ? undefined : Number(idle);
     },
   };
 }

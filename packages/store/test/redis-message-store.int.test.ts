@@ -34,7 +34,6 @@ describe('Redis message store (real Redis)', () => {
     assert.ok(chunks);
     assert.equal(chunks.length, 1);
     assert.ok(Buffer.concat(chunks).equals(bytes));
-    assert.equal(store.bodyKey('small'), `${prefix}:body:small`);
   });
 
   it('stores a large body as several chunks that join to the original, and reads its head', async () => {
@@ -65,6 +64,53 @@ describe('Redis message store (real Redis)', () => {
     await kept.finish();
     await store.delete('kept');
     assert.equal(await store.exists('kept'), false);
+  });
+
+  it('lists every body of its prefix in bounded batches, and nothing else', async () => {
+    const listing = `${prefix}-list`;
+    const store = createRedisMessageStore({ redis, prefix: listing });
+    const ids = Array.from({ length: 23 }, (_, i) => `list${String(i).padStart(4, '0')}`);
+    for (const id of ids) {
+      const writer = store.openWriter(id);
+      await writer.write(Buffer.from(id));
+      await writer.finish();
+    }
+    // Keys that look alike but are not this store's bodies.
+    await redis.set(`${listing}:bodyx:stranger`, 'x');
+    await redis.set(`${listing}:body:nested:stranger`, 'x');
+    await redis.set(`${listing}x:body:stranger`, 'x');
+    await createRedisMessageStore({ redis, prefix: `${listing}-other` })
+      .openWriter('other0001')
+      .finish();
+
+    const batches: (readonly string[])[] = [];
+    for await (const batch of store.listBodyIds(5)) batches.push(batch);
+    assert.ok(
+      batches.every((batch) => batch.length > 0 && batch.length <= 5),
+      JSON.stringify(batches.map((batch) => batch.length)),
+    );
+    assert.deepEqual([...new Set(batches.flat())].sort(), ids);
+  });
+
+  it('lists a prefix holding glob characters literally', async () => {
+    const globbed = `${prefix}-[g]*?`;
+    const store = createRedisMessageStore({ redis, prefix: globbed });
+    await store.openWriter('globbed01').finish();
+    await createRedisMessageStore({ redis, prefix: `${prefix}-g-xy` })
+      .openWriter('plain0001')
+      .finish();
+    const listed: string[] = [];
+    for await (const batch of store.listBodyIds()) listed.push(...batch);
+    assert.deepEqual(listed, ['globbed01']);
+  });
+
+  it('tells how long a body has been idle', async () => {
+    const store = createRedisMessageStore({ redis, prefix });
+    await store.openWriter('idle').finish();
+    // OBJECT IDLETIME counts in whole seconds: a fresh body is at 0 (or 1 on a slow machine).
+    const idle = await store.idleSeconds('idle');
+    assert.ok(idle !== undefined && idle <= 1, String(idle));
+    assert.equal(await store.idleSeconds('never-written'), undefined);
   });
 
   it('keeps accepting chunks after Redis fails and reports the failure at finish', async () => {

@@ -1,1 +1,1 @@
-export { createIngress, type Ingress, type QueueAccess } from './ingress.ts';
+export { createIngress, type Ingress } from './ingress.ts';

@@ -10,8 +10,8 @@ import {
   type RelayMetrics,
 } from '@smtp-relay/observability';
 import { createRelayNetworks } from '@smtp-relay/policy';
-import { createDeliveryProducer, createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
-import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
+import { createDeliveryProducer, createDeliveryQueue, type QueueAccess } from '@smtp-relay/queue';
+import { createRedisMessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createAbuseProtection } from './abuse/create-abuse-protection.ts';
 import { createCredentialsFile } from './credentials-file.ts';
@@ -30,13 +30,6 @@ export interface Ingress {
   ports(): { smtp: number | undefined; smtps: number | undefined };
   /** For the admin API and queue metrics. */
   readonly queueAccess: QueueAccess;
-}
-
-export interface QueueAccess {
-  readonly queue: DeliveryQueue;
-  readonly store: MessageStore;
-  readonly redis: Redis;
-  readonly prefix: string;
 }
 
 export interface IngressDependencies {
@@ -115,6 +108,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
         maxMessageSize: config.maxMessageSize,
         maxRecipients: config.maxRecipients,
         maxClients: config.maxClients,
+        maxClientsPerIp: config.maxClientsPerIp,
         socketTimeoutMs: config.socketTimeoutMs,
         closeTimeoutMs: CLOSE_TIMEOUT_MS,
         tlsMinVersion: config.tlsMinVersion,

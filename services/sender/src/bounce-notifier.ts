@@ -1,10 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import type { SenderConfig } from '@smtp-relay/config';
 import type { Logger } from '@smtp-relay/observability';
-import { createDeliveryProducer, type DeliveryJob, type DeliveryQueue } from '@smtp-relay/queue';
+import {
+  createDeliveryProducer,
+  hasJob,
+  newDeliveryJob,
+  type DeliveryJob,
+  type DeliveryQueue,
+} from '@smtp-relay/queue';
 import type { MessageStore } from '@smtp-relay/store';
 import { BUILT_IN_BOUNCE_TEMPLATE, buildBounceMessage, headerSection } from './bounce.ts';
-import type { BounceNotifier } from './worker.ts';
+import type { RecipientFailure } from './deliver.ts';
+
+export interface BounceNotifier {
+  /** Sends (queues) a delivery status notification for `bounced` to the job's sender. */
+  notify(job: DeliveryJob, bounced: readonly RecipientFailure[], attempt: number): Promise<void>;
+}
 
 /** The original headers quoted in a bounce: at most this much of the message. */
 const HEADER_BYTES = 64 * 1024;
@@ -43,7 +54,7 @@ export async function createBounceNotifier(
       }
       const bounceId = `${job.messageId}-B${String(attempt)}`;
       // The same attempt repeated after a crash: its bounce is queued (or sent) already.
-      if ((await deps.queue.getJob(bounceId)) !== undefined) {
+      if (await hasJob(deps.queue, bounceId)) {
         logger.info(
           { event: 'bounce.exists', messageId: job.messageId, bounceId },
           'bounce already queued',
@@ -69,21 +80,19 @@ export async function createBounceNotifier(
       const writer = store.openWriter(bounceId);
       await writer.write(message);
       const size = await writer.finish();
-      const bounceJob: DeliveryJob = {
-        v: 1,
-        messageId: bounceId,
-        bodyKey: store.bodyKey(bounceId),
-        size,
-        mailFrom: '',
-        recipients: [job.mailFrom],
-        originalRecipients: [job.mailFrom],
-        receivedAt: Date.now(),
-        client: { address: '127.0.0.1', helo: config.smtpHostname },
-        authUser: null,
-        bodyType: '8bitmime',
-        smtpUtf8: false,
-      };
-      await producer.enqueue(bounceJob);
+      await producer.enqueue(
+        newDeliveryJob({
+          messageId: bounceId,
+          size,
+          mailFrom: '',
+          recipients: [job.mailFrom],
+          receivedAt: Date.now(),
+          client: { address: '127.0.0.1', helo: config.smtpHostname },
+          authUser: null,
+          bodyType: '8bitmime',
+          smtpUtf8: false,
+        }),
+      );
       logger.info(
         {
           event: 'bounce.queued',

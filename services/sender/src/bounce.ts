@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { formatReply } from '@smtp-relay/smtp-errors';
+import { formatReply, type FailureCategory } from '@smtp-relay/smtp-errors';
 import type { RecipientFailure } from './deliver.ts';
 
 // RFC 3464 delivery status notification: multipart/report with a text part
 // for people, a message/delivery-status part for programs, and the original
 // headers (RFC 6522 text/rfc822-headers), so the sender can tell which message
 // failed without the relay sending the whole body back.
+//
+// Remote-MTA and Diagnostic-Code (RFC 3464 §2.3.5, §2.3.6) report what the
+// smart host answered. When it answered nothing (the reply is one the
+// classification made up, e.g. for a message over the SIZE it advertised),
+// both are left out: the Status and the text for people say what we decided.
 
 export interface BounceInput {
   /** SMTP_HOSTNAME: the reporting MTA */
@@ -44,10 +49,30 @@ export function bounceStatus(bounced: RecipientFailure): string {
   return enhanced.startsWith('5.') ? enhanced : `5.${enhanced.slice(2)}`;
 }
 
-function diagnostic(bounced: RecipientFailure): string {
-  const reply = formatReply(bounced.failure.reply);
-  if (bounced.expired) return `delivery time expired, last attempt: ${reply}`;
-  return reply;
+/**
+ * Categories whose reply delivery-classification.ts makes up because the smart
+ * host gave none: the connection failed or timed out, nothing matched, or the
+ * SMTP client refused the message itself before MAIL (over the advertised SIZE).
+ */
+const NO_SMART_HOST_REPLY: ReadonlySet<FailureCategory> = new Set([
+  'network',
+  'timeout',
+  'unknown',
+  'message-too-big',
+]);
+
+/** True when the failure carries a reply the smart host really gave. */
+function smartHostReplied(bounced: RecipientFailure): boolean {
+  return !NO_SMART_HOST_REPLY.has(bounced.failure.category);
+}
+
+/** One line for people: who said what, and whether we gave up on our own. */
+function explanation(bounced: RecipientFailure, smartHost: string): string {
+  const { reply } = bounced.failure;
+  const cause = smartHostReplied(bounced)
+    ? `host ${smartHost} said: ${formatReply(reply)}`
+    : `${reply.enhanced} ${reply.text}`;
+  return bounced.expired ? `delivery time expired (5.4.7), last attempt: ${cause}` : cause;
 }
 
 function formatDate(date: Date): string {
@@ -70,7 +95,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, s
 export function buildBounceMessage(input: BounceInput): Buffer {
   const boundary = `=_smtp-relay_${randomBytes(12).toString('hex')}`;
   const recipientLines = input.bounced
-    .map((b) => `<${oneLine(b.recipient)}>: ${oneLine(diagnostic(b))}`)
+    .map((b) => `<${oneLine(b.recipient)}>: ${oneLine(explanation(b, input.smartHost))}`)
     .join('\n\n');
   const human = fillTemplate(input.template, {
     hostname: input.reportingMta,
@@ -89,13 +114,13 @@ export function buildBounceMessage(input: BounceInput): Buffer {
       'Action: failed',
       `Status: ${bounceStatus(b)}`,
     ];
-    if (b.failure.reply.code >= 400 && !isSynthetic(b))
-      lines.push(`Remote-MTA: dns; ${input.smartHost}`);
-    lines.push(
-      isSynthetic(b)
-        ? `Diagnostic-Code: X-Smtp-Relay; ${oneLine(diagnostic(b))}`
-        : `Diagnostic-Code: smtp; ${oneLine(diagnostic(b))}`,
-    );
+    // Expired too: the last reply is the smart host's own words, our 5.4.7 is in Status.
+    if (smartHostReplied(b)) {
+      lines.push(
+        `Remote-MTA: dns; ${input.smartHost}`,
+        `Diagnostic-Code: smtp; ${oneLine(formatReply(b.failure.reply))}`,
+      );
+    }
     return lines.join('\r\n');
   });
   const head = [
@@ -144,12 +169,6 @@ export function buildBounceMessage(input: BounceInput): Buffer {
     Buffer.from(headers, 'latin1'),
     Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8'),
   ]);
-}
-
-/** Network and configuration failures have no reply from the smart host. */
-function isSynthetic(bounced: RecipientFailure): boolean {
-  const { category } = bounced.failure;
-  return category === 'network' || category === 'timeout' || category === 'unknown';
 }
 
 /** The header section of a message: everything before the first empty line, capped. */

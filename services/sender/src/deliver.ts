@@ -90,5 +90,5 @@ function sortRecipients(
 
 function toErrorShape(error: unknown): SmartHostError {
   if (error instanceof Error) return error;
-  return Object.assign(new Error(String(error)), {});
+  return new Error(String(error));
 }

@@ -1,5 +1,4 @@
-import { DELIVERY_QUEUE_NAME } from '@smtp-relay/queue';
-import type { Redis } from 'ioredis';
+import type { MessageStore, StoredBodies } from '@smtp-relay/store';
 
 // Bodies are deleted when a delivery is final. A body can still be left
 // without a job: ingress killed in the middle of DATA, a store write that
@@ -8,8 +7,9 @@ import type { Redis } from 'ioredis';
 // then. Idempotent: several senders may sweep at once.
 
 export interface OrphanSweepOptions {
-  readonly redis: Redis;
-  readonly prefix: string;
+  readonly bodies: StoredBodies & Pick<MessageStore, 'delete'>;
+  /** Whether the queue still holds a job (in any state) for the message. */
+  readonly hasJob: (messageId: string) => Promise<boolean>;
   /**
    * Only bodies untouched for this long are considered, so a body whose job is
    * being added right now (ingress, bounces) is never taken for an orphan.
@@ -23,23 +23,19 @@ export interface OrphanSweepResult {
 }
 
 export async function sweepOrphanBodies(options: OrphanSweepOptions): Promise<OrphanSweepResult> {
-  const { redis, prefix } = options;
-  const bodyPrefix = `${prefix}:body:`;
+  const { bodies } = options;
   let scanned = 0;
   let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${bodyPrefix}*`, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
+  for await (const batch of bodies.listBodyIds()) {
+    for (const messageId of batch) {
       scanned++;
-      const messageId = key.slice(bodyPrefix.length);
-      const idle = Number(await redis.object('IDLETIME', key));
-      if (!(idle >= options.minIdleSeconds)) continue;
-      // BullMQ keeps each job in the hash <prefix>:<queue>:<jobId>.
-      if ((await redis.exists(`${prefix}:${DELIVERY_QUEUE_NAME}:${messageId}`)) === 1) continue;
-      deleted += await redis.del(key);
+      const idle = await bodies.idleSeconds(messageId);
+      // Gone meanwhile (delivered), or written too recently to judge.
+      if (idle === undefined || idle < options.minIdleSeconds) continue;
+      if (await options.hasJob(messageId)) continue;
+      await bodies.delete(messageId);
+      deleted++;
     }
-  } while (cursor !== '0');
+  }
   return { scanned, deleted };
 }

@@ -1,24 +1,41 @@
-import type { DeliveryFailure } from '@smtp-relay/smtp-errors';
+import type { DeliveryJob } from '@smtp-relay/queue';
+import { formatReply, type DeliveryFailure } from '@smtp-relay/smtp-errors';
 import type { DeliveryAttempt, RecipientFailure } from './deliver.ts';
 import { nextRetryDelay } from './retry-schedule.ts';
 
-// What to do after an attempt, decided from its result, the message's age and
-// the retry schedule. Pure: worker.ts carries it out with BullMQ.
+// What to do after an attempt, decided from the job, the attempt's result, the
+// message's age and the retry schedule. Pure: carry-out.ts applies it to the
+// queue, the store and the bounce notifier.
+
+/** How the attempt ends for the queue once nothing is left to try. */
+export type FinalResult =
+  /** At least one recipient has the message: the job completes with the smart host's reply. */
+  | { readonly kind: 'completed'; readonly response: string }
+  /** Nobody has it: the job stays in the failed set with the replies, for operators. */
+  | { readonly kind: 'failed'; readonly reason: string };
 
 export type DeliveryDecision =
-  /** Nothing left to try: delete the body; bounce `bounced` (if any) to the sender. */
+  /** Nothing left to try: bounce `bounced` (if any) to the sender, delete the body. */
   | {
       readonly action: 'finish';
       readonly delivered: readonly string[];
       readonly bounced: readonly RecipientFailure[];
+      readonly result: FinalResult;
     }
-  /** Try `remaining` again after `delayMs`; `delivered` are never sent again. */
+  /** Try `remaining` again after `delayMs`; `delivered` and `bounced` are never tried again. */
   | {
       readonly action: 'retry';
       readonly delayMs: number;
       readonly delivered: readonly string[];
       readonly bounced: readonly RecipientFailure[];
       readonly remaining: readonly RecipientFailure[];
+      /** The failure the retry is reported with (the first remaining recipient's). */
+      readonly failure: DeliveryFailure;
+      /**
+       * The job as it must be stored before anything else happens, when fewer
+       * recipients remain than it lists; undefined when it stays as it is.
+       */
+      readonly updatedJob: DeliveryJob | undefined;
     }
   /** Our settings are wrong: hold every message (this one untouched) and retry later. */
   | { readonly action: 'hold'; readonly failure: DeliveryFailure }
@@ -27,7 +44,6 @@ export type DeliveryDecision =
 
 export interface DecisionContext {
   readonly now: number;
-  readonly receivedAt: number;
   readonly maxQueueLifetimeMs: number;
   readonly retryDelaysMs: readonly number[];
   /** Failed attempts so far, this one included. */
@@ -39,7 +55,28 @@ function expired(recipient: RecipientFailure): RecipientFailure {
   return { ...recipient, expired: true };
 }
 
-export function decide(attempt: DeliveryAttempt, context: DecisionContext): DeliveryDecision {
+/** The failed set's reason for a message nobody got: each recipient with its reply. */
+export function bounceSummary(bounced: readonly RecipientFailure[]): string {
+  return bounced.map((b) => `${b.recipient}: ${formatReply(b.failure.reply)}`).join('; ');
+}
+
+function finish(
+  delivered: readonly string[],
+  bounced: readonly RecipientFailure[],
+  response: string | undefined,
+): DeliveryDecision {
+  const result: FinalResult =
+    delivered.length > 0
+      ? { kind: 'completed', response: response ?? 'delivered' }
+      : { kind: 'failed', reason: bounceSummary(bounced) };
+  return { action: 'finish', delivered, bounced, result };
+}
+
+export function decide(
+  job: DeliveryJob,
+  attempt: DeliveryAttempt,
+  context: DecisionContext,
+): DeliveryDecision {
   switch (attempt.kind) {
     case 'body-missing':
       return { action: 'dead-letter', reason: 'message body missing from the store' };
@@ -48,11 +85,12 @@ export function decide(attempt: DeliveryAttempt, context: DecisionContext): Deli
       // really tried, and the fix (credentials, CA) is the operator's.
       return { action: 'hold', failure: attempt.failure };
     case 'attempted': {
-      const { delivered, bounced, deferred } = attempt;
-      if (deferred.length === 0) return { action: 'finish', delivered, bounced };
-      const expiresAt = context.receivedAt + context.maxQueueLifetimeMs;
+      const { delivered, bounced, deferred, response } = attempt;
+      const [first] = deferred;
+      if (first === undefined) return finish(delivered, bounced, response);
+      const expiresAt = job.receivedAt + context.maxQueueLifetimeMs;
       if (context.now >= expiresAt) {
-        return { action: 'finish', delivered, bounced: [...bounced, ...deferred.map(expired)] };
+        return finish(delivered, [...bounced, ...deferred.map(expired)], response);
       }
       const delayMs = nextRetryDelay({
         schedule: context.retryDelaysMs,
@@ -60,7 +98,19 @@ export function decide(attempt: DeliveryAttempt, context: DecisionContext): Deli
         now: context.now,
         expiresAt,
       });
-      return { action: 'retry', delayMs, delivered, bounced, remaining: deferred };
+      const remaining = deferred.map((r) => r.recipient);
+      return {
+        action: 'retry',
+        delayMs,
+        delivered,
+        bounced,
+        remaining: deferred,
+        failure: first.failure,
+        updatedJob:
+          remaining.length === job.recipients.length
+            ? undefined
+            : { ...job, recipients: remaining },
+      };
     }
   }
 }

@@ -9,9 +9,9 @@ import {
   type ReadinessCheck,
   type RelayMetrics,
 } from '@smtp-relay/observability';
-import { createDeliveryQueue, type DeliveryQueue } from '@smtp-relay/queue';
+import { createDeliveryQueue, hasJob, type QueueAccess } from '@smtp-relay/queue';
 import { createSharedOAuth2Tokens, createSmartHostClient } from '@smtp-relay/smart-host';
-import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
+import { createRedisMessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createBounceNotifier } from './bounce-notifier.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
@@ -24,12 +24,7 @@ export interface Sender {
   close(deadlineMs: number): Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
   /** For the admin API and queue metrics. */
-  readonly queueAccess: {
-    readonly queue: DeliveryQueue;
-    readonly store: MessageStore;
-    readonly redis: Redis;
-    readonly prefix: string;
-  };
+  readonly queueAccess: QueueAccess;
 }
 
 // Orphaned bodies are looked for every 15 minutes (spread over replicas by a
@@ -113,8 +108,8 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   const sweep = async (): Promise<void> => {
     try {
       const result = await sweepOrphanBodies({
-        redis: connection,
-        prefix: config.queuePrefix,
+        bodies: store,
+        hasJob: (messageId) => hasJob(queue, messageId),
         minIdleSeconds: ORPHAN_MIN_IDLE_SECONDS,
       });
       if (result.deleted > 0) {
@@ -164,6 +159,9 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
           { event: 'sender.stop-forced' },
           'worker did not stop in time (deliveries in flight, or Redis unreachable)',
         );
+        // Before the smart-host connections are cut below: the deliveries
+        // they carry then end as interrupted, not as the smart host's failure.
+        worker.cancelAllJobs('sender stopping');
         void worker.close(true).catch(() => undefined);
       }
       await client.close();

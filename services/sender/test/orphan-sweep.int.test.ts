@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
-  createDeliveryQueue,
   createDeliveryProducer,
+  createDeliveryQueue,
+  hasJob,
+  newDeliveryJob,
   newMessageId,
-  type DeliveryJob,
 } from '@smtp-relay/queue';
+import { createRedisMessageStore } from '@smtp-relay/store';
 import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
 import { sweepOrphanBodies } from '../src/orphan-sweep.ts';
@@ -31,37 +33,39 @@ describe('sweepOrphanBodies (real Redis)', () => {
 
   it('deletes bodies without a job and keeps those with one', async () => {
     const queue = createDeliveryQueue({ connection: redis, prefix });
+    const store = createRedisMessageStore({ redis, prefix });
     const withJob = newMessageId();
     const orphan = newMessageId();
-    await redis.set(`${prefix}:body:${withJob}`, Buffer.from('kept'));
-    await redis.set(`${prefix}:body:${orphan}`, Buffer.from('orphan'));
-    const job: DeliveryJob = {
-      v: 1,
-      messageId: withJob,
-      bodyKey: `${prefix}:body:${withJob}`,
-      size: 4,
-      mailFrom: 'a@example.test',
-      recipients: ['b@example.test'],
-      originalRecipients: ['b@example.test'],
-      receivedAt: Date.now(),
-      client: { address: '127.0.0.1', helo: 'x' },
-      authUser: null,
-      bodyType: '7bit',
-      smtpUtf8: false,
-    };
-    await createDeliveryProducer(queue).enqueue(job);
+    for (const id of [withJob, orphan]) {
+      const writer = store.openWriter(id);
+      await writer.write(Buffer.from(id));
+      await writer.finish();
+    }
+    await createDeliveryProducer(queue).enqueue(
+      newDeliveryJob({
+        messageId: withJob,
+        size: 26,
+        mailFrom: 'a@example.test',
+        recipients: ['b@example.test'],
+        receivedAt: Date.now(),
+        client: { address: '127.0.0.1', helo: 'x' },
+        authUser: null,
+        bodyType: '7bit',
+        smtpUtf8: false,
+      }),
+    );
+    const sweep = (minIdleSeconds: number) =>
+      sweepOrphanBodies({
+        bodies: store,
+        hasJob: (messageId) => hasJob(queue, messageId),
+        minIdleSeconds,
+      });
 
     // A body written a moment ago is not old enough to be an orphan yet.
-    assert.deepEqual(await sweepOrphanBodies({ redis, prefix, minIdleSeconds: 3600 }), {
-      scanned: 2,
-      deleted: 0,
-    });
-    assert.deepEqual(await sweepOrphanBodies({ redis, prefix, minIdleSeconds: 0 }), {
-      scanned: 2,
-      deleted: 1,
-    });
-    assert.equal(await redis.exists(`${prefix}:body:${orphan}`), 0);
-    assert.equal(await redis.exists(`${prefix}:body:${withJob}`), 1);
+    assert.deepEqual(await sweep(3600), { scanned: 2, deleted: 0 });
+    assert.deepEqual(await sweep(0), { scanned: 2, deleted: 1 });
+    assert.equal(await store.exists(orphan), false);
+    assert.equal(await store.exists(withJob), true);
     await queue.close();
   });
 });

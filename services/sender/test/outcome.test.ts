@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { newDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
 import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
 import type { DeliveryAttempt, RecipientFailure } from '../src/deliver.ts';
-import { type DecisionContext, type DeliveryDecision, decide } from '../src/outcome.ts';
+import {
+  bounceSummary,
+  type DecisionContext,
+  type DeliveryDecision,
+  decide,
+} from '../src/outcome.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -45,6 +51,8 @@ const deferredDave: RecipientFailure = {
   failure: connectionRefused,
 };
 
+const RESPONSE = '250 2.0.0 Ok: queued as ABC';
+
 function attempted(
   delivered: readonly string[],
   bounced: readonly RecipientFailure[],
@@ -55,17 +63,48 @@ function attempted(
     delivered,
     bounced,
     deferred,
-    response: delivered.length > 0 ? '250 2.0.0 Ok: queued as ABC' : undefined,
+    response: delivered.length > 0 ? RESPONSE : undefined,
   };
+}
+
+/** The job as it was before the attempt: every recipient the attempt dealt with. */
+function jobBefore(attempt: DeliveryAttempt): DeliveryJob {
+  const recipients =
+    attempt.kind === 'attempted'
+      ? [
+          ...attempt.delivered,
+          ...attempt.bounced.map((b) => b.recipient),
+          ...attempt.deferred.map((d) => d.recipient),
+        ]
+      : ['alice@example.com'];
+  return newDeliveryJob({
+    messageId: '01M8BYCJJG0123456789ABCDEF',
+    size: 100,
+    mailFrom: 'printer@example.com',
+    recipients,
+    receivedAt: RECEIVED_AT,
+    client: { address: '192.0.2.7', helo: 'printer.lan' },
+    authUser: null,
+    bodyType: '7bit',
+    smtpUtf8: false,
+  });
 }
 
 const context = (now: number, failedAttempts: number): DecisionContext => ({
   now,
-  receivedAt: RECEIVED_AT,
   maxQueueLifetimeMs: LIFETIME,
   retryDelaysMs: [5 * MINUTE, 30 * MINUTE, 2 * HOUR],
   failedAttempts,
 });
+
+const withRecipients = (attempt: DeliveryAttempt, recipients: readonly string[]): DeliveryJob => ({
+  ...jobBefore(attempt),
+  recipients: [...recipients],
+});
+
+// Attempts some of whose recipients are done: the retry stores the rest.
+const carolDeferred = attempted(['alice@example.com'], [], [deferredCarol]);
+const partial = attempted(['alice@example.com'], [bouncedBob], [deferredCarol]);
 
 describe('decide', () => {
   const rows: readonly {
@@ -106,29 +145,45 @@ describe('decide', () => {
         action: 'finish',
         delivered: ['alice@example.com', 'erin@example.com'],
         bounced: [],
+        result: { kind: 'completed', response: RESPONSE },
       },
     },
     {
       name: 'some bounced, none deferred: finish with the bounced',
       attempt: attempted(['alice@example.com'], [bouncedBob], []),
       context: context(RECEIVED_AT + MINUTE, 1),
-      expected: { action: 'finish', delivered: ['alice@example.com'], bounced: [bouncedBob] },
+      expected: {
+        action: 'finish',
+        delivered: ['alice@example.com'],
+        bounced: [bouncedBob],
+        result: { kind: 'completed', response: RESPONSE },
+      },
     },
     {
       name: 'all bounced: finish with the bounced',
       attempt: attempted([], [bouncedBob], []),
       context: context(RECEIVED_AT + MINUTE, 1),
-      expected: { action: 'finish', delivered: [], bounced: [bouncedBob] },
+      expected: {
+        action: 'finish',
+        delivered: [],
+        bounced: [bouncedBob],
+        result: { kind: 'failed', reason: 'bob@example.com: 550 5.1.1 No such user' },
+      },
     },
     {
       name: 'all delivered past the lifetime: finish, nothing expires',
       attempt: attempted(['alice@example.com'], [], []),
       context: context(EXPIRES_AT + HOUR, 5),
-      expected: { action: 'finish', delivered: ['alice@example.com'], bounced: [] },
+      expected: {
+        action: 'finish',
+        delivered: ['alice@example.com'],
+        bounced: [],
+        result: { kind: 'completed', response: RESPONSE },
+      },
     },
     {
-      name: 'deferred after the first failure: retry with the first delay',
-      attempt: attempted(['alice@example.com'], [], [deferredCarol]),
+      name: 'deferred after the first failure: retry with the first delay, without alice',
+      attempt: carolDeferred,
       context: context(RECEIVED_AT + MINUTE, 1),
       expected: {
         action: 'retry',
@@ -136,6 +191,8 @@ describe('decide', () => {
         delivered: ['alice@example.com'],
         bounced: [],
         remaining: [deferredCarol],
+        failure: greylisted,
+        updatedJob: withRecipients(carolDeferred, ['carol@example.com']),
       },
     },
     {
@@ -148,6 +205,8 @@ describe('decide', () => {
         delivered: [],
         bounced: [],
         remaining: [deferredCarol, deferredDave],
+        failure: greylisted,
+        updatedJob: undefined,
       },
     },
     {
@@ -160,11 +219,13 @@ describe('decide', () => {
         delivered: [],
         bounced: [],
         remaining: [deferredDave],
+        failure: connectionRefused,
+        updatedJob: undefined,
       },
     },
     {
-      name: 'partial: delivered, bounced and deferred all carried in the retry',
-      attempt: attempted(['alice@example.com'], [bouncedBob], [deferredCarol]),
+      name: 'partial: delivered, bounced and deferred all carried in the retry; carol stays',
+      attempt: partial,
       context: context(RECEIVED_AT + MINUTE, 1),
       expected: {
         action: 'retry',
@@ -172,6 +233,8 @@ describe('decide', () => {
         delivered: ['alice@example.com'],
         bounced: [bouncedBob],
         remaining: [deferredCarol],
+        failure: greylisted,
+        updatedJob: withRecipients(partial, ['carol@example.com']),
       },
     },
     {
@@ -184,6 +247,8 @@ describe('decide', () => {
         delivered: [],
         bounced: [],
         remaining: [deferredCarol],
+        failure: greylisted,
+        updatedJob: undefined,
       },
     },
     {
@@ -196,6 +261,8 @@ describe('decide', () => {
         delivered: [],
         bounced: [],
         remaining: [deferredCarol],
+        failure: greylisted,
+        updatedJob: undefined,
       },
     },
     {
@@ -206,6 +273,7 @@ describe('decide', () => {
         action: 'finish',
         delivered: ['alice@example.com'],
         bounced: [{ ...deferredCarol, expired: true }],
+        result: { kind: 'completed', response: RESPONSE },
       },
     },
     {
@@ -220,18 +288,66 @@ describe('decide', () => {
           { ...deferredCarol, expired: true },
           { ...deferredDave, expired: true },
         ],
+        result: { kind: 'completed', response: RESPONSE },
+      },
+    },
+    {
+      name: 'nobody reached at the deadline: failed, with every reply',
+      attempt: attempted([], [bouncedBob], [deferredCarol]),
+      context: context(EXPIRES_AT, 31),
+      expected: {
+        action: 'finish',
+        delivered: [],
+        bounced: [bouncedBob, { ...deferredCarol, expired: true }],
+        result: {
+          kind: 'failed',
+          reason:
+            'bob@example.com: 550 5.1.1 No such user; carol@example.com: 451 4.7.1 Greylisted',
+        },
+      },
+    },
+    {
+      name: 'delivered without a final reply: completed as "delivered"',
+      attempt: {
+        kind: 'attempted',
+        delivered: ['alice@example.com'],
+        bounced: [],
+        deferred: [],
+        response: undefined,
+      },
+      context: context(RECEIVED_AT + MINUTE, 0),
+      expected: {
+        action: 'finish',
+        delivered: ['alice@example.com'],
+        bounced: [],
+        result: { kind: 'completed', response: 'delivered' },
       },
     },
   ];
   for (const row of rows) {
     it(row.name, () => {
-      assert.deepEqual(decide(row.attempt, row.context), row.expected);
+      assert.deepEqual(decide(jobBefore(row.attempt), row.attempt, row.context), row.expected);
     });
   }
 
   it('does not mark the attempt’s own deferred recipients as expired', () => {
     const deferred: RecipientFailure = { ...deferredCarol };
-    decide(attempted([], [], [deferred]), context(EXPIRES_AT, 31));
+    const attempt = attempted([], [], [deferred]);
+    decide(jobBefore(attempt), attempt, context(EXPIRES_AT, 31));
     assert.equal(deferred.expired, undefined);
+  });
+
+  it('does not change the job it was given', () => {
+    const before = jobBefore(partial);
+    const copy = structuredClone(before);
+    decide(before, partial, context(RECEIVED_AT + MINUTE, 1));
+    assert.deepEqual(before, copy);
+  });
+
+  it('sums up a failed message one recipient per reply', () => {
+    assert.equal(
+      bounceSummary([bouncedBob, { ...deferredDave, expired: true }]),
+      'bob@example.com: 550 5.1.1 No such user; dave@example.com: 451 4.4.1 No answer from smart host',
+    );
   });
 });

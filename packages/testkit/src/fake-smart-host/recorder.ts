@@ -1,8 +1,14 @@
 import { EventEmitter } from 'node:events';
-import type { FakeSmartHostEvent, ReceivedMessage } from './types.ts';
+import type { FakeSmartHostEvent, MailParams, ReceivedMessage } from './types.ts';
+
+function describeParams(params: MailParams): string {
+  return Object.entries(params)
+    .map(([key, value]) => (value === true ? ` ${key}` : ` ${key}=${value}`))
+    .join('');
+}
 
 function describeMessage(message: ReceivedMessage): string {
-  return `<${message.mailFrom}> -> ${message.rcptTo.map((r) => `<${r}>`).join(' ')} (${message.data.length} bytes)`;
+  return `<${message.mailFrom}>${describeParams(message.mailParams)} -> ${message.rcptTo.map((r) => `<${r}>`).join(' ')} (${message.data.length} bytes)`;
 }
 
 function describeEvent(event: FakeSmartHostEvent): string {
@@ -14,9 +20,11 @@ function describeEvent(event: FakeSmartHostEvent): string {
     case 'auth':
       return `auth ${event.method} ${event.username}: ${event.reply.code}`;
     case 'mail-from':
-      return `MAIL FROM:<${event.address}>: ${event.reply.code} ${event.reply.message}`;
+      return `MAIL FROM:<${event.address}>${describeParams(event.params)}: ${event.reply.code} ${event.reply.message}`;
     case 'rcpt-to':
       return `RCPT TO:<${event.address}>: ${event.reply.code} ${event.reply.message}`;
+    case 'data-received':
+      return `DATA ${event.size} bytes received, reply pending`;
     case 'data':
       return `DATA ${event.size} bytes: ${event.reply.code} ${event.reply.message}`;
     case 'data-aborted':

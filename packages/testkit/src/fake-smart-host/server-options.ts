@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
-import type { SMTPServerOptions, SMTPServerSession } from 'smtp-server';
+import type { SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import type { PendingReplies } from './pending-replies.ts';
 import type { SmartHostRecorder } from './recorder.ts';
 import { decideAuth, defaultAuthMethods } from './auth-decision.ts';
@@ -11,7 +11,12 @@ import {
   queuedReply,
   toSmtpServerError,
 } from './replies.ts';
-import type { FakeSmartHostOptions, FakeSmartHostScript, ReceivedMessage } from './types.ts';
+import type {
+  FakeSmartHostOptions,
+  FakeSmartHostScript,
+  MailParams,
+  ReceivedMessage,
+} from './types.ts';
 
 /** The parts of the fake smart host that tests change while it runs. */
 export interface SmartHostState {
@@ -35,6 +40,11 @@ function authenticatedUser(session: SMTPServerSession): AuthenticatedUser | unde
 function ehloName(session: SMTPServerSession): string {
   const name: unknown = session.hostNameAppearsAs;
   return typeof name === 'string' ? name : '';
+}
+
+// smtp-server gives `false`, not an empty object, for a command without parameters.
+function mailParams(address: SMTPServerAddress | false): MailParams {
+  return address && address.args ? { ...address.args } : {};
 }
 
 function tlsModeOptions(options: FakeSmartHostOptions): SMTPServerOptions {
@@ -147,6 +157,7 @@ export function buildServerOptions(
         recorder.addEvent({
           type: 'mail-from',
           address: address.address,
+          params: mailParams(address),
           reply,
           ...event(session),
         });
@@ -179,6 +190,7 @@ export function buildServerOptions(
         const message: ReceivedMessage = {
           queueId: randomBytes(6).toString('hex').toUpperCase(),
           mailFrom: mailFrom ? mailFrom.address : '',
+          mailParams: mailParams(mailFrom),
           rcptTo: rcptTo.map((recipient) => recipient.address),
           data: Buffer.concat(chunks),
           ehloName: ehloName(session),
@@ -188,6 +200,7 @@ export function buildServerOptions(
           receivedAt: new Date(),
           sessionId: session.id,
         };
+        recorder.addEvent({ type: 'data-received', size: message.data.length, ...event(session) });
         const reply = state.script.data?.(message) ?? queuedReply(message.queueId);
         // Recorded when the reply is due: a client that hangs up while a slow reply is
         // pending still gets its message delivered, as with a real server.

@@ -23,12 +23,20 @@ export interface FakeSmartHostAuth {
   required?: boolean;
 }
 
+/** ESMTP parameters of one MAIL FROM command (RFC 5321 §4.1.2 Mail-parameters). */
+export type MailParams = Readonly<Record<string, string | true>>;
+
 /** A message the fake smart host accepted with 250. */
 export interface ReceivedMessage {
   /** The id in the `250 2.0.0 Ok: queued as <id>` reply. */
   queueId: string;
   /** '' for the null sender `MAIL FROM:<>`. */
   mailFrom: string;
+  /**
+   * The MAIL FROM parameters, keys upper case, a flag without value as `true`:
+   * `MAIL FROM:<a@b> BODY=8BITMIME SMTPUTF8` gives `{ BODY: '8BITMIME', SMTPUTF8: true }`.
+   */
+  mailParams: MailParams;
   rcptTo: string[];
   /** Bytes after dot-unstuffing, exactly as smtp-server's onData stream gives them. */
   data: Buffer;
@@ -69,8 +77,10 @@ export type FakeSmartHostEvent = EventBase &
      * answers the client's empty line after it with 535.
      */
     | { type: 'auth'; method: string; username: string; success: boolean; reply: ScriptedReply }
-    | { type: 'mail-from'; address: string; reply: ScriptedReply }
+    | { type: 'mail-from'; address: string; params: MailParams; reply: ScriptedReply }
     | { type: 'rcpt-to'; address: string; reply: ScriptedReply }
+    /** The whole DATA arrived; with setSlow its reply is still to come. */
+    | { type: 'data-received'; size: number }
     | { type: 'data'; size: number; reply: ScriptedReply }
     /** The client went away in the middle of the DATA transfer. */
     | { type: 'data-aborted'; size: number }

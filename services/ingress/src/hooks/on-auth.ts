@@ -5,9 +5,13 @@ import type {
   SMTPServerAuthenticationResponse,
   SMTPServerSession,
 } from 'smtp-server';
-import type { ClientBlocking } from '../abuse/client-blocking.ts';
+import type { ClientBlock } from '@smtp-relay/store';
+import type { AbuseProtection } from '../abuse/abuse-protection.ts';
+import { blockAnswer } from '../abuse/block-answers.ts';
+import { logLimited } from '../abuse/log-limiter.ts';
 import { toSmtpServerError } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
+import { settle } from './settle.ts';
 
 export interface CredentialsVerifier {
   verify(username: string, password: string): Promise<boolean>;
@@ -20,7 +24,9 @@ export interface OnAuthDependencies {
   /** Failed attempts per connection before it is closed with 421. */
   readonly maxFailures: number;
   /** Failures per address across connections and replicas (SMTP_AUTH_MAX_FAILURES). */
-  readonly blocking: ClientBlocking;
+  readonly abuse: Pick<AbuseProtection, 'blocking' | 'refusalLog'>;
+  /** SMTP_RELAY_NETWORKS, per session: decides what a blocked address hears (block-answers.ts). */
+  readonly isRelayClient: (session: SMTPServerSession) => boolean;
 }
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -39,34 +45,53 @@ export function createOnAuth(deps: OnAuthDependencies) {
     const state = deps.sessions.get(session);
     const username = auth.username ?? '';
     const address = state?.clientAddress ?? session.remoteAddress;
+    const { blocking } = deps.abuse;
     // A connection opened before its address was blocked (by another connection, on
-    // any replica) must not go on guessing: a blocked address is refused here too,
-    // before the password is checked, so even the right one does not get in.
-    const verifying = deps.blocking.check(address).then(async (block) => {
-      if (block !== undefined) return 'blocked' as const;
+    // any replica) must not go on guessing, and a trusted client let in while blocked
+    // must not guess either: a blocked address is refused here before the password
+    // is checked, so even the right one does not get in.
+    const verifying = blocking.check(address).then(async (block) => {
+      if (block !== undefined) return block;
       const valid = await deps.credentials.verify(username, auth.password ?? '');
       // Parallel connections all pass the first check before any failure is counted;
       // a block set by a sibling while this one waited for a hashing slot wins, so
       // a right guess among many parallel ones does not get in either.
-      if (valid && (await deps.blocking.check(address)) !== undefined) return 'blocked' as const;
-      return valid;
+      if (!valid) return false;
+      return (await blocking.check(address)) ?? true;
     });
-    verifying.then(
-      (valid) => {
-        if (valid === 'blocked') {
-          state?.log.info(
-            { event: 'smtp.client.block-refused', user: username, method: auth.method },
-            'AUTH from a blocked address refused',
-          );
-          callback(toSmtpServerError(INGRESS_REPLIES.clientBlocked));
+    const refusal = (block: ClientBlock): Error =>
+      toSmtpServerError(blockAnswer(block.reason, deps.isRelayClient(session)).auth);
+    // settle: a throw while logging or counting must not become an unhandled
+    // rejection (the process would exit); the client hears a 4xx instead.
+    settle(
+      verifying,
+      callback,
+      async (outcome, answer) => {
+        if (typeof outcome === 'object') {
+          if (state) {
+            logLimited(
+              deps.abuse.refusalLog,
+              state.log,
+              address,
+              {
+                event: 'smtp.client.block-refused',
+                stage: 'auth',
+                reason: outcome.reason,
+                user: username,
+                method: auth.method,
+              },
+              'AUTH from a blocked address refused (the password was not checked)',
+            );
+          }
+          answer(refusal(outcome));
           return;
         }
-        if (valid) {
+        if (outcome) {
           state?.log.info(
             { event: 'smtp.auth.succeeded', user: username, method: auth.method },
             'authenticated',
           );
-          callback(null, { user: username });
+          answer(null, { user: username });
           return;
         }
         deps.metrics.authFailures.inc();
@@ -81,23 +106,22 @@ export function createOnAuth(deps: OnAuthDependencies) {
           failures >= deps.maxFailures
             ? INGRESS_REPLIES.tooManyAuthFailures
             : INGRESS_REPLIES.authenticationFailed;
-        // The failure that reaches SMTP_AUTH_MAX_FAILURES ends this connection as well.
-        deps.blocking.authFailed(address, state?.log ?? SILENT).then(
-          (blocked) => {
-            callback(toSmtpServerError(blocked ? INGRESS_REPLIES.clientBlocked : reply));
-          },
-          () => {
-            callback(toSmtpServerError(reply));
-          },
-        );
+        // The failure that reaches SMTP_AUTH_MAX_FAILURES is answered as the block it
+        // set: 421 and the connection ends, or 454 for a trusted client, which stays.
+        // Counting it may fail (Redis down): the plain refusal is given then.
+        const block = await blocking
+          .authFailed(address, state?.log ?? SILENT)
+          .catch(() => undefined);
+        answer(block === undefined ? toSmtpServerError(reply) : refusal(block));
       },
-      (error: unknown) => {
+      (error: unknown, answer) => {
         state?.log.error(
           { event: 'smtp.auth.error', err: error },
           'credentials could not be checked',
         );
-        callback(toSmtpServerError(INGRESS_REPLIES.authenticationUnavailable));
+        answer(toSmtpServerError(INGRESS_REPLIES.authenticationUnavailable));
       },
+      state?.log,
     );
   };
 }

@@ -3,11 +3,12 @@ import { newMessageId } from '@smtp-relay/queue';
 import { formatReply, queuedReply, replyClass } from '@smtp-relay/smtp-errors';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { SessionFilter } from '../filter/session-filter.ts';
-import type { MessageIntake } from '../message-intake.ts';
+import { DataInterruptedError, type MessageIntake } from '../message-intake.ts';
 import { buildReceivedHeader } from '../received-header.ts';
 import { ReplyError, toSafeSmtpServerError } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
 import { authenticatedUser } from './on-rcpt-to.ts';
+import { settle } from './settle.ts';
 
 export interface OnDataDependencies {
   readonly intake: MessageIntake;
@@ -37,6 +38,7 @@ export function createOnData(deps: OnDataDependencies) {
       clientAddress: session.remoteAddress,
       hostname: deps.hostname,
       protocol: session.transmissionType || 'SMTP',
+      smtpUtf8: envelope.smtpUtf8 === true,
       messageId,
       tls: session.tlsOptions
         ? { version: session.tlsOptions.version, cipher: session.tlsOptions.name }
@@ -46,8 +48,10 @@ export function createOnData(deps: OnDataDependencies) {
     });
     const summary = { messageId, from: mailFrom, to: recipients, user: authUser ?? undefined };
 
-    deps.intake
-      .accept(
+    // settle: a throw while logging or counting must not become an unhandled
+    // rejection (the process would exit); the client hears a 4xx instead.
+    settle(
+      deps.intake.accept(
         {
           messageId,
           mailFrom,
@@ -60,42 +64,46 @@ export function createOnData(deps: OnDataDependencies) {
         header,
         stream,
         deps.filter?.content(session),
-      )
-      .then(
-        (size) => {
-          const reply = queuedReply(messageId);
-          deps.metrics.messagesReceived.inc();
-          deps.metrics.bytesReceived.inc(size);
-          deps.metrics.smtpReplies.inc({ class: '2xx' });
-          state?.log.info(
-            { event: 'message.queued', ...summary, size, durationMs: Date.now() - started },
-            'queued',
-          );
-          callback(null, `${reply.enhanced} ${reply.text}`);
-        },
-        (error: unknown) => {
-          const smtpError = toSafeSmtpServerError(error);
-          const reason = error instanceof ReplyError ? reasonOf(error) : 'client-disconnected';
-          deps.metrics.messagesRejected.inc({ reason });
-          deps.metrics.smtpReplies.inc({ class: replyClass(smtpError.responseCode) });
-          state?.log.warn(
-            {
-              event: 'message.noqueue',
-              ...summary,
-              reason,
-              reply: error instanceof ReplyError ? formatReply(error.reply) : undefined,
-              err: error instanceof ReplyError ? error.cause : error,
-              durationMs: Date.now() - started,
-            },
-            'not queued',
-          );
-          callback(smtpError);
-        },
-      );
+      ),
+      callback,
+      (size, answer) => {
+        const reply = queuedReply(messageId);
+        deps.metrics.messagesReceived.inc();
+        deps.metrics.bytesReceived.inc(size);
+        deps.metrics.smtpReplies.inc({ class: '2xx' });
+        state?.log.info(
+          { event: 'message.queued', ...summary, size, durationMs: Date.now() - started },
+          'queued',
+        );
+        answer(null, `${reply.enhanced} ${reply.text}`);
+      },
+      (error: unknown, answer) => {
+        const smtpError = toSafeSmtpServerError(error);
+        const reason = reasonFor(error);
+        deps.metrics.messagesRejected.inc({ reason });
+        deps.metrics.smtpReplies.inc({ class: replyClass(smtpError.responseCode) });
+        state?.log.warn(
+          {
+            event: 'message.noqueue',
+            ...summary,
+            reason,
+            reply: error instanceof ReplyError ? formatReply(error.reply) : undefined,
+            err: error instanceof ReplyError ? error.cause : error,
+            durationMs: Date.now() - started,
+          },
+          'not queued',
+        );
+        answer(smtpError);
+      },
+      state?.log,
+    );
   };
 }
 
-function reasonOf(error: ReplyError): string {
+function reasonFor(error: unknown): string {
+  if (error instanceof DataInterruptedError) return 'client-disconnected';
+  // Not a reply anyone chose: a bug, answered 451 4.3.0 (see toSafeSmtpServerError).
+  if (!(error instanceof ReplyError)) return 'internal-error';
   if (error.reply.code === 552) return 'message-too-big';
   if (error.reply.code === 451) return 'queue-unavailable';
   return 'refused';

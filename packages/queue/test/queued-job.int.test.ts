@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
+import { Redis } from 'ioredis';
+import { DELIVERY_JOB_NAME, newDeliveryJob } from '../src/delivery-job.ts';
+import { createDeliveryQueue, type DeliveryQueue } from '../src/delivery-queue.ts';
+import { newMessageId } from '../src/message-id.ts';
+import { hasJob, nextAttemptAt } from '../src/queued-job.ts';
+
+const jobFor = (messageId: string) =>
+  newDeliveryJob({
+    messageId,
+    size: 4,
+    mailFrom: 'a@example.test',
+    recipients: ['b@example.test'],
+    receivedAt: Date.now(),
+    client: { address: '127.0.0.1', helo: 'test' },
+    authUser: null,
+    bodyType: '7bit',
+    smtpUtf8: false,
+  });
+
+describe('hasJob and nextAttemptAt (real Redis, real BullMQ)', () => {
+  let server: RedisServerHandle | undefined;
+  let redis: Redis;
+  let queue: DeliveryQueue;
+  const prefix = `queued-job-${randomBytes(4).toString('hex')}`;
+
+  before(async () => {
+    const shared = process.env['TEST_REDIS_URL'];
+    if (!shared) server = await startRedisServer();
+    redis = new Redis(shared ?? server?.url ?? '');
+    queue = createDeliveryQueue({ connection: redis, prefix });
+  });
+
+  after(async () => {
+    await queue.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await server?.cleanup();
+  });
+
+  it('a waiting job: there, with no next attempt', async () => {
+    const id = newMessageId();
+    await queue.add(DELIVERY_JOB_NAME, jobFor(id), { jobId: id });
+    assert.equal(await hasJob(queue, id), true);
+    assert.equal(await nextAttemptAt(queue, id), undefined);
+  });
+
+  it('a delayed job: its next attempt is when BullMQ will run it', async () => {
+    const id = newMessageId();
+    const delay = 90_000;
+    const before = Date.now();
+    await queue.add(DELIVERY_JOB_NAME, jobFor(id), { jobId: id, delay });
+    const after = Date.now();
+    assert.equal(await hasJob(queue, id), true);
+    const due = await nextAttemptAt(queue, id);
+    assert.ok(due !== undefined, 'delayed');
+    assert.ok(due >= before + delay && due <= after + delay, `due ${String(due - before)} ms on`);
+  });
+
+  it('jobs due in the same millisecond all read as that millisecond', async () => {
+    const ids = [newMessageId(), newMessageId(), newMessageId()];
+    const delay = 3_600_000;
+    // One pipeline: very likely the same millisecond, so BullMQ's counter is used.
+    await queue.addBulk(
+      ids.map((id) => ({ name: DELIVERY_JOB_NAME, data: jobFor(id), opts: { jobId: id, delay } })),
+    );
+    const dues = await Promise.all(ids.map((id) => nextAttemptAt(queue, id)));
+    const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+    jobs.forEach((job, index) => {
+      assert.ok(job, 'added');
+      assert.equal(dues[index], job.timestamp + delay);
+    });
+  });
+
+  it('no such job: absent, no next attempt', async () => {
+    assert.equal(await hasJob(queue, 'never-queued-id'), false);
+    assert.equal(await nextAttemptAt(queue, 'never-queued-id'), undefined);
+  });
+});

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { PassThrough, Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { createLogger, createMetrics } from '@smtp-relay/observability';
+import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { createOnData } from '../src/hooks/on-data.ts';
+import { DataInterruptedError, type MessageIntake } from '../src/message-intake.ts';
+import { ReplyError, type SmtpServerError } from '../src/reply.ts';
+import { createSessionStates } from '../src/session-state.ts';
+
+// The DATA hook turns the intake's outcome into exactly one reply, a log line
+// and counters. Nothing it does after the intake may crash the process: a
+// throw there (a logger, a metric) becomes a 4xx for this message, never an
+// unhandled rejection, which the crash handler would end the process on.
+
+/** What the intake does with the message: stores it (that size), or refuses it. */
+type IntakeOutcome = { readonly size: number } | { readonly error: Error };
+
+/** An intake that answers as scripted, without reading the stream. */
+function scriptedIntake(outcome: IntakeOutcome): MessageIntake {
+  return {
+    accept: () =>
+      'size' in outcome ? Promise.resolve(outcome.size) : Promise.reject(outcome.error),
+  };
+}
+
+/** The service's logger writing to memory; writing a line with `failingEvent` throws. */
+function capturedLogger(failingEvent: string | undefined) {
+  const lines: Record<string, unknown>[] = [];
+  // pino hands each line to write() in one synchronous call, so a throw here
+  // throws from the log call itself, as a broken destination would.
+  const destination = Object.assign(new Writable(), {
+    write(text: string): boolean {
+      const line = JSON.parse(text) as Record<string, unknown>;
+      if (line['event'] === failingEvent) throw new Error('log destination broke');
+      lines.push(line);
+      return true;
+    },
+  });
+  const logger = createLogger({ service: 'ingress', version: 'test', level: 'info', destination });
+  return { logger, lines };
+}
+
+function session(): SMTPServerSession {
+  return {
+    id: 'session-1',
+    localAddress: '127.0.0.1',
+    localPort: 2525,
+    remoteAddress: '192.0.2.10',
+    remotePort: 40000,
+    clientHostname: '[192.0.2.10]',
+    openingCommand: 'EHLO',
+    hostNameAppearsAs: 'device.test',
+    envelope: {
+      mailFrom: { address: 'device@lan.test', args: false },
+      rcptTo: [{ address: 'boss@example.test', args: false }],
+    },
+    secure: false,
+    transmissionType: 'ESMTP',
+    tlsOptions: false,
+    xClient: new Map(),
+    xForward: new Map(),
+    transaction: 1,
+  };
+}
+
+function dataStream(): SMTPServerDataStream {
+  return Object.assign(new PassThrough(), { byteLength: 0, sizeExceeded: false });
+}
+
+interface Case {
+  readonly name: string;
+  readonly intake: IntakeOutcome;
+  /** The log event whose line throws. */
+  readonly failingEvent?: string;
+  /** The one reply: code and the start of its text. */
+  readonly reply: readonly [number, RegExp];
+  /** The event of the line about the message, and its reason for a refusal. */
+  readonly event: readonly [string, string | undefined] | undefined;
+  /** Whether settle logged a handler failure. */
+  readonly hookFailed: boolean;
+}
+
+const CASES: readonly Case[] = [
+  {
+    name: 'queued: 250 queued as <id>',
+    intake: { size: 1234 },
+    reply: [250, /^2\.0\.0 Ok: queued as /],
+    event: ['message.queued', undefined],
+    hookFailed: false,
+  },
+  {
+    name: 'too big: 552',
+    intake: { error: new ReplyError(INGRESS_REPLIES.messageTooBig) },
+    reply: [552, /^5\.3\.4 /],
+    event: ['message.noqueue', 'message-too-big'],
+    hookFailed: false,
+  },
+  {
+    name: 'store or queue unavailable: 451',
+    intake: { error: new ReplyError(INGRESS_REPLIES.queueUnavailable) },
+    reply: [451, /^4\.3\.0 Queue unavailable/],
+    event: ['message.noqueue', 'queue-unavailable'],
+    hookFailed: false,
+  },
+  {
+    name: 'client gone mid-body: counted as such',
+    intake: { error: new DataInterruptedError(new Error('Connection closed')) },
+    reply: [451, /^4\.3\.0 /],
+    event: ['message.noqueue', 'client-disconnected'],
+    hookFailed: false,
+  },
+  {
+    name: 'an unexpected error: 451 4.3.0, never a 5xx',
+    intake: { error: new TypeError('bug') },
+    reply: [451, /^4\.3\.0 Temporary failure/],
+    event: ['message.noqueue', 'internal-error'],
+    hookFailed: false,
+  },
+  {
+    name: 'queued, but logging it throws: a 4xx, the process lives on',
+    intake: { size: 1234 },
+    failingEvent: 'message.queued',
+    reply: [451, /^4\.3\.0 /],
+    event: ['message.noqueue', 'internal-error'],
+    hookFailed: true,
+  },
+  {
+    name: 'refused, and logging the refusal throws: the refusal is still given',
+    intake: { error: new ReplyError(INGRESS_REPLIES.messageTooBig) },
+    failingEvent: 'message.noqueue',
+    reply: [552, /^5\.3\.4 /],
+    event: undefined,
+    hookFailed: true,
+  },
+];
+
+/** Lets the turn end: Node reports unhandled rejections once the microtasks have run. */
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => {
+    setImmediate(resolve);
+  });
+
+describe('DATA hook', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  beforeEach(() => {
+    unhandled.length = 0;
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterEach(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const { logger, lines } = capturedLogger(c.failingEvent);
+      const sessions = createSessionStates();
+      const smtpSession = session();
+      sessions.set(smtpSession, { log: logger, clientAddress: '192.0.2.10', authFailures: 0 });
+      const onData = createOnData({
+        intake: scriptedIntake(c.intake),
+        sessions,
+        metrics: createMetrics(),
+        hostname: 'relay.test',
+      });
+      const replies: (readonly [number, string])[] = [];
+      let firstReply!: () => void;
+      const replied = new Promise<void>((resolve) => {
+        firstReply = resolve;
+      });
+
+      onData(dataStream(), smtpSession, (error, message) => {
+        replies.push(
+          error ? [(error as SmtpServerError).responseCode, error.message] : [250, message ?? ''],
+        );
+        firstReply();
+      });
+      await replied;
+      await nextTurn();
+
+      assert.equal(replies.length, 1, 'answered exactly once');
+      const [code, text] = replies[0] ?? [0, ''];
+      assert.equal(code, c.reply[0]);
+      assert.match(text, c.reply[1]);
+      const message = lines.find((line) => String(line['event']).startsWith('message.'));
+      assert.deepEqual(
+        message && [message['event'], message['reason']],
+        c.event && [c.event[0], c.event[1]],
+      );
+      assert.equal(
+        lines.some((line) => line['event'] === 'smtp.hook.failed'),
+        c.hookFailed,
+      );
+      assert.deepEqual(unhandled, []);
+    });
+  }
+});

@@ -1,0 +1,145 @@
+import type { Logger } from '@smtp-relay/observability';
+import type { DeliveryJob } from '@smtp-relay/queue';
+import type { MessageStore } from '@smtp-relay/store';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { BounceNotifier } from './bounce-notifier.ts';
+import type { Clock } from './clock.ts';
+import { DeferredDelivery } from './deferred-delivery.ts';
+import type { RecipientFailure } from './deliver.ts';
+import type { DeliveryEvents } from './delivery-events.ts';
+import type { DeliveryDecision } from './outcome.ts';
+import type { SystemicHold } from './systemic-hold.ts';
+
+// Applies a decision: bookkeeping in the store and the bounce queue, then the
+// answer BullMQ understands (a return value completes the job; the errors
+// thrown here retry it, fail it for good, or put it back during a hold).
+
+/** The part of a BullMQ job a delivery uses; BullMQ's Job is one. */
+export interface DeliveryJobHandle {
+  readonly id?: string | undefined;
+  readonly data: unknown;
+  /** Failed attempts before this one. */
+  readonly attemptsMade: number;
+  updateData(data: DeliveryJob): Promise<void>;
+}
+
+export interface CarryOutDependencies {
+  readonly store: Pick<MessageStore, 'delete'>;
+  readonly bounces: BounceNotifier;
+  /** Holds every replica's deliveries for this long (BullMQ's queue-wide rate limit). */
+  readonly holdDeliveries: (ms: number) => Promise<void>;
+  readonly systemicHold: SystemicHold;
+  readonly events: DeliveryEvents;
+  readonly clock: Clock;
+}
+
+/** The attempt a decision was made for. */
+export interface DecidedAttempt {
+  readonly job: DeliveryJobHandle;
+  /** The job's validated data. */
+  readonly data: DeliveryJob;
+  readonly attemptNumber: number;
+  /** The smart host's final reply, when it accepted someone. */
+  readonly response: string | undefined;
+  /** When the attempt ended. */
+  readonly now: number;
+  readonly durationMs: number;
+  readonly log: Logger;
+}
+
+// Redis may refuse writes for a moment (a failover, memory full): a bounce or a
+// job update is tried this often, well within the job's 10 s lock.
+const WRITE_ATTEMPTS = 3;
+const WRITE_RETRY_MS = 500;
+
+/** Resolves with the job's result (completed); rejects with BullMQ's answer otherwise. */
+export async function carryOut(
+  decision: DeliveryDecision,
+  attempt: DecidedAttempt,
+  deps: CarryOutDependencies,
+): Promise<string> {
+  const { data, log, durationMs } = attempt;
+  const { events } = deps;
+  switch (decision.action) {
+    case 'finish': {
+      deps.systemicHold.onSuccess();
+      recordDelivered(decision.delivered);
+      // From here on the smart host has the message: a failure of our own
+      // bookkeeping must not make BullMQ retry the job and send it again.
+      await bounce(decision.bounced);
+      // A body left behind is removed by the orphan sweep.
+      await deps.store.delete(data.messageId).catch((error: unknown) => {
+        log.warn({ event: 'store.delete-failed', err: error }, 'body not deleted');
+      });
+      if (decision.result.kind === 'failed') throw new UnrecoverableError(decision.result.reason);
+      return decision.result.response;
+    }
+    case 'retry': {
+      deps.systemicHold.onSuccess();
+      recordDelivered(decision.delivered);
+      // First: accepted and bounced recipients are never tried again, even if
+      // what follows fails and BullMQ retries the job.
+      const recorded = decision.updatedJob === undefined || (await updateJob(decision.updatedJob));
+      // Not recorded: the next attempt has every recipient of this one again.
+      // The bounced ones are refused again then and bounced once, so no bounce
+      // now; the accepted ones get the message a second time, as after a crash
+      // (at-least-once).
+      if (recorded) await bounce(decision.bounced);
+      events.deferred(log, decision.remaining, decision.failure, {
+        retryInMs: decision.delayMs,
+        durationMs,
+      });
+      throw new DeferredDelivery(decision.failure, decision.delayMs);
+    }
+    case 'hold': {
+      const holdMs = deps.systemicHold.onFailure(attempt.now);
+      events.systemic(log, decision.failure, { holdMs, durationMs });
+      // Pauses the whole queue, every sender replica: one probe per interval
+      // instead of every queued message failing AUTH against the smart host.
+      if (holdMs !== undefined) await deps.holdDeliveries(holdMs);
+      throw Worker.RateLimitError();
+    }
+    case 'dead-letter': {
+      events.deadLetter(log, decision.reason);
+      throw new UnrecoverableError(decision.reason);
+    }
+  }
+
+  function recordDelivered(delivered: readonly string[]): void {
+    if (delivered.length === 0) return;
+    events.delivered(log, data, delivered, {
+      now: attempt.now,
+      durationMs,
+      ...(attempt.response === undefined ? {} : { response: attempt.response }),
+    });
+  }
+
+  /** Queues the bounce, trying a few times. Never throws: the delivery itself is done. */
+  async function bounce(bounced: readonly RecipientFailure[]): Promise<void> {
+    if (bounced.length === 0) return;
+    const failure = await tryWrite(() => deps.bounces.notify(data, bounced, attempt.attemptNumber));
+    if (failure !== undefined) events.bounceNotQueued(log, data, bounced, failure.error);
+    events.bounced(log, data, bounced, durationMs);
+  }
+
+  /** Whether the smaller recipient list is stored. */
+  async function updateJob(updated: DeliveryJob): Promise<boolean> {
+    const failure = await tryWrite(() => attempt.job.updateData(updated));
+    if (failure === undefined) return true;
+    events.jobNotUpdated(log, updated.recipients, failure.error);
+    return false;
+  }
+
+  /** undefined once `write` succeeded; the last error after WRITE_ATTEMPTS failures. */
+  async function tryWrite(write: () => Promise<void>): Promise<{ error: unknown } | undefined> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await write();
+        return undefined;
+      } catch (error) {
+        if (tries >= WRITE_ATTEMPTS) return { error };
+        await deps.clock.sleep(WRITE_RETRY_MS * tries);
+      }
+    }
+  }
+}

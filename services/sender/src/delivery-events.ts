@@ -1,0 +1,143 @@
+import type { Logger, RelayMetrics } from '@smtp-relay/observability';
+import type { DeliveryJob } from '@smtp-relay/queue';
+import { formatReply, type DeliveryFailure } from '@smtp-relay/smtp-errors';
+import type { RecipientFailure } from './deliver.ts';
+
+// The log lines and metrics of a delivery attempt, one method per event name,
+// so that every path reports an outcome with the same fields.
+
+export interface DeliveryEvents {
+  delivered(
+    log: Logger,
+    data: DeliveryJob,
+    to: readonly string[],
+    at: { readonly now: number; readonly durationMs: number; readonly response?: string },
+  ): void;
+  bounced(
+    log: Logger,
+    data: DeliveryJob,
+    bounced: readonly RecipientFailure[],
+    durationMs: number,
+  ): void;
+  deferred(
+    log: Logger,
+    remaining: readonly RecipientFailure[],
+    failure: DeliveryFailure,
+    at: { readonly retryInMs: number; readonly durationMs: number },
+  ): void;
+  systemic(
+    log: Logger,
+    failure: DeliveryFailure,
+    at: { readonly holdMs: number | undefined; readonly durationMs: number },
+  ): void;
+  deadLetter(log: Logger, reason: string): void;
+  bounceNotQueued(
+    log: Logger,
+    data: DeliveryJob,
+    bounced: readonly RecipientFailure[],
+    error: unknown,
+  ): void;
+  jobNotUpdated(log: Logger, remaining: readonly string[], error: unknown): void;
+  interrupted(log: Logger, durationMs: number): void;
+}
+
+export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
+  return {
+    delivered(log, data, to, at) {
+      metrics.messagesDelivered.inc();
+      metrics.deliveryLatency.observe((at.now - data.receivedAt) / 1000);
+      log.info(
+        {
+          event: 'delivery.delivered',
+          from: data.mailFrom,
+          to,
+          size: data.size,
+          response: at.response,
+          delayMs: at.now - data.receivedAt,
+          durationMs: at.durationMs,
+        },
+        'delivered',
+      );
+    },
+    bounced(log, data, bounced, durationMs) {
+      for (const { recipient, failure } of bounced) {
+        metrics.messagesBounced.inc({ category: failure.category });
+        log.warn(
+          {
+            event: 'delivery.bounced',
+            from: data.mailFrom,
+            to: recipient,
+            smtpCode: failure.reply.code,
+            enhancedCode: failure.reply.enhanced,
+            reply: formatReply(failure.reply),
+            category: failure.category,
+            hint: failure.hint,
+            durationMs,
+          },
+          'bounced',
+        );
+      }
+    },
+    deferred(log, remaining, failure, at) {
+      metrics.messagesDeferred.inc({ category: failure.category });
+      log.warn(
+        {
+          event: 'delivery.deferred',
+          to: remaining.map((r) => r.recipient),
+          smtpCode: failure.reply.code,
+          enhancedCode: failure.reply.enhanced,
+          reply: formatReply(failure.reply),
+          category: failure.category,
+          hint: failure.hint,
+          retryInMs: at.retryInMs,
+          durationMs: at.durationMs,
+        },
+        'deferred',
+      );
+    },
+    systemic(log, failure, at) {
+      metrics.systemicFailures.inc({ category: failure.category });
+      // Loud: every message waits until an operator fixes the smart-host settings.
+      log.error(
+        {
+          event: 'delivery.systemic',
+          category: failure.category,
+          smtpCode: failure.reply.code,
+          enhancedCode: failure.reply.enhanced,
+          reply: formatReply(failure.reply),
+          rule: failure.rule,
+          hint: failure.hint,
+          holdMs: at.holdMs,
+          durationMs: at.durationMs,
+        },
+        'smart host settings problem: all deliveries on hold (messages are kept, none bounced)',
+      );
+    },
+    deadLetter(log, reason) {
+      log.error({ event: 'delivery.dead-letter', reason }, 'cannot be delivered');
+    },
+    bounceNotQueued(log, data, bounced, error) {
+      log.error(
+        {
+          event: 'bounce.failed',
+          to: data.mailFrom,
+          recipients: bounced.map((b) => b.recipient),
+          err: error,
+        },
+        'the bounce could not be queued',
+      );
+    },
+    jobNotUpdated(log, remaining, error) {
+      log.error(
+        { event: 'delivery.job-update-failed', remaining, err: error },
+        'the remaining recipients could not be recorded: the next attempt repeats them all',
+      );
+    },
+    interrupted(log, durationMs) {
+      log.warn(
+        { event: 'delivery.interrupted', durationMs },
+        'sender stopping: attempt handed back unrecorded, another sender repeats it',
+      );
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { Logger, RelayMetrics } from '@smtp-relay/observability';
+import { parseDeliveryJob } from '@smtp-relay/queue';
+import type { SmartHostClient } from '@smtp-relay/smart-host';
+import type { MessageStore } from '@smtp-relay/store';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { BounceNotifier } from './bounce-notifier.ts';
+import { carryOut, type DeliveryJobHandle } from './carry-out.ts';
+import type { Clock } from './clock.ts';
+import { deliver } from './deliver.ts';
+import { createDeliveryEvents } from './delivery-events.ts';
+import { decide } from './outcome.ts';
+import { createSystemicHold } from './systemic-hold.ts';
+
+// One job, start to end: validate it, make the attempt, decide, carry out.
+// What BullMQ sees is the result or the error this returns (see carry-out.ts).
+
+export interface DeliverySettings {
+  readonly retryDelaysMs: readonly number[];
+  readonly maxQueueLifetimeMs: number;
+}
+
+export interface DeliveryProcessorDependencies {
+  readonly settings: DeliverySettings;
+  readonly store: MessageStore;
+  readonly client: SmartHostClient;
+  readonly bounces: BounceNotifier;
+  /** Holds every replica's deliveries for this long after a systemic failure. */
+  readonly holdDeliveries: (ms: number) => Promise<void>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+}
+
+/**
+ * Processes one job. `signal` aborts when the sender stops before the
+ * attempt is over: its outcome is then not acted on (see below).
+ */
+export type DeliveryProcessor = (job: DeliveryJobHandle, signal?: AbortSignal) => Promise<string>;
+
+export function createDeliveryProcessor(deps: DeliveryProcessorDependencies): DeliveryProcessor {
+  const { settings, logger, clock } = deps;
+  const events = createDeliveryEvents(deps.metrics);
+  // Per process: each replica backs off on its own, the hold itself is queue-wide.
+  const systemicHold = createSystemicHold(settings.retryDelaysMs);
+
+  return async (job, signal) => {
+    const parsed = parseDeliveryJob(job.data);
+    if (!parsed.ok) {
+      logger.error(
+        { event: 'delivery.invalid-job', jobId: job.id, problem: parsed.problem },
+        'invalid job',
+      );
+      throw new UnrecoverableError(`invalid job data: ${parsed.problem}`);
+    }
+    const data = parsed.job;
+    const attemptNumber = job.attemptsMade + 1;
+    const log = logger.child({ messageId: data.messageId, attempt: attemptNumber });
+    const started = clock.now();
+    const attempt = await deliver(data, { store: deps.store, client: deps.client });
+    const now = clock.now();
+    if (signal?.aborted === true) {
+      // The stop cut the smart-host connection: a failure now may be our own
+      // doing, so nothing is bounced, deleted or counted. The job goes back to
+      // the queue as it is (or, if the queue can no longer be told, once its
+      // lock expires) and another sender repeats the attempt: recipients the
+      // smart host accepted just before may get it twice, as after a crash.
+      events.interrupted(log, now - started);
+      throw Worker.RateLimitError();
+    }
+    const decision = decide(data, attempt, {
+      now,
+      maxQueueLifetimeMs: settings.maxQueueLifetimeMs,
+      retryDelaysMs: settings.retryDelaysMs,
+      failedAttempts: attemptNumber,
+    });
+    return carryOut(
+      decision,
+      {
+        job,
+        data,
+        attemptNumber,
+        response: attempt.kind === 'attempted' ? attempt.response : undefined,
+        now,
+        durationMs: now - started,
+        log,
+      },
+      { ...deps, systemicHold, events },
+    );
+  };
+}
