@@ -11,7 +11,9 @@ import {
 } from '../src/index.ts';
 import { FIXTURES } from './temp-files.ts';
 
-const HOST = { hostname: 'relay.example.com' };
+// No routing table: the gateway trust rule (relay-trust.test.ts) must not depend on
+// the default route of the machine running the tests.
+const HOST = { hostname: 'relay.example.com', routeFile: '/nonexistent/route' };
 const SENDER_ENV = { SMART_HOST: 'smtp.example.com' };
 
 const COMMON_DEFAULTS = {
