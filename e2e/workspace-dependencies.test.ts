@@ -51,7 +51,7 @@ const IMPORT = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)'([^'.][^']*)'/g;
 const BUILTINS = new Set(builtinModules);
 
 /** The package an import specifier names (`@scope/name/sub` → `@scope/name`), or undefined for node's own. */
-export function packageOf(specifier: string): string | undefined {
+function packageOf(specifier: string): string | undefined {
   if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return undefined;
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
