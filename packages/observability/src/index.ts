@@ -5,5 +5,6 @@ export * from './shutdown.ts';
 export * from './process-lifecycle.ts';
 export * from './version.ts';
 export * from './settle-within.ts';
+export * from './stop-budget.ts';
 export * from './watch-redis.ts';
 export * from './transcript/index.ts';

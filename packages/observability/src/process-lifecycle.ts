@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { createLogger, flushLogger } from './logger.ts';
 import { createMetrics, type RelayMetrics } from './metrics.ts';
 import { RELAY_VERSION } from './version.ts';
-import { createShutdown, type ShutdownStep } from './shutdown.ts';
+import { withTimeout } from './settle-within.ts';
+import { createShutdown, type ShutdownOptions } from './shutdown.ts';
+import { STOP_MARGIN_MS } from './stop-budget.ts';
 
 // Called only from main.ts files: the composition root owns the process.
 
@@ -29,20 +31,17 @@ export function startProcessObservability(options: ProcessObservabilityOptions):
   return { logger, metrics: createMetrics() };
 }
 
-export interface InstallShutdownOptions {
-  readonly logger: Logger;
-  readonly timeoutMs: number;
-  readonly steps: readonly ShutdownStep[];
-}
-
-/** SIGTERM/SIGINT run the steps once against the deadline, then exit 0 (or 1 if late). */
-export function installShutdown(
-  options: InstallShutdownOptions,
-): (reason: string) => Promise<void> {
+/**
+ * SIGTERM/SIGINT run the steps once on the stop budget (stop-budget.ts), then
+ * exit 0 (or 1 if a step failed or was late).
+ */
+export function installShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
   const shutdown = createShutdown(options);
   const stopAndExit = async (reason: string): Promise<void> => {
     const code = await shutdown(reason);
-    await flushLogger(options.logger);
+    // The margin left after the steps: a stdout nobody reads must not hold
+    // the process past the 30 s.
+    await withTimeout(flushLogger(options.logger), STOP_MARGIN_MS, () => undefined);
     process.exit(code);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

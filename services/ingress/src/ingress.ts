@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { IngressConfig } from '@smtp-relay/config';
 import {
+  CLOSE_STEP_MS,
+  INGRESS_AFTER_DRAIN_MS,
+  SMTP_CLOSE_MS,
   closeRedis,
   settleWithin,
   startTranscripts,
@@ -8,6 +11,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type RelayMetrics,
+  type StopBudget,
 } from '@smtp-relay/observability';
 import { createRelayNetworks } from '@smtp-relay/policy';
 import { createDeliveryProducer, createDeliveryQueue, type QueueAccess } from '@smtp-relay/queue';
@@ -23,8 +27,8 @@ import type { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
 export interface Ingress {
   /** Opens the SMTP (and SMTPS) listeners. */
   listen(): Promise<void>;
-  /** Stops accepting, lets sessions in DATA finish, closes Redis. */
-  close(): Promise<void>;
+  /** Stops accepting, lets sessions in DATA finish, closes Redis; all within `budget`. */
+  close(budget: StopBudget): Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
   /** Bound ports after listen(), for tests and logs. */
   ports(): { smtp: number | undefined; smtps: number | undefined };
@@ -37,12 +41,6 @@ export interface IngressDependencies {
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
 }
-
-// After SIGTERM, transactions in progress get this long to finish (inside the
-// 30 s SPEC allows for the whole stop); idle sessions hear 421 at once.
-const DRAIN_DEADLINE_MS = 20_000;
-// What smtp-server's close() still waits for after the drain (stuck sessions).
-const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * Redis calls during DATA are bounded so a hung Redis gives the client
@@ -110,7 +108,9 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
         maxClients: config.maxClients,
         maxClientsPerIp: config.maxClientsPerIp,
         socketTimeoutMs: config.socketTimeoutMs,
-        closeTimeoutMs: CLOSE_TIMEOUT_MS,
+        // What smtp-server's close() still waits for after the drain (stuck
+        // sessions): its share of the stop budget.
+        closeTimeoutMs: SMTP_CLOSE_MS,
         tlsMinVersion: config.tlsMinVersion,
       },
       logger,
@@ -152,21 +152,23 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
         'ingress listening',
       );
     },
-    async close() {
+    async close(budget) {
       shuttingDown = true;
       const servers = smtps ? [smtp, smtps] : [smtp];
-      await Promise.all(
-        servers.map((server) => drainSessions(server, { deadlineMs: DRAIN_DEADLINE_MS })),
-      );
+      // Transactions in progress get what is left once the steps below have
+      // their share (stop-budget.ts); idle sessions hear 421 at once.
+      const deadlineMs = budget.until(INGRESS_AFTER_DRAIN_MS);
+      await Promise.all(servers.map((server) => drainSessions(server, { deadlineMs })));
       await Promise.all(servers.map(closeServer));
       listening.smtp = false;
       listening.smtps = false;
       credentials?.close();
       abuse.close();
-      if (transcripts) await settleWithin(transcripts.close(), 2000);
       // Bounded: with Redis gone these would wait for a reconnection.
-      await settleWithin(queue.close(), 2000);
-      await closeRedis(redis, 2000);
+      const closeStepMs = (): number => budget.atMost(CLOSE_STEP_MS);
+      if (transcripts) await settleWithin(transcripts.close(), closeStepMs(), budget.clock);
+      await settleWithin(queue.close(), closeStepMs(), budget.clock);
+      await closeRedis(redis, closeStepMs(), budget.clock);
     },
     readiness: [
       {

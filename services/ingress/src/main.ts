@@ -6,7 +6,8 @@ const config = loadOrExit(() => loadIngressConfig(process.env));
 // Loaded after the configuration is known to be valid, so that a bad
 // configuration is reported within the 2 s SPEC allows even on a busy machine.
 const { startRelayAdminHttp } = await import('@smtp-relay/admin');
-const { installShutdown, startProcessObservability } = await import('@smtp-relay/observability');
+const { ADMIN_HTTP_CLOSE_MS, installShutdown, startProcessObservability } =
+  await import('@smtp-relay/observability');
 const { createIngress } = await import('./ingress.ts');
 
 const { logger, metrics } = startProcessObservability({
@@ -26,11 +27,12 @@ const admin = await startRelayAdminHttp({
   port: config.adminPort,
 });
 
+// Every deadline of the stop comes from one budget:
+// packages/observability/src/stop-budget.ts.
 installShutdown({
   logger,
-  timeoutMs: 28_000,
   steps: [
-    { name: 'smtp', run: () => ingress.close() },
-    { name: 'admin-http', run: async () => admin?.close() },
+    { name: 'smtp', run: (budget) => ingress.close(budget) },
+    { name: 'admin-http', shareMs: ADMIN_HTTP_CLOSE_MS, run: async () => admin?.close() },
   ],
 });

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { SenderConfig } from '@smtp-relay/config';
 import {
+  CLOSE_STEP_MS,
+  SENDER_AFTER_WORKER_MS,
   closeRedis,
   settleWithin,
   startTranscripts,
@@ -8,6 +10,7 @@ import {
   type Logger,
   type ReadinessCheck,
   type RelayMetrics,
+  type StopBudget,
 } from '@smtp-relay/observability';
 import { createDeliveryQueue, hasJob, type QueueAccess } from '@smtp-relay/queue';
 import { createSharedOAuth2Tokens, createSmartHostClient } from '@smtp-relay/smart-host';
@@ -20,8 +23,11 @@ import { createDeliveryWorker } from './worker.ts';
 export interface Sender {
   /** Starts taking jobs. */
   start(): void;
-  /** Stops taking jobs, lets in-flight deliveries finish (or hands them back), closes connections. */
-  close(deadlineMs: number): Promise<void>;
+  /**
+   * Stops taking jobs, lets in-flight deliveries finish (or hands them back),
+   * closes connections; all within `budget`.
+   */
+  close(budget: StopBudget): Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
   /** For the admin API and queue metrics. */
   readonly queueAccess: QueueAccess;
@@ -32,8 +38,6 @@ export interface Sender {
 // any DATA transfer still being stored (a chunk is written every 512 KiB).
 const SWEEP_INTERVAL_MS = 15 * 60_000;
 const ORPHAN_MIN_IDLE_SECONDS = 6 * 3600;
-/** Each connection-closing step after the worker, bounded for when Redis is gone. */
-const CLOSE_STEP_MS = 2000;
 
 export interface SenderDependencies {
   readonly config: SenderConfig;
@@ -147,14 +151,16 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
         'sender started',
       );
     },
-    async close(deadlineMs) {
+    async close(budget) {
       clearInterval(sweepTimer);
-      // In-flight deliveries finish; past the deadline they are abandoned and
-      // BullMQ hands them to another sender once their lock expires (at-least-once).
+      // In-flight deliveries get what is left once the steps below have their
+      // share (stop-budget.ts); past that they are abandoned and BullMQ hands
+      // them to another sender once their lock expires (at-least-once).
       // Without Redis no outcome can be recorded anyway: do not wait for one.
+      const workerMs = budget.until(SENDER_AFTER_WORKER_MS);
       const waitMs =
-        workerConnection.status === 'ready' ? deadlineMs : Math.min(deadlineMs, CLOSE_STEP_MS);
-      if ((await settleWithin(worker.close(), waitMs)) === 'late') {
+        workerConnection.status === 'ready' ? workerMs : Math.min(workerMs, CLOSE_STEP_MS);
+      if ((await settleWithin(worker.close(), waitMs, budget.clock)) === 'late') {
         logger.warn(
           { event: 'sender.stop-forced' },
           'worker did not stop in time (deliveries in flight, or Redis unreachable)',
@@ -164,12 +170,15 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
         worker.cancelAllJobs('sender stopping');
         void worker.close(true).catch(() => undefined);
       }
+      // Synchronous underneath (the pool drops its sockets): no share of its own.
       await client.close();
-      if (transcripts) await settleWithin(transcripts.close(), CLOSE_STEP_MS);
-      await settleWithin(queue.close(), CLOSE_STEP_MS);
+      // Bounded: with Redis gone these would wait for a reconnection.
+      const closeStepMs = (): number => budget.atMost(CLOSE_STEP_MS);
+      if (transcripts) await settleWithin(transcripts.close(), closeStepMs(), budget.clock);
+      await settleWithin(queue.close(), closeStepMs(), budget.clock);
       await Promise.all([
-        closeRedis(workerConnection, CLOSE_STEP_MS),
-        closeRedis(connection, CLOSE_STEP_MS),
+        closeRedis(workerConnection, closeStepMs(), budget.clock),
+        closeRedis(connection, closeStepMs(), budget.clock),
       ]);
     },
     queueAccess: { queue, store, redis: connection, prefix: config.queuePrefix },
