@@ -1,19 +1,21 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createLogger, createMetrics } from '@smtp-relay/observability';
-import { createMemoryClientBlocks } from '@smtp-relay/store';
+import { createLogger, createMetrics, type Logger } from '@smtp-relay/observability';
+import { createMemoryClientBlocks, type BlockReason } from '@smtp-relay/store';
 import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
 import { createClientBlocking } from '../src/abuse/client-blocking.ts';
 import { createLogLimiter } from '../src/abuse/log-limiter.ts';
 import { createOnAuth, type CredentialsVerifier } from '../src/hooks/on-auth.ts';
 import type { SmtpServerError } from '../src/reply.ts';
 import { createSessionStates } from '../src/session-state.ts';
+import { replyCounts } from './reply-counts.ts';
 
 // The AUTH hook gives exactly one answer per attempt. Nothing it does after the
 // password check may crash the process: a throw there (a logger, a metric, the
 // credentials store) becomes a 4xx for this attempt, never an unhandled
-// rejection, which the crash handler would end the process on.
+// rejection, which the crash handler would end the process on. Every refusal is
+// counted once, with the class of the code sent (454 and 421 are 4xx).
 
 /** The service's logger writing to memory; writing a line with `failingEvent` throws. */
 function capturedLogger(failingEvent: string | undefined) {
@@ -68,24 +70,57 @@ interface Case {
   readonly answer: readonly [number, RegExp];
   /** Whether settle logged a handler failure. */
   readonly hookFailed: boolean;
+  /** The address is blocked before the attempt, for this reason. */
+  readonly blocked?: BlockReason;
+  /** The client is in SMTP_RELAY_NETWORKS. */
+  readonly trusted?: boolean;
+  /** The reply counters that moved (see reply-counts.ts). */
+  readonly counts: Record<string, number>;
 }
+
+const WRONG = { auth_failures: 1 };
 
 const valid: CredentialsVerifier = { verify: () => Promise.resolve(true) };
 const invalid: CredentialsVerifier = { verify: () => Promise.resolve(false) };
 
 const CASES: readonly Case[] = [
-  { name: 'right password: accepted', credentials: valid, answer: [0, /^$/], hookFailed: false },
+  {
+    name: 'right password: accepted, nothing counted',
+    credentials: valid,
+    answer: [0, /^$/],
+    hookFailed: false,
+    counts: {},
+  },
   {
     name: 'wrong password: 535 5.7.8',
     credentials: invalid,
     answer: [535, /^5\.7\.8 /],
     hookFailed: false,
+    counts: { ...WRONG, 'smtp_replies{class="5xx"}': 1 },
   },
   {
-    name: 'the credentials cannot be checked: 454 4.7.0',
+    name: 'the credentials cannot be checked: 454 4.7.0, a 4xx',
     credentials: { verify: () => Promise.reject(new Error('file unreadable')) },
     answer: [454, /^4\.7\.0 /],
     hookFailed: false,
+    counts: { 'smtp_replies{class="4xx"}': 1 },
+  },
+  {
+    name: 'address blocked for failed logins, trusted client: 454 4.7.0, password not checked',
+    credentials: valid,
+    blocked: 'auth',
+    trusted: true,
+    answer: [454, /^4\.7\.0 Too many failed logins/],
+    hookFailed: false,
+    counts: { 'smtp_replies{class="4xx"}': 1 },
+  },
+  {
+    name: 'address blocked by a filter rule: 421 4.7.0, a 4xx',
+    credentials: valid,
+    blocked: 'filter',
+    answer: [421, /^4\.7\.0 Connections from your address are blocked/],
+    hookFailed: false,
+    counts: { 'smtp_replies{class="4xx"}': 1 },
   },
   {
     name: 'right password, but logging the success throws: a 4xx, the process lives on',
@@ -93,6 +128,7 @@ const CASES: readonly Case[] = [
     failingEvent: 'smtp.auth.succeeded',
     answer: [454, /^4\.7\.0 /],
     hookFailed: true,
+    counts: { 'smtp_replies{class="4xx"}': 1 },
   },
   {
     name: 'wrong password, and logging the failure throws: still refused, never accepted',
@@ -100,8 +136,43 @@ const CASES: readonly Case[] = [
     failingEvent: 'smtp.auth.failed',
     answer: [454, /^4\.7\.0 /],
     hookFailed: true,
+    counts: { ...WRONG, 'smtp_replies{class="4xx"}': 1 },
   },
 ];
+
+/** An AUTH hook on memory blocks with real metrics, for `session()`'s address. */
+function authHook(credentials: CredentialsVerifier, logger: Logger, trusted = false) {
+  const metrics = createMetrics();
+  const sessions = createSessionStates();
+  const smtpSession = session();
+  sessions.set(smtpSession, { log: logger, clientAddress: '192.0.2.10', authFailures: 0 });
+  const blocks = createMemoryClientBlocks({ limits: LIMITS });
+  const onAuth = createOnAuth({
+    credentials,
+    sessions,
+    metrics,
+    maxFailures: 3,
+    abuse: {
+      blocking: createClientBlocking({ blocks, limits: LIMITS, logger, metrics }),
+      refusalLog: createLogLimiter(),
+    },
+    isRelayClient: () => trusted,
+  });
+  /** One AUTH attempt: its one answer, code (0: accepted) and text. */
+  const attempt = async (): Promise<readonly [number, string]> => {
+    const answers: (readonly [number, string])[] = [];
+    await new Promise<void>((resolve) => {
+      onAuth(AUTH, smtpSession, (error) => {
+        answers.push(error ? [(error as SmtpServerError).responseCode, error.message] : [0, '']);
+        resolve();
+      });
+    });
+    await nextTurn();
+    assert.equal(answers.length, 1, 'answered exactly once');
+    return answers[0] ?? [-1, ''];
+  };
+  return { metrics, blocks, attempt };
+}
 
 /** Lets the turn end: Node reports unhandled rejections once the microtasks have run. */
 const nextTurn = (): Promise<void> =>
@@ -125,48 +196,33 @@ describe('AUTH hook', () => {
   for (const c of CASES) {
     it(c.name, async () => {
       const { logger, lines } = capturedLogger(c.failingEvent);
-      const metrics = createMetrics();
-      const sessions = createSessionStates();
-      const smtpSession = session();
-      sessions.set(smtpSession, { log: logger, clientAddress: '192.0.2.10', authFailures: 0 });
-      const onAuth = createOnAuth({
-        credentials: c.credentials,
-        sessions,
-        metrics,
-        maxFailures: 3,
-        abuse: {
-          blocking: createClientBlocking({
-            blocks: createMemoryClientBlocks({ limits: LIMITS }),
-            limits: LIMITS,
-            logger,
-            metrics,
-          }),
-          refusalLog: createLogLimiter(),
-        },
-        isRelayClient: () => false,
-      });
-      const answers: (readonly [number, string])[] = [];
-      let firstAnswer!: () => void;
-      const answered = new Promise<void>((resolve) => {
-        firstAnswer = resolve;
-      });
+      const { metrics, blocks, attempt } = authHook(c.credentials, logger, c.trusted);
+      if (c.blocked) await blocks.block('192.0.2.10', 60_000, c.blocked);
 
-      onAuth(AUTH, smtpSession, (error) => {
-        answers.push(error ? [(error as SmtpServerError).responseCode, error.message] : [0, '']);
-        firstAnswer();
-      });
-      await answered;
-      await nextTurn();
+      const [code, text] = await attempt();
 
-      assert.equal(answers.length, 1, 'answered exactly once');
-      const [code, text] = answers[0] ?? [-1, ''];
       assert.equal(code, c.answer[0]);
       assert.match(text, c.answer[1]);
       assert.equal(
         lines.some((line) => line['event'] === 'smtp.hook.failed'),
         c.hookFailed,
       );
+      assert.deepEqual(await replyCounts(metrics), c.counts);
       assert.deepEqual(unhandled, []);
     });
   }
+
+  it('the third wrong password in a session: 421, counted as a 4xx', async () => {
+    const { logger } = capturedLogger(undefined);
+    const { metrics, attempt } = authHook(invalid, logger);
+
+    const codes = [(await attempt())[0], (await attempt())[0], (await attempt())[0]];
+
+    assert.deepEqual(codes, [535, 535, 421]);
+    assert.deepEqual(await replyCounts(metrics), {
+      auth_failures: 3,
+      'smtp_replies{class="5xx"}': 2,
+      'smtp_replies{class="4xx"}': 1,
+    });
+  });
 });

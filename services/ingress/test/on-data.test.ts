@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createLogger, createMetrics } from '@smtp-relay/observability';
-import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
+import { asIngressReply, INGRESS_REPLIES, smtpReply } from '@smtp-relay/smtp-errors';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { createOnData } from '../src/hooks/on-data.ts';
 import { DataInterruptedError, type MessageIntake } from '../src/message-intake.ts';
 import { ReplyError, type SmtpServerError } from '../src/reply.ts';
 import { createSessionStates } from '../src/session-state.ts';
+import { replyCounts } from './reply-counts.ts';
 
 // The DATA hook turns the intake's outcome into exactly one reply, a log line
-// and counters. Nothing it does after the intake may crash the process: a
+// and counters (the reply counted once, with the class and reason of what was sent). Nothing it does after the intake may crash the process: a
 // throw there (a logger, a metric) becomes a 4xx for this message, never an
 // unhandled rejection, which the crash handler would end the process on.
 
@@ -80,7 +81,15 @@ interface Case {
   readonly event: readonly [string, string | undefined] | undefined;
   /** Whether settle logged a handler failure. */
   readonly hookFailed: boolean;
+  /** The reply counters that moved (see reply-counts.ts). */
+  readonly counts: Record<string, number>;
 }
+
+const QUEUED = { 'smtp_replies{class="2xx"}': 1 };
+const refused = (replyClass: '4xx' | '5xx', reason: string): Record<string, number> => ({
+  [`smtp_replies{class="${replyClass}"}`]: 1,
+  [`messages_rejected{reason="${reason}"}`]: 1,
+});
 
 const CASES: readonly Case[] = [
   {
@@ -89,6 +98,7 @@ const CASES: readonly Case[] = [
     reply: [250, /^2\.0\.0 Ok: queued as /],
     event: ['message.queued', undefined],
     hookFailed: false,
+    counts: QUEUED,
   },
   {
     name: 'too big: 552',
@@ -96,6 +106,7 @@ const CASES: readonly Case[] = [
     reply: [552, /^5\.3\.4 /],
     event: ['message.noqueue', 'message-too-big'],
     hookFailed: false,
+    counts: refused('5xx', 'message-too-big'),
   },
   {
     name: 'store or queue unavailable: 451',
@@ -103,6 +114,17 @@ const CASES: readonly Case[] = [
     reply: [451, /^4\.3\.0 Queue unavailable/],
     event: ['message.noqueue', 'queue-unavailable'],
     hookFailed: false,
+    counts: refused('4xx', 'queue-unavailable'),
+  },
+  {
+    name: 'refused by a filter rule on the Subject: its own code, counted as filter',
+    intake: {
+      error: new ReplyError(asIngressReply(smtpReply(554, '5.7.1', 'Content refused'), 'filter')),
+    },
+    reply: [554, /^5\.7\.1 Content refused/],
+    event: ['message.noqueue', 'filter'],
+    hookFailed: false,
+    counts: refused('5xx', 'filter'),
   },
   {
     name: 'client gone mid-body: counted as such',
@@ -110,6 +132,7 @@ const CASES: readonly Case[] = [
     reply: [451, /^4\.3\.0 /],
     event: ['message.noqueue', 'client-disconnected'],
     hookFailed: false,
+    counts: refused('4xx', 'client-disconnected'),
   },
   {
     name: 'an unexpected error: 451 4.3.0, never a 5xx',
@@ -117,6 +140,7 @@ const CASES: readonly Case[] = [
     reply: [451, /^4\.3\.0 Temporary failure/],
     event: ['message.noqueue', 'internal-error'],
     hookFailed: false,
+    counts: refused('4xx', 'internal-error'),
   },
   {
     name: 'queued, but logging it throws: a 4xx, the process lives on',
@@ -125,6 +149,8 @@ const CASES: readonly Case[] = [
     reply: [451, /^4\.3\.0 /],
     event: ['message.noqueue', 'internal-error'],
     hookFailed: true,
+    // No 2xx: the 250 was never sent.
+    counts: refused('4xx', 'internal-error'),
   },
   {
     name: 'refused, and logging the refusal throws: the refusal is still given',
@@ -133,6 +159,8 @@ const CASES: readonly Case[] = [
     reply: [552, /^5\.3\.4 /],
     event: undefined,
     hookFailed: true,
+    // Answered by settle's fallback, counted there once.
+    counts: refused('5xx', 'message-too-big'),
   },
 ];
 
@@ -161,10 +189,11 @@ describe('DATA hook', () => {
       const sessions = createSessionStates();
       const smtpSession = session();
       sessions.set(smtpSession, { log: logger, clientAddress: '192.0.2.10', authFailures: 0 });
+      const metrics = createMetrics();
       const onData = createOnData({
         intake: scriptedIntake(c.intake),
         sessions,
-        metrics: createMetrics(),
+        metrics,
         hostname: 'relay.test',
       });
       const replies: (readonly [number, string])[] = [];
@@ -195,6 +224,7 @@ describe('DATA hook', () => {
         lines.some((line) => line['event'] === 'smtp.hook.failed'),
         c.hookFailed,
       );
+      assert.deepEqual(await replyCounts(metrics), c.counts);
       assert.deepEqual(unhandled, []);
     });
   }

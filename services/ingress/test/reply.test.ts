@@ -1,7 +1,26 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { INGRESS_REPLIES, queuedReply, smtpReply, type SmtpReply } from '@smtp-relay/smtp-errors';
-import { ReplyError, toSafeSmtpServerError, toSmtpServerError } from '../src/reply.ts';
+import { createMetrics } from '@smtp-relay/observability';
+import {
+  asIngressReply,
+  INGRESS_REPLIES,
+  queuedReply,
+  smtpReply,
+  type IngressReplyReason,
+  type SmtpReply,
+} from '@smtp-relay/smtp-errors';
+import {
+  countReply,
+  refuse,
+  ReplyError,
+  replyFor,
+  toSafeSmtpServerError,
+  toSmtpServerError,
+  type ReplyStage,
+} from '../src/reply.ts';
+import { replyCounts } from './reply-counts.ts';
 
 describe('toSmtpServerError', () => {
   const rows: readonly { reply: SmtpReply; responseCode: number; message: string }[] = [
@@ -47,22 +66,40 @@ describe('toSmtpServerError', () => {
   }
 });
 
-describe('toSafeSmtpServerError', () => {
-  const temporary = { responseCode: 451, message: '4.3.0 Temporary failure, try again later' };
+describe('toSafeSmtpServerError and replyFor', () => {
+  const temporary = {
+    responseCode: 451,
+    message: '4.3.0 Temporary failure, try again later',
+    reason: 'internal-error',
+  } as const;
   const rows: readonly {
     name: string;
     error: unknown;
-    expected: { responseCode: number; message: string };
+    expected: { responseCode: number; message: string; reason: IngressReplyReason };
   }[] = [
     {
       name: 'a ReplyError keeps its 5xx reply',
       error: new ReplyError(INGRESS_REPLIES.relayDenied),
-      expected: { responseCode: 554, message: '5.7.1 Relay access denied' },
+      expected: { responseCode: 554, message: '5.7.1 Relay access denied', reason: 'relay-denied' },
     },
     {
       name: 'a ReplyError keeps its 4xx reply',
       error: new ReplyError(INGRESS_REPLIES.queueUnavailable, { cause: new Error('ECONNREFUSED') }),
-      expected: { responseCode: 451, message: '4.3.0 Queue unavailable, try again later' },
+      expected: {
+        responseCode: 451,
+        message: '4.3.0 Queue unavailable, try again later',
+        reason: 'queue-unavailable',
+      },
+    },
+    {
+      name: "a ReplyError with a filter rule's reply keeps it, counted as filter",
+      error: new ReplyError(asIngressReply(smtpReply(550, '5.7.1', 'Go away'), 'filter')),
+      expected: { responseCode: 550, message: '5.7.1 Go away', reason: 'filter' },
+    },
+    {
+      name: 'a ReplyError with a reply nobody gave a reason: given, counted as internal-error',
+      error: new ReplyError(smtpReply(552, '5.3.4', 'Too big')),
+      expected: { responseCode: 552, message: '5.3.4 Too big', reason: 'internal-error' },
     },
     {
       name: 'a plain Error becomes 451 4.3.0',
@@ -99,6 +136,7 @@ describe('toSafeSmtpServerError', () => {
       assert.ok(error instanceof Error);
       assert.equal(error.responseCode, row.expected.responseCode);
       assert.equal(error.message, row.expected.message);
+      assert.equal(replyFor(row.error).reason, row.expected.reason);
     });
   }
 
@@ -133,5 +171,136 @@ describe('ReplyError', () => {
     const error = new ReplyError(INGRESS_REPLIES.relayDenied);
     assert.equal(error.cause, undefined);
     assert.equal('cause' in error, false);
+  });
+});
+
+type EntryName = keyof typeof INGRESS_REPLIES;
+
+describe('the reply table, as counted', () => {
+  // One row per entry: the reason it is counted under, and the class its code
+  // gives (421 and 454 are 4xx like any other: the client may try again).
+  const ROWS: Record<EntryName, { reason: IngressReplyReason; class: '4xx' | '5xx' }> = {
+    authenticationRequired: { reason: 'relay-denied', class: '5xx' },
+    relayDenied: { reason: 'relay-denied', class: '5xx' },
+    authenticationFailed: { reason: 'auth-failed', class: '5xx' },
+    authenticationUnavailable: { reason: 'auth-unavailable', class: '4xx' },
+    tooManyAuthFailures: { reason: 'too-many-auth-failures', class: '4xx' },
+    tooManyRecipients: { reason: 'too-many-recipients', class: '4xx' },
+    messageTooBig: { reason: 'message-too-big', class: '5xx' },
+    queueUnavailable: { reason: 'queue-unavailable', class: '4xx' },
+    dataInterrupted: { reason: 'client-disconnected', class: '4xx' },
+    temporaryFailure: { reason: 'internal-error', class: '4xx' },
+    shuttingDown: { reason: 'shutting-down', class: '4xx' },
+    clientBlocked: { reason: 'blocked', class: '4xx' },
+    authFromBlockedAddress: { reason: 'blocked', class: '4xx' },
+    tooManyConnectionsFromAddress: { reason: 'per-ip-limit', class: '4xx' },
+    commandTooSlow: { reason: 'too-slow', class: '4xx' },
+    dataTooSlow: { reason: 'too-slow', class: '4xx' },
+    tooManyRefusedCommands: { reason: 'too-many-refused-commands', class: '4xx' },
+  };
+
+  it('has a row for every entry, and none for an entry that is gone', () => {
+    assert.deepEqual(Object.keys(ROWS).sort(), Object.keys(INGRESS_REPLIES).sort());
+  });
+
+  for (const name of Object.keys(INGRESS_REPLIES) as EntryName[]) {
+    const row = ROWS[name];
+    it(`${name}: ${row.reason}, ${row.class}`, async () => {
+      const metrics = createMetrics();
+      countReply(metrics, 'rcpt', INGRESS_REPLIES[name]);
+      assert.deepEqual(await replyCounts(metrics), {
+        [`smtp_replies{class="${row.class}"}`]: 1,
+        [`messages_rejected{reason="${row.reason}"}`]: 1,
+      });
+    });
+  }
+});
+
+describe('countReply: which counters, by stage', () => {
+  const rows: readonly { stage: ReplyStage; counts: Record<string, number> }[] = [
+    {
+      stage: 'connect',
+      counts: {
+        'smtp_replies{class="4xx"}': 1,
+        'connections_refused{reason="shutting-down"}': 1,
+      },
+    },
+    { stage: 'helo', counts: { 'smtp_replies{class="4xx"}': 1 } },
+    { stage: 'auth', counts: { 'smtp_replies{class="4xx"}': 1 } },
+    {
+      stage: 'mail',
+      counts: {
+        'smtp_replies{class="4xx"}': 1,
+        'messages_rejected{reason="shutting-down"}': 1,
+      },
+    },
+    {
+      stage: 'rcpt',
+      counts: {
+        'smtp_replies{class="4xx"}': 1,
+        'messages_rejected{reason="shutting-down"}': 1,
+      },
+    },
+    {
+      stage: 'data',
+      counts: {
+        'smtp_replies{class="4xx"}': 1,
+        'messages_rejected{reason="shutting-down"}': 1,
+      },
+    },
+    { stage: 'session', counts: { 'smtp_replies{class="4xx"}': 1 } },
+  ];
+  for (const row of rows) {
+    it(`421 shutting down at ${row.stage}`, async () => {
+      const metrics = createMetrics();
+      countReply(metrics, row.stage, INGRESS_REPLIES.shuttingDown);
+      assert.deepEqual(await replyCounts(metrics), row.counts);
+    });
+  }
+
+  it('a 250 has a class and no reason counted', async () => {
+    const metrics = createMetrics();
+    countReply(metrics, 'data', queuedReply('01M8BYCJJG0123456789ABCDEF'));
+    assert.deepEqual(await replyCounts(metrics), { 'smtp_replies{class="2xx"}': 1 });
+  });
+
+  it('a connection refused for a block names the block', async () => {
+    const metrics = createMetrics();
+    countReply(metrics, 'connect', INGRESS_REPLIES.clientBlocked, 'auth');
+    countReply(metrics, 'connect', INGRESS_REPLIES.clientBlocked, 'filter');
+    assert.deepEqual(await replyCounts(metrics), {
+      'smtp_replies{class="4xx"}': 2,
+      'connections_refused{reason="blocked-auth"}': 1,
+      'connections_refused{reason="blocked-filter"}': 1,
+    });
+  });
+
+  it('refuse counts once and gives the error toSmtpServerError gives', async () => {
+    const metrics = createMetrics();
+    const error = refuse(metrics, 'rcpt', INGRESS_REPLIES.relayDenied);
+    assert.deepEqual(
+      [error.responseCode, error.message],
+      [554, toSmtpServerError(INGRESS_REPLIES.relayDenied).message],
+    );
+    assert.deepEqual(await replyCounts(metrics), {
+      'smtp_replies{class="5xx"}': 1,
+      'messages_rejected{reason="relay-denied"}': 1,
+    });
+  });
+});
+
+describe('counting in one place', () => {
+  // Hooks, abuse and filter code refuse through refuse()/countReply(); a counter
+  // incremented by hand elsewhere is how 421 came to be counted as 5xx.
+  const source = join(import.meta.dirname, '..', 'src');
+  const byHand = /\.(smtpReplies|messagesRejected|connectionsRefused)\.inc\(/;
+  const files = readdirSync(source, { recursive: true, encoding: 'utf8' }).filter(
+    (file) => file.endsWith('.ts') && file !== 'reply.ts',
+  );
+
+  it('no file of ingress but reply.ts increments a reply counter', () => {
+    assert.ok(files.length > 10, 'the source tree was read');
+    const offenders = files.filter((file) => byHand.test(readFileSync(join(source, file), 'utf8')));
+    assert.deepEqual(offenders, []);
   });
 });

@@ -1,14 +1,14 @@
-import type { Logger, RelayMetrics } from '@smtp-relay/observability';
-import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
+import type { Logger } from '@smtp-relay/observability';
+import { asIngressReply, INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import type { SMTPServerSession } from 'smtp-server';
-import { toSmtpServerError } from '../reply.ts';
+import { refuse, type ReplyMetrics } from '../reply.ts';
 import type { AbuseProtection } from './abuse-protection.ts';
 import { blockAnswer } from './block-answers.ts';
 import { logLimited } from './log-limiter.ts';
 
 export interface AdmitClientDependencies {
   readonly abuse: Pick<AbuseProtection, 'connections' | 'blocking' | 'refusalLog'>;
-  readonly metrics: Pick<RelayMetrics, 'connectionsRefused'>;
+  readonly metrics: ReplyMetrics;
   /** SMTP_RELAY_NETWORKS, for this session. */
   readonly isRelayClient: (session: SMTPServerSession) => boolean;
 }
@@ -33,7 +33,6 @@ export function admitClient(
 ): void {
   const { abuse } = deps;
   if (!abuse.connections.open(session.id, address)) {
-    deps.metrics.connectionsRefused.inc({ reason: 'per-ip-limit' });
     logLimited(
       abuse.refusalLog,
       log,
@@ -41,7 +40,7 @@ export function admitClient(
       { event: 'smtp.client.connection-limit', connections: abuse.connections.count(address) },
       'too many connections from this address',
     );
-    callback(toSmtpServerError(INGRESS_REPLIES.tooManyConnectionsFromAddress));
+    callback(refuse(deps.metrics, 'connect', INGRESS_REPLIES.tooManyConnectionsFromAddress));
     return;
   }
   abuse.blocking.check(address).then(
@@ -64,7 +63,6 @@ export function admitClient(
         callback();
         return;
       }
-      deps.metrics.connectionsRefused.inc({ reason: `blocked-${block.reason}` });
       logLimited(
         abuse.refusalLog,
         log,
@@ -72,7 +70,8 @@ export function admitClient(
         { event: 'smtp.client.block-refused', ...fields },
         'connection from a blocked address refused',
       );
-      callback(toSmtpServerError(refusal));
+      // Counted as blocked-auth or blocked-filter (README "Metrics").
+      callback(refuse(deps.metrics, 'connect', asIngressReply(refusal, 'blocked'), block.reason));
     },
     (error: unknown) => {
       // Not an address the store knows how to key (never for a TCP peer): let it in.

@@ -1,5 +1,5 @@
 import type { FilterItem } from '@smtp-relay/policy';
-import type { SmtpReply } from '@smtp-relay/smtp-errors';
+import { asIngressReply, type IngressReply } from '@smtp-relay/smtp-errors';
 import type { SMTPServerSession } from 'smtp-server';
 import type { ContentCheck } from '../message-intake.ts';
 import { ReplyError } from '../reply.ts';
@@ -9,8 +9,8 @@ import type { TransactionFilter } from './transaction-filter.ts';
 
 /** The transaction filter (SMTP_FILTER_FILE) as the SMTP hooks call it. */
 export interface SessionFilter {
-  /** One item of a session in; the reply that refuses it, or undefined, out. */
-  check(item: FilterItem, session: SMTPServerSession): Promise<SmtpReply | undefined>;
+  /** One item of a session in; the reply that refuses it (counted as 'filter'), or undefined, out. */
+  check(item: FilterItem, session: SMTPServerSession): Promise<IngressReply | undefined>;
   /** For DATA: what S rules need to see of the message. */
   content(session: SMTPServerSession): ContentCheck;
 }
@@ -23,7 +23,9 @@ export function createSessionFilter(
     const state = sessions.get(session);
     // Every session that reaches a command went through onConnect, which sets it.
     if (state === undefined) return Promise.resolve(undefined);
-    return filter.check(item, { address: state.clientAddress, log: state.log });
+    return filter
+      .check(item, { address: state.clientAddress, log: state.log })
+      .then((reply) => reply && asIngressReply(reply, 'filter'));
   };
   return { check, content: (session) => subjectCheck(check, session) };
 }

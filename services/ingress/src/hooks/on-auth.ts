@@ -1,5 +1,5 @@
 import type { RelayMetrics } from '@smtp-relay/observability';
-import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
+import { asIngressReply, INGRESS_REPLIES, type IngressReply } from '@smtp-relay/smtp-errors';
 import type {
   SMTPServerAuthentication,
   SMTPServerAuthenticationResponse,
@@ -9,7 +9,7 @@ import type { ClientBlock } from '@smtp-relay/store';
 import type { AbuseProtection } from '../abuse/abuse-protection.ts';
 import { blockAnswer } from '../abuse/block-answers.ts';
 import { logLimited } from '../abuse/log-limiter.ts';
-import { toSmtpServerError } from '../reply.ts';
+import { refuse, replyFor } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
 import { settle } from './settle.ts';
 
@@ -59,8 +59,10 @@ export function createOnAuth(deps: OnAuthDependencies) {
       if (!valid) return false;
       return (await blocking.check(address)) ?? true;
     });
-    const refusal = (block: ClientBlock): Error =>
-      toSmtpServerError(blockAnswer(block.reason, deps.isRelayClient(session)).auth);
+    const blockedReply = (block: ClientBlock): IngressReply =>
+      asIngressReply(blockAnswer(block.reason, deps.isRelayClient(session)).auth, 'blocked');
+    // Every answer but a success is counted, with the class its code has (421 is a 4xx).
+    const refusal = (reply: IngressReply): Error => refuse(deps.metrics, 'auth', reply);
     // settle: a throw while logging or counting must not become an unhandled
     // rejection (the process would exit); the client hears a 4xx instead.
     settle(
@@ -83,7 +85,7 @@ export function createOnAuth(deps: OnAuthDependencies) {
               'AUTH from a blocked address refused (the password was not checked)',
             );
           }
-          answer(refusal(outcome));
+          answer(refusal(blockedReply(outcome)));
           return;
         }
         if (outcome) {
@@ -94,8 +96,8 @@ export function createOnAuth(deps: OnAuthDependencies) {
           answer(null, { user: username });
           return;
         }
+        // Failed attempts, whatever they are answered with (535, 421, or a block's 454).
         deps.metrics.authFailures.inc();
-        deps.metrics.smtpReplies.inc({ class: '5xx' });
         const failures = state ? ++state.authFailures : deps.maxFailures;
         // Never the password: only who tried, how, and how often.
         state?.log.warn(
@@ -112,16 +114,17 @@ export function createOnAuth(deps: OnAuthDependencies) {
         const block = await blocking
           .authFailed(address, state?.log ?? SILENT)
           .catch(() => undefined);
-        answer(block === undefined ? toSmtpServerError(reply) : refusal(block));
+        answer(refusal(block === undefined ? reply : blockedReply(block)));
       },
       (error: unknown, answer) => {
         state?.log.error(
           { event: 'smtp.auth.error', err: error },
           'credentials could not be checked',
         );
-        answer(toSmtpServerError(INGRESS_REPLIES.authenticationUnavailable));
+        answer(refusal(INGRESS_REPLIES.authenticationUnavailable));
       },
       state?.log,
+      (error: unknown) => refusal(replyFor(error)),
     );
   };
 }

@@ -4,7 +4,7 @@ import type { SMTPServerSession } from 'smtp-server';
 import type { AbuseProtection } from '../abuse/abuse-protection.ts';
 import { admitClient } from '../abuse/admit-client.ts';
 import { displayAddress } from '../received-header.ts';
-import { toSmtpServerError } from '../reply.ts';
+import { refuse } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
 import type { AuthVisibility } from '../auth-visibility.ts';
 
@@ -25,8 +25,7 @@ export function createOnConnect(deps: OnConnectDependencies) {
     // During a graceful stop the listener still answers, with 421, so clients
     // retry elsewhere instead of timing out against a closed port.
     if (deps.isShuttingDown()) {
-      deps.metrics.connectionsRefused.inc({ reason: 'shutting-down' });
-      callback(toSmtpServerError(INGRESS_REPLIES.shuttingDown));
+      callback(refuse(deps.metrics, 'connect', INGRESS_REPLIES.shuttingDown));
       return;
     }
     const clientAddress = displayAddress(session.remoteAddress);

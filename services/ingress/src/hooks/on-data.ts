@@ -1,11 +1,16 @@
 import type { RelayMetrics } from '@smtp-relay/observability';
 import { newMessageId } from '@smtp-relay/queue';
-import { formatReply, queuedReply, replyClass } from '@smtp-relay/smtp-errors';
+import {
+  formatReply,
+  INGRESS_REPLIES,
+  queuedReply,
+  type IngressReply,
+} from '@smtp-relay/smtp-errors';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { SessionFilter } from '../filter/session-filter.ts';
 import { DataInterruptedError, type MessageIntake } from '../message-intake.ts';
 import { buildReceivedHeader } from '../received-header.ts';
-import { ReplyError, toSafeSmtpServerError } from '../reply.ts';
+import { countReply, refuse, ReplyError, replyFor } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
 import { authenticatedUser } from './on-rcpt-to.ts';
 import { settle } from './settle.ts';
@@ -68,43 +73,39 @@ export function createOnData(deps: OnDataDependencies) {
       callback,
       (size, answer) => {
         const reply = queuedReply(messageId);
-        deps.metrics.messagesReceived.inc();
-        deps.metrics.bytesReceived.inc(size);
-        deps.metrics.smtpReplies.inc({ class: '2xx' });
         state?.log.info(
           { event: 'message.queued', ...summary, size, durationMs: Date.now() - started },
           'queued',
         );
+        // Counted once nothing can fail before the 250 any more.
+        deps.metrics.messagesReceived.inc();
+        deps.metrics.bytesReceived.inc(size);
+        countReply(deps.metrics, 'data', reply);
         answer(null, `${reply.enhanced} ${reply.text}`);
       },
       (error: unknown, answer) => {
-        const smtpError = toSafeSmtpServerError(error);
-        const reason = reasonFor(error);
-        deps.metrics.messagesRejected.inc({ reason });
-        deps.metrics.smtpReplies.inc({ class: replyClass(smtpError.responseCode) });
+        const reply = dataReplyFor(error);
         state?.log.warn(
           {
             event: 'message.noqueue',
             ...summary,
-            reason,
-            reply: error instanceof ReplyError ? formatReply(error.reply) : undefined,
+            reason: reply.reason,
+            reply: formatReply(reply),
             err: error instanceof ReplyError ? error.cause : error,
             durationMs: Date.now() - started,
           },
           'not queued',
         );
-        answer(smtpError);
+        answer(refuse(deps.metrics, 'data', reply));
       },
       state?.log,
+      (error: unknown) => refuse(deps.metrics, 'data', dataReplyFor(error)),
     );
   };
 }
 
-function reasonFor(error: unknown): string {
-  if (error instanceof DataInterruptedError) return 'client-disconnected';
-  // Not a reply anyone chose: a bug, answered 451 4.3.0 (see toSafeSmtpServerError).
-  if (!(error instanceof ReplyError)) return 'internal-error';
-  if (error.reply.code === 552) return 'message-too-big';
-  if (error.reply.code === 451) return 'queue-unavailable';
-  return 'refused';
+/** A client gone mid-body is not a bug of ours: its own reason, client-disconnected. */
+function dataReplyFor(error: unknown): IngressReply {
+  if (error instanceof DataInterruptedError) return INGRESS_REPLIES.dataInterrupted;
+  return replyFor(error);
 }

@@ -1,20 +1,27 @@
-import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
+import { INGRESS_REPLIES, type IngressReply } from '@smtp-relay/smtp-errors';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { SessionFilter } from '../filter/session-filter.ts';
-import { toSafeSmtpServerError, toSmtpServerError } from '../reply.ts';
+import { refuse, replyFor, toSmtpServerError, type ReplyMetrics } from '../reply.ts';
 
 /**
  * During a graceful stop no new transaction starts: 421, and the client retries later.
  * Then SMTP_FILTER_FILE's M rules, on the address (empty for the null sender `<>`).
+ * Refusals are counted when `metrics` is given (server.ts passes none yet).
  */
-export function createOnMailFrom(isShuttingDown: () => boolean, filter?: SessionFilter) {
+export function createOnMailFrom(
+  isShuttingDown: () => boolean,
+  filter?: SessionFilter,
+  metrics?: ReplyMetrics,
+) {
+  const refusal = (reply: IngressReply): Error =>
+    metrics === undefined ? toSmtpServerError(reply) : refuse(metrics, 'mail', reply);
   return (
     address: SMTPServerAddress,
     session: SMTPServerSession,
     callback: (error?: Error | null) => void,
   ): void => {
     if (isShuttingDown()) {
-      callback(toSmtpServerError(INGRESS_REPLIES.shuttingDown));
+      callback(refusal(INGRESS_REPLIES.shuttingDown));
       return;
     }
     if (filter === undefined) {
@@ -23,10 +30,10 @@ export function createOnMailFrom(isShuttingDown: () => boolean, filter?: Session
     }
     filter.check({ type: 'M', value: address.address }, session).then(
       (reply) => {
-        callback(reply === undefined ? undefined : toSmtpServerError(reply));
+        callback(reply === undefined ? undefined : refusal(reply));
       },
       (error: unknown) => {
-        callback(toSafeSmtpServerError(error));
+        callback(refusal(replyFor(error)));
       },
     );
   };

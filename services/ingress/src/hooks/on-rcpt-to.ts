@@ -1,10 +1,10 @@
 import type { RelayMetrics } from '@smtp-relay/observability';
 import { decideRelay } from '@smtp-relay/policy';
-import { replyClass } from '@smtp-relay/smtp-errors';
+import { asIngressReply } from '@smtp-relay/smtp-errors';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { ClientTrust } from '../client-trust.ts';
 import type { SessionFilter } from '../filter/session-filter.ts';
-import { toSafeSmtpServerError, toSmtpServerError } from '../reply.ts';
+import { refuse, replyFor } from '../reply.ts';
 import type { SessionStates } from '../session-state.ts';
 
 export interface OnRcptToDependencies {
@@ -38,8 +38,6 @@ export function createOnRcptTo(deps: OnRcptToDependencies) {
       callback();
       return;
     }
-    deps.metrics.messagesRejected.inc({ reason: decision.reason });
-    deps.metrics.smtpReplies.inc({ class: '5xx' });
     state?.log.warn(
       {
         event: 'message.noqueue',
@@ -54,7 +52,7 @@ export function createOnRcptTo(deps: OnRcptToDependencies) {
       },
       'relay refused',
     );
-    callback(toSmtpServerError(decision.reply));
+    callback(refuse(deps.metrics, 'rcpt', asIngressReply(decision.reply, decision.reason)));
   };
   const filter = deps.filter;
   if (filter === undefined) return relay;
@@ -69,12 +67,10 @@ export function createOnRcptTo(deps: OnRcptToDependencies) {
           relay(address, session, callback);
           return;
         }
-        deps.metrics.messagesRejected.inc({ reason: 'filter' });
-        deps.metrics.smtpReplies.inc({ class: replyClass(reply.code) });
-        callback(toSmtpServerError(reply));
+        callback(refuse(deps.metrics, 'rcpt', reply));
       },
       (error: unknown) => {
-        callback(toSafeSmtpServerError(error));
+        callback(refuse(deps.metrics, 'rcpt', replyFor(error)));
       },
     );
   };

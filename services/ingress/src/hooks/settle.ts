@@ -17,8 +17,9 @@ export type HookCallback = (error: Error | null | undefined, ...response: never[
  * - `work` rejected: `onError` answers.
  * - A throw after answering is only logged. When `onError` throws, or a
  *   handler returns without answering, that is logged and the client hears
- *   what `toSafeSmtpServerError` makes of the error (`451 4.3.0` unless it is
- *   a deliberate reply): a command never answered would stall the session.
+ *   what `fallback` makes of the error (the hook's counted refusal; by default
+ *   `toSafeSmtpServerError`: `451 4.3.0` unless it is a deliberate reply): a
+ *   command never answered would stall the session.
  * - `answer` (the callback, guarded) passes on the first call only and logs
  *   any further one, so smtp-server never writes two replies to one command.
  *
@@ -31,6 +32,7 @@ export function settle<T, C extends HookCallback>(
   onValue: (value: T, answer: C) => void | Promise<void>,
   onError: (error: unknown, answer: C) => void | Promise<void>,
   log: Pick<Logger, 'error'> | undefined,
+  fallback: (error: unknown) => Error = toSafeSmtpServerError,
 ): void {
   let answered = false;
   const report = (stage: string, error: unknown): void => {
@@ -55,8 +57,16 @@ export function settle<T, C extends HookCallback>(
   }) as C;
   const answerIfNobodyDid = (error: unknown): void => {
     if (answered) return;
+    let refusal: Error;
     try {
-      callOnce([toSafeSmtpServerError(error)]);
+      refusal = fallback(error);
+    } catch (fallbackError) {
+      // Counting failed: the client is still answered, uncounted.
+      report('fallback', fallbackError);
+      refusal = toSafeSmtpServerError(error);
+    }
+    try {
+      callOnce([refusal]);
     } catch (callbackError) {
       report('callback', callbackError);
     }
