@@ -40,5 +40,24 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // smtp-server's internals stay behind one adapter, pinned by one contract
+    // test, so that an upgrade fails there and not in production (docs/adr/004).
+    ignores: ['services/ingress/src/smtp-server-adapter/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['smtp-server/lib', 'smtp-server/lib/*', 'smtp-server/dist/*'],
+              message:
+                'smtp-server internals go through services/ingress/src/smtp-server-adapter/ (docs/adr/004).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

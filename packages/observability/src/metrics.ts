@@ -49,7 +49,7 @@ export function createMetrics(): RelayMetrics {
     }),
     smtpReplies: new Counter({
       name: 'smtp_relay_smtp_replies_total',
-      help: 'Replies ingress gave to RCPT, AUTH and end of DATA, by class',
+      help: 'Replies ingress gave (every refusal and the 250 of a queued message), by class',
       labelNames: ['class'],
       registers,
     }),

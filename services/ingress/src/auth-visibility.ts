@@ -1,4 +1,5 @@
 import type { SMTPServerSession } from 'smtp-server';
+import { setDisabledCommands } from './smtp-server-adapter/index.ts';
 
 export interface AuthVisibility {
   /** Sets the commands this session offers; `secure` overrides session.secure right after STARTTLS. */
@@ -20,9 +21,8 @@ export function createAuthVisibility(options: {
     : [...new Set([...options.serverDisabledCommands, 'AUTH'])];
   return {
     apply(session, secure = session.secure) {
-      session.disabledCommands = secure
-        ? [...options.serverDisabledCommands]
-        : [...plainTextCommands];
+      // Each session gets its own copy (setDisabledCommands).
+      setDisabledCommands(session, secure ? options.serverDisabledCommands : plainTextCommands);
     },
   };
 }

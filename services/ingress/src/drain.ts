@@ -1,5 +1,7 @@
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
-import type { SMTPServer, SMTPServerEnvelope } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
+import { countReply, type ReplyMetrics } from './reply.ts';
+import { forEachConnection, openConnectionCount } from './smtp-server-adapter/index.ts';
 
 /**
  * Graceful stop of one listener's sessions: a session in the middle of a
@@ -10,19 +12,24 @@ import type { SMTPServer, SMTPServerEnvelope } from 'smtp-server';
  */
 export async function drainSessions(
   server: SMTPServer,
-  options: { readonly deadlineMs: number; readonly pollMs?: number },
+  options: {
+    readonly deadlineMs: number;
+    readonly pollMs?: number;
+    /** Each 421 is counted like every other reply (reply.ts). */
+    readonly metrics?: ReplyMetrics;
+  },
 ): Promise<void> {
   const deadline = Date.now() + options.deadlineMs;
   const reply = INGRESS_REPLIES.shuttingDown;
   const text = `${reply.enhanced} ${reply.text}`;
   for (;;) {
-    for (const connection of server.connections) {
-      // smtp-server resets the envelope when a transaction ends; a connection
-      // still waiting for its greeting has none yet (typed as always present).
-      const envelope = connection.session.envelope as SMTPServerEnvelope | undefined;
-      if (!envelope?.mailFrom) connection.send(reply.code, text);
-    }
-    if (server.connections.size === 0 || Date.now() >= deadline) return;
+    forEachConnection(server, (connection) => {
+      // A 421 also closes the connection: told once, then left to close.
+      if (connection.inTransaction || connection.closing) return;
+      if (options.metrics) countReply(options.metrics, 'session', reply);
+      connection.sendReply(reply.code, text);
+    });
+    if (openConnectionCount(server) === 0 || Date.now() >= deadline) return;
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
   }
 }

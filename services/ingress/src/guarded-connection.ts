@@ -1,185 +1,132 @@
-import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type tls from 'node:tls';
 import { INGRESS_REPLIES, type SmtpReply } from '@smtp-relay/smtp-errors';
-import type { SMTPServer } from 'smtp-server';
-import { SMTPConnection, type SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
-import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
-import { GuardedSmtpServer, type SessionGuards } from './guarded-server.ts';
-import {
-  createSlowClientGuard,
-  type SlowClientGuard,
-  type SlowClientViolation,
-} from './slow-client-guard.ts';
+import type { SessionGuards } from './guarded-server.ts';
+import { createSlowClientGuard, type SlowClientViolation } from './slow-client-guard.ts';
+import type {
+  ClientConnection,
+  ConnectionWatcher,
+  OutgoingReply,
+} from './smtp-server-adapter/index.ts';
 
-// smtp-server's own limit on unknown commands ends with this 421; for an
-// untrusted session it is one more refusal and becomes our 421 4.7.0.
-const LIBRARY_UNRECOGNIZED_LIMIT = /too many unrecognized commands/i;
+/** Our replies carry their enhanced code in the text (docs/adr/004). */
+function asIs(reply: SmtpReply): { code: number; text: string } {
+  return { code: reply.code, text: `${reply.enhanced} ${reply.text}` };
+}
 
 /**
- * One SMTP connection with the per-session abuse guards of SPEC "Abuse
- * protection (ingress)": the slow-client deadlines (slow-client-guard.ts) fed
- * from the command parser, and the refused-command limit counted where replies
- * are sent. Follows internals of the pinned smtp-server 3.21 (ADRs 004, 009): the
- * parser's `_write`, `startDataMode` and `_endDataMode`, `_handlerPending`.
+ * The per-session abuse guards of SPEC "Abuse protection (ingress)" for one
+ * connection (docs/adr/009): the slow-client deadlines (slow-client-guard.ts)
+ * fed from the command parser, and the refused-command limit counted where
+ * replies are written. The adapter calls it at smtp-server's seams.
  */
-export class GuardedConnection extends SMTPConnection {
-  readonly #guards: SessionGuards | undefined;
-  readonly #slow: SlowClientGuard | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #timerDue = Number.POSITIVE_INFINITY;
-  #refused = 0;
-  #trustedClient: boolean | undefined;
+export function createConnectionGuard(
+  guards: SessionGuards,
+  connection: ClientConnection,
+): ConnectionWatcher {
+  const slow = createSlowClientGuard({
+    timeoutMs: guards.socketTimeoutMs,
+    minDataBytes: guards.minDataBytes,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  let timerDue = Number.POSITIVE_INFINITY;
+  let refused = 0;
+  let trustedClient: boolean | undefined;
 
-  constructor(
-    server: SMTPServer,
-    socket: net.Socket | tls.TLSSocket,
-    options?: SMTPConnectionOptions | null,
-  ) {
-    super(server, socket, options);
-    this.#guards = server instanceof GuardedSmtpServer ? server.guards : undefined;
-    if (this.#guards) {
-      this.#slow = createSlowClientGuard({
-        timeoutMs: this.#guards.socketTimeoutMs,
-        minDataBytes: this.#guards.minDataBytes,
-      });
-      // The base constructor created the first parser; STARTTLS creates another.
-      if (this._parser) this.#watch(this._parser);
-    }
-  }
-
-  override send(code: number, data?: string | string[] | null, context?: string | false): void {
-    const guards = this.#guards;
-    if (guards && this.#countsAsRefusal(code, data)) {
-      this.#refused += 1;
-      if (this.#refused >= guards.maxRefusedCommands) {
-        guards.events.tooManyRefusals(this.session, this.#refused);
-        this.#sendReply(INGRESS_REPLIES.tooManyRefusedCommands);
-        return;
-      }
-    }
-    super.send(code, data, context);
-  }
-
-  override upgrade(callback: () => void, secureCallback?: () => void): void {
-    const slow = this.#slow;
-    if (!slow) {
-      super.upgrade(callback, secureCallback);
-      return;
-    }
-    slow.handshakeStarted(performance.now());
-    super.upgrade(callback, () => {
-      slow.handshakeEnded();
-      secureCallback?.();
-    });
-    if (this._parser) this.#watch(this._parser);
-    this.#schedule();
-  }
-
-  override close(): void {
-    this.#stopTimer();
-    super.close();
-  }
-
-  override _onClose(): void {
-    this.#stopTimer();
-    super._onClose();
-  }
-
-  #countsAsRefusal(code: number, data: string | string[] | null | undefined): boolean {
-    if (code < 400 || this._closing || this._closed || this.session.user) return false;
-    if (code === 421 && !(typeof data === 'string' && LIBRARY_UNRECOGNIZED_LIMIT.test(data))) {
+  const countsAsRefusal = (reply: OutgoingReply): boolean => {
+    if (reply.code < 400 || connection.closing || connection.session.user) return false;
+    // smtp-server's own limit on unknown commands ends with a 421; for an
+    // untrusted session it is one more refusal and becomes our 421 4.7.0.
+    if (reply.code === 421 && !reply.unrecognizedCommandLimit) {
       return false; // the library closing for its own reasons (timeout, shutdown)
     }
-    this.#trustedClient ??=
-      this.#guards?.isTrustedClient({ id: this.id, remoteAddress: this.remoteAddress }) ?? false;
-    return !this.#trustedClient;
-  }
+    trustedClient ??= guards.isTrustedClient({
+      id: connection.id,
+      remoteAddress: connection.remoteAddress,
+    });
+    return !trustedClient;
+  };
 
-  /** Our replies carry their enhanced code in the text (ADR 004). */
-  #sendReply(reply: SmtpReply): void {
-    super.send(reply.code, `${reply.enhanced} ${reply.text}`, false);
-  }
-
-  #watch(parser: SMTPStream): void {
-    const slow = this.#slow;
-    if (!slow) return;
-    const write = parser._write.bind(parser);
-    parser._write = (chunk, encoding, next) => {
-      if (!parser.isClosed && parser === this._parser) {
-        const now = performance.now();
-        if (parser._dataMode) slow.dataBytes(chunk.length, now);
-        else slow.commandBytes(chunk, now);
-        this.#schedule(now);
-      }
-      write(chunk, encoding, next);
-    };
-    const startDataMode = parser.startDataMode.bind(parser);
-    parser.startDataMode = (maxBytes) => {
-      slow.dataStarted(performance.now());
-      this.#schedule();
-      return startDataMode(maxBytes);
-    };
-    const endDataMode = parser._endDataMode.bind(parser);
-    parser._endDataMode = (chunk, remainder, callback) => {
-      slow.dataEnded();
-      endDataMode(chunk, remainder, callback);
-    };
-  }
+  const stopTimer = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    timerDue = Number.POSITIVE_INFINITY;
+  };
 
   /** One timer per connection, moved only when a deadline comes earlier. */
-  #schedule(now = performance.now()): void {
-    const due = this.#slow?.nextDeadline();
-    if (due === undefined || this._closing || this._closed) return;
-    if (this.#timer !== undefined && this.#timerDue <= due) return;
-    clearTimeout(this.#timer);
-    this.#timerDue = due;
-    this.#timer = setTimeout(
+  const schedule = (now = performance.now()): void => {
+    const due = slow.nextDeadline();
+    if (due === undefined || connection.closing) return;
+    if (timer !== undefined && timerDue <= due) return;
+    clearTimeout(timer);
+    timerDue = due;
+    timer = setTimeout(
       () => {
-        this.#onDeadline();
+        onDeadline();
       },
       Math.max(0, due - now),
     );
-    this.#timer.unref();
-  }
+    timer.unref();
+  };
 
-  #stopTimer(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#timerDue = Number.POSITIVE_INFINITY;
-  }
+  const tooSlow = (violation: SlowClientViolation): void => {
+    guards.events.tooSlow(connection.session, violation);
+    const { code, text } = asIs(
+      violation === 'data-rate' ? INGRESS_REPLIES.dataTooSlow : INGRESS_REPLIES.commandTooSlow,
+    );
+    connection.sendReply(code, text);
+  };
 
-  #onDeadline(): void {
-    this.#timer = undefined;
-    this.#timerDue = Number.POSITIVE_INFINITY;
-    const slow = this.#slow;
-    if (!slow || this._closing || this._closed) return;
+  const onDeadline = (): void => {
+    timer = undefined;
+    timerDue = Number.POSITIVE_INFINITY;
+    if (connection.closing) return;
     const now = performance.now();
-    if (this.#serverIsBehind()) {
+    // The client waits for us, as smtp-server's own idle timeout also allows
+    // (RFC 5321 §4.5.3.2): every clock starts again.
+    if (connection.serverIsBehind) {
       slow.postpone(now);
     } else {
       const violation = slow.check(now);
       if (violation) {
-        this.#tooSlow(violation);
+        tooSlow(violation);
         return;
       }
     }
-    this.#schedule(now);
-  }
+    schedule(now);
+  };
 
-  /**
-   * A handler is still running, or received bytes wait in the parser (a slow
-   * onData stream holds it back): the client is waiting for us, as smtp-server's
-   * own idle timeout also allows (RFC 5321 §4.5.3.2).
-   */
-  #serverIsBehind(): boolean {
-    return this._handlerPending || (this._parser !== false && this._parser.writableLength > 0);
-  }
-
-  #tooSlow(violation: SlowClientViolation): void {
-    this.#guards?.events.tooSlow(this.session, violation);
-    this.#sendReply(
-      violation === 'data-rate' ? INGRESS_REPLIES.dataTooSlow : INGRESS_REPLIES.commandTooSlow,
-    );
-  }
+  return {
+    replacingReply(reply) {
+      if (!countsAsRefusal(reply)) return undefined;
+      refused += 1;
+      if (refused < guards.maxRefusedCommands) return undefined;
+      guards.events.tooManyRefusals(connection.session, refused);
+      return asIs(INGRESS_REPLIES.tooManyRefusedCommands);
+    },
+    commandBytes(chunk) {
+      const now = performance.now();
+      slow.commandBytes(chunk, now);
+      schedule(now);
+    },
+    dataStarted() {
+      slow.dataStarted(performance.now());
+      schedule();
+    },
+    dataBytes(count) {
+      const now = performance.now();
+      slow.dataBytes(count, now);
+      schedule(now);
+    },
+    dataEnded() {
+      slow.dataEnded();
+    },
+    tlsHandshakeStarted() {
+      slow.handshakeStarted(performance.now());
+      schedule();
+    },
+    tlsHandshakeEnded() {
+      slow.handshakeEnded();
+    },
+    closed: stopTimer,
+  };
 }

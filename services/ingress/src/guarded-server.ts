@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
-import type { SMTPConnectionOptions } from 'smtp-server/lib/smtp-connection.js';
+import type { SMTPServerSession } from 'smtp-server';
 import type { ClientIdentity } from './client-trust.ts';
 import { createPendingHandshakes, type PendingHandshakes } from './pending-handshakes.ts';
 import { readProxyHandshake } from './proxy-handshake.ts';
 import type { SlowClientViolation } from './slow-client-guard.ts';
+import type { PendingSocket, PreSessionGuard, ProxyOutcome } from './smtp-server-adapter/index.ts';
 
 /** Abuse protection of SPEC "Abuse protection (ingress)" that lives at the socket. */
 export interface SessionGuards {
@@ -42,141 +41,127 @@ export interface SessionGuardEvents {
   tooManyHandshakes(peer: string, pending: number): void;
 }
 
-type SocketOptions = SMTPConnectionOptions & { id: string };
-
 const NOTHING_TO_RELEASE = (): void => undefined;
 
-/** The session id smtp-server would have given (same format, for log correlation). */
-function newSessionId(): string {
-  return BigInt('0x' + randomBytes(10).toString('hex'))
-    .toString(32)
-    .padStart(16, '0');
+/**
+ * The socket-level guards before a session starts (docs/adr/009): PROXY
+ * protocol v1 and v2 (smtp-server's own `useProxy` reads v1 only and trusts
+ * single addresses, not CIDRs), a deadline for everything before the session
+ * starts, and a per-address cap on implicit-TLS handshakes in progress.
+ * smtp-server's pre-session guard is an idle timer that each byte restarts, so
+ * a PROXY header or an implicit-TLS handshake trickled in byte by byte held a
+ * slot forever; and its maxClients counts those sockets for all peers
+ * together, so one address could hold them all. The adapter calls this for
+ * every accepted socket.
+ */
+export function createPreSessionGuard(guards: SessionGuards): PreSessionGuard {
+  const handshakes = createPendingHandshakes(guards.maxPendingPerPeer);
+  const proxy = guards.proxy;
+  return {
+    accept(pending) {
+      return acceptSocket(guards, handshakes, pending);
+    },
+    readProxyHeader:
+      proxy &&
+      ((socket, outcome) => {
+        readProxyHeader(proxy, guards.events, socket, outcome);
+      }),
+  };
+}
+
+function acceptSocket(
+  guards: SessionGuards,
+  handshakes: PendingHandshakes,
+  pending: PendingSocket,
+): (() => void) | false {
+  const { socket, tlsHandshake } = pending;
+  if (!tlsHandshake && !guards.proxy) return pending.admitByLibrary();
+  // Behind a proxy the peer is the proxy, which carries many clients: those
+  // are capped per carried address once their session starts (onConnect).
+  const releasePeer =
+    tlsHandshake && !guards.proxy ? admitHandshake(guards, handshakes, socket) : undefined;
+  if (releasePeer === false) return false;
+  const release = pending.admitByLibrary();
+  if (release === false) {
+    releasePeer?.();
+    return false;
+  }
+  const deadline = setTimeout(() => {
+    const top = pending.topmost();
+    const waitingForHeader = guards.proxy !== undefined && top === socket;
+    top.destroy(
+      waitingForHeader
+        ? new Error(`no PROXY header within ${String(guards.socketTimeoutMs)} ms`)
+        : undefined,
+    );
+  }, guards.socketTimeoutMs);
+  deadline.unref();
+  // smtp-server's idle timer would fire at the same moment at the earliest;
+  // without it, the reason logged for a silent peer is ours.
+  pending.stopLibraryIdleTimer();
+  socket.once('close', () => {
+    clearTimeout(deadline);
+    releasePeer?.();
+  });
+  return () => {
+    clearTimeout(deadline);
+    releasePeer?.();
+    release();
+  };
 }
 
 /**
- * smtp-server with the socket-level guards: PROXY protocol v1 and v2 (smtp-server's
- * own `useProxy` reads v1 only and trusts single addresses, not CIDRs), a
- * deadline for everything before the session starts, and a per-address cap on
- * implicit-TLS handshakes in progress. smtp-server's pre-session guard is an
- * idle timer that each byte restarts, so a PROXY header or an implicit-TLS
- * handshake trickled in byte by byte held a slot forever; and its maxClients
- * counts those sockets for all peers together, so one address could hold them all.
- * Overrides three methods of the pinned smtp-server 3.21 (ADRs 004, 009).
+ * Counts an implicit-TLS handshake against its peer address; false: the peer
+ * is at SMTP_MAX_CLIENTS_PER_IP and the socket is gone. Nothing can be said
+ * before TLS, so there is no 421: the socket is just closed.
  */
-export class GuardedSmtpServer extends SMTPServer {
-  readonly guards: SessionGuards | undefined;
-  readonly #handshakes: PendingHandshakes | undefined;
+function admitHandshake(
+  guards: SessionGuards,
+  handshakes: PendingHandshakes,
+  socket: net.Socket,
+): (() => void) | false {
+  const peer = socket.remoteAddress;
+  // No address: the socket closed before it could be accepted, nothing to count.
+  if (peer === undefined) return NOTHING_TO_RELEASE;
+  const release = handshakes.admit(peer);
+  if (release !== undefined) return release;
+  guards.events.tooManyHandshakes(peer, handshakes.count(peer));
+  socket.on('error', () => undefined);
+  socket.destroy();
+  return false;
+}
 
-  constructor(options?: SMTPServerOptions | null, guards?: SessionGuards) {
-    super(options);
-    this.guards = guards;
-    this.#handshakes = guards && createPendingHandshakes(guards.maxPendingPerPeer);
-  }
-
-  override _expectsProxyHeader(socket: net.Socket): boolean {
-    // With PROXY protocol on, every peer goes through _handleProxy, where the
-    // untrusted ones are refused.
-    return this.guards?.proxy !== undefined || super._expectsProxyHeader(socket);
-  }
-
-  override _acceptSocket(socket: net.Socket, handshake: boolean): (() => void) | false {
-    const guards = this.guards;
-    if (guards === undefined || (!handshake && !guards.proxy)) {
-      return super._acceptSocket(socket, handshake);
-    }
-    // Behind a proxy the peer is the proxy, which carries many clients: those
-    // are capped per carried address once their session starts (onConnect).
-    const releasePeer = handshake && !guards.proxy ? this.#admitHandshake(socket) : undefined;
-    if (releasePeer === false) return false;
-    const release = super._acceptSocket(socket, handshake);
-    if (release === false) {
-      releasePeer?.();
-      return false;
-    }
-    const deadline = setTimeout(() => {
-      // The topmost socket: tearing a TLS wrap down from below mid-handshake
-      // crashes Node (smtp-server's close() does the same).
-      const top = this._pendingSockets.get(socket) ?? socket;
-      const waitingForHeader = guards.proxy !== undefined && top === socket;
-      top.destroy(
-        waitingForHeader
-          ? new Error(`no PROXY header within ${String(guards.socketTimeoutMs)} ms`)
-          : undefined,
-      );
-    }, guards.socketTimeoutMs);
-    deadline.unref();
-    // smtp-server's idle timer would fire at the same moment at the earliest;
-    // without it, the reason logged for a silent peer is ours.
-    socket.setTimeout(0);
-    socket.once('close', () => {
-      clearTimeout(deadline);
-      releasePeer?.();
-    });
-    return () => {
-      clearTimeout(deadline);
-      releasePeer?.();
-      release();
-    };
-  }
-
-  /**
-   * Counts an implicit-TLS handshake against its peer address; false: the peer
-   * is at SMTP_MAX_CLIENTS_PER_IP and the socket is gone. Nothing can be said
-   * before TLS, so there is no 421: the socket is just closed.
-   */
-  #admitHandshake(socket: net.Socket): (() => void) | false {
-    const peer = socket.remoteAddress;
-    const handshakes = this.#handshakes;
-    // No address: the socket closed before it could be accepted, nothing to count.
-    if (peer === undefined || handshakes === undefined) return NOTHING_TO_RELEASE;
-    const release = handshakes.admit(peer);
-    if (release !== undefined) return release;
-    this.guards?.events.tooManyHandshakes(peer, handshakes.count(peer));
+function readProxyHeader(
+  proxy: ProxyGuard,
+  events: SessionGuardEvents,
+  socket: net.Socket,
+  outcome: ProxyOutcome,
+): void {
+  const peer = socket.remoteAddress ?? '';
+  const refuse = (reason: string, peerLeft = false): void => {
+    events.proxyRefused(peer, reason, peerLeft);
+    outcome.drop(reason);
+  };
+  if (!proxy.isTrustedPeer(peer)) {
     socket.on('error', () => undefined);
     socket.destroy();
-    return false;
+    refuse('peer not in SMTP_PROXY_TRUSTED');
+    return;
   }
-
-  override _handleProxy(
-    socket: net.Socket,
-    callback: (err: Error | null, socketOptions?: SocketOptions) => void,
-  ): void {
-    const proxy = this.guards?.proxy;
-    const events = this.guards?.events;
-    if (proxy === undefined || events === undefined) {
-      super._handleProxy(socket, callback);
+  readProxyHandshake(socket, (result) => {
+    if (!result.ok) {
+      refuse(result.reason, result.peerLeft);
       return;
     }
-    const peer = socket.remoteAddress ?? '';
-    const refuse = (reason: string, peerLeft = false): void => {
-      events.proxyRefused(peer, reason, peerLeft);
-      callback(new Error(`PROXY protocol: ${reason}`));
-    };
-    if (!proxy.isTrustedPeer(peer)) {
-      socket.on('error', () => undefined);
-      socket.destroy();
-      refuse('peer not in SMTP_PROXY_TRUSTED');
-      return;
+    const { source } = result;
+    if (source === undefined) {
+      // Recorded before smtp-server sees the session, so that onConnect
+      // already knows; forgotten with the connection (the raw socket closes
+      // with the TLS socket on top of it too).
+      const forget = proxy.withoutClientAddress(outcome.sessionId, peer);
+      if (socket.closed) forget();
+      else socket.once('close', forget);
     }
-    readProxyHandshake(socket, (result) => {
-      if (!result.ok) {
-        refuse(result.reason, result.peerLeft);
-        return;
-      }
-      const { source } = result;
-      const id = newSessionId();
-      if (source === undefined) {
-        // Recorded before smtp-server sees the session, so that onConnect
-        // already knows; forgotten with the connection (the raw socket closes
-        // with the TLS socket on top of it too).
-        const forget = proxy.withoutClientAddress(id, peer);
-        if (socket.closed) forget();
-        else socket.once('close', forget);
-      }
-      callback(null, {
-        id,
-        ...(source ? { remoteAddress: source.address, remotePort: source.port } : {}),
-      });
-    });
-  }
+    outcome.start(source);
+  });
 }

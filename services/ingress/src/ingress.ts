@@ -158,7 +158,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       // Transactions in progress get what is left once the steps below have
       // their share (stop-budget.ts); idle sessions hear 421 at once.
       const deadlineMs = budget.until(INGRESS_AFTER_DRAIN_MS);
-      await Promise.all(servers.map((server) => drainSessions(server, { deadlineMs })));
+      await Promise.all(servers.map((server) => drainSessions(server, { deadlineMs, metrics })));
       await Promise.all(servers.map(closeServer));
       listening.smtp = false;
       listening.smtps = false;

@@ -5,15 +5,19 @@ import type { AbuseProtection } from './abuse/abuse-protection.ts';
 import { createAuthVisibility } from './auth-visibility.ts';
 import { createClientTrust } from './client-trust.ts';
 import { createSessionFilter } from './filter/session-filter.ts';
-import { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
+import {
+  createEnhancedStatusServer,
+  type EnhancedStatusSmtpServer,
+} from './enhanced-status-server.ts';
 import { createOnAuth, type CredentialsVerifier } from './hooks/on-auth.ts';
 import { createOnConnect } from './hooks/on-connect.ts';
 import { createOnData } from './hooks/on-data.ts';
 import { createOnMailFrom } from './hooks/on-mail-from.ts';
 import { createOnRcptTo } from './hooks/on-rcpt-to.ts';
 import { createOnSecure } from './hooks/on-secure.ts';
+import type { HeloCheck } from './helo-check.ts';
 import type { MessageIntake } from './message-intake.ts';
-import { toSmtpServerError } from './reply.ts';
+import { refuse } from './reply.ts';
 import { createSessionStates } from './session-state.ts';
 import { createSessionTranscriptLogger } from './session-transcripts.ts';
 import { createSessionGuards } from './session-guards.ts';
@@ -111,7 +115,7 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       deps.abuse.connections.close(session.id);
     },
     onSecure: createOnSecure(authVisibility),
-    onMailFrom: createOnMailFrom(deps.isShuttingDown, filter),
+    onMailFrom: createOnMailFrom(deps.isShuttingDown, filter, deps.metrics),
     onRcptTo: createOnRcptTo({
       sessions,
       metrics: deps.metrics,
@@ -138,23 +142,24 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       isRelayClient: trust.isRelayClient,
     });
   }
-  const server = new EnhancedStatusSmtpServer(
-    options,
-    createSessionGuards({
+  const heloCheck: HeloCheck | undefined =
+    filter &&
+    (async (line, session) => {
+      const reply = await filter.check({ type: 'H', value: line }, session);
+      return reply === undefined ? undefined : refuse(deps.metrics, 'helo', reply);
+    });
+  const server = createEnhancedStatusServer(options, {
+    guards: createSessionGuards({
       logger: deps.logger,
+      metrics: deps.metrics,
       sessions,
       socketTimeoutMs: settings.socketTimeoutMs,
       maxClientsPerIp: settings.maxClientsPerIp,
       trust,
       isTrustedProxy: deps.isTrustedProxy,
     }),
-  );
-  if (filter) {
-    server.heloCheck = async (line, session) => {
-      const reply = await filter.check({ type: 'H', value: line }, session);
-      return reply === undefined ? undefined : toSmtpServerError(reply);
-    };
-  }
+    heloCheck,
+  });
   server.on('error', (error: Error) => {
     deps.logger.warn({ event: 'smtp.connection.error', err: error }, 'SMTP connection error');
   });

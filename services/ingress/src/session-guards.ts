@@ -1,13 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@smtp-relay/observability';
+import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import type { SMTPServerSession } from 'smtp-server';
 import type { ClientTrust } from './client-trust.ts';
 import type { SessionGuards } from './guarded-server.ts';
 import { displayAddress } from './received-header.ts';
+import { countReply, type ReplyMetrics } from './reply.ts';
 import type { SessionStates } from './session-state.ts';
 
 export interface SessionGuardDependencies {
   readonly logger: Logger;
+  /** The 421s these guards give are counted like every other reply (reply.ts). */
+  readonly metrics: ReplyMetrics;
   readonly sessions: SessionStates;
   readonly socketTimeoutMs: number;
   /** SMTP_MAX_CLIENTS_PER_IP: also caps implicit-TLS handshakes in progress per address. */
@@ -65,6 +69,14 @@ export function createSessionGuards(deps: SessionGuardDependencies): SessionGuar
       : undefined,
     events: {
       tooSlow(session, violation) {
+        // Nothing can be said in the middle of a TLS handshake: no reply to count.
+        if (violation !== 'tls-handshake') {
+          const reply =
+            violation === 'data-rate'
+              ? INGRESS_REPLIES.dataTooSlow
+              : INGRESS_REPLIES.commandTooSlow;
+          countReply(deps.metrics, 'session', reply);
+        }
         logFor(session).info(
           {
             event: 'smtp.session.too-slow',
@@ -78,6 +90,7 @@ export function createSessionGuards(deps: SessionGuardDependencies): SessionGuar
         );
       },
       tooManyRefusals(session, refused) {
+        countReply(deps.metrics, 'session', INGRESS_REPLIES.tooManyRefusedCommands);
         logFor(session).info(
           {
             event: 'smtp.session.too-many-refusals',

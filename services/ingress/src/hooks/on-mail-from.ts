@@ -1,20 +1,18 @@
 import { INGRESS_REPLIES, type IngressReply } from '@smtp-relay/smtp-errors';
 import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
 import type { SessionFilter } from '../filter/session-filter.ts';
-import { refuse, replyFor, toSmtpServerError, type ReplyMetrics } from '../reply.ts';
+import { refuse, replyFor, type ReplyMetrics } from '../reply.ts';
 
 /**
  * During a graceful stop no new transaction starts: 421, and the client retries later.
  * Then SMTP_FILTER_FILE's M rules, on the address (empty for the null sender `<>`).
- * Refusals are counted when `metrics` is given (server.ts passes none yet).
  */
 export function createOnMailFrom(
   isShuttingDown: () => boolean,
-  filter?: SessionFilter,
-  metrics?: ReplyMetrics,
+  filter: SessionFilter | undefined,
+  metrics: ReplyMetrics,
 ) {
-  const refusal = (reply: IngressReply): Error =>
-    metrics === undefined ? toSmtpServerError(reply) : refuse(metrics, 'mail', reply);
+  const refusal = (reply: IngressReply): Error => refuse(metrics, 'mail', reply);
   return (
     address: SMTPServerAddress,
     session: SMTPServerSession,
