@@ -6,7 +6,7 @@ import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
 import type { RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 
-// SPEC "Admin HTTP": health and metrics open, the message API and UI behind ADMIN_TOKEN.
+// docs/reference.md "Admin HTTP": health and metrics open, the message API and UI behind ADMIN_TOKEN.
 
 const TOKEN = 'e2e-admin-token-0123456789';
 

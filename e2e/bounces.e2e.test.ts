@@ -11,7 +11,7 @@ import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
 import type { RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 
-// SPEC "Delivery behaviour": permanent failures bounce at once as RFC 3464
+// docs/reference.md "Delivery behaviour": permanent failures bounce at once as RFC 3464
 // reports through the smart host, temporary ones retry per recipient, and
 // MAX_QUEUE_LIFETIME ends in a 5.4.7 bounce. A bounce never bounces.
 

@@ -9,7 +9,7 @@ import { runCli } from './harness/run-node.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Abuse protection (ingress)", the review's attacker: "60 wrong AUTHs in
+// docs/reference.md "Abuse protection (ingress)", the review's attacker: "60 wrong AUTHs in
 // 2 s, the right one accepted next". Two ingress processes share one Redis (two
 // replicas); every test client is 127.0.0.1, so the tests run in order: block,
 // lift by API, block again, lift by CLI, block by parallel guesses, lift, then the

@@ -13,7 +13,7 @@ import type { LogLine } from './harness/relay-process.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 
-// SPEC: every message that got 250 is delivered or bounced, also when a
+// docs/reference.md "Delivery behaviour": every message that got 250 is delivered or bounced, also when a
 // sender, ingress or Redis (with its append-only file) is killed and
 // restarted; a crash may resend a message at most once.
 

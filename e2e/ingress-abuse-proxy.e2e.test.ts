@@ -11,7 +11,7 @@ import { openRawClient, type RawClient, type RawClientOptions } from './harness/
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Abuse protection": SMTP_PROXY_PROTOCOL with SMTP_PROXY_TRUSTED: PROXY
+// docs/reference.md "Abuse protection": SMTP_PROXY_PROTOCOL with SMTP_PROXY_TRUSTED: PROXY
 // protocol v1 and v2 from trusted peers; the address it carries is the client
 // address for relay networks, blocks, filters, logs and Received:. Connections
 // from other peers are refused. Here the proxy is 127.0.0.1; 127.0.0.2 is

@@ -13,7 +13,7 @@ import { openRawClient } from './harness/raw-client.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Abuse protection": "A session that is neither authenticated nor trusted
+// docs/reference.md "Abuse protection": "A session that is neither authenticated nor trusted
 // is closed with 421 4.7.0 after 10 refused or unknown commands." Before, an
 // unauthenticated session could send refused commands without end, each one
 // logged. 127.0.0.1 is untrusted here; 127.0.0.2 is in SMTP_RELAY_NETWORKS.

@@ -14,7 +14,7 @@ import { readQueueState } from './harness/queue-state.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Abuse protection": "A command line must be complete within
+// docs/reference.md "Abuse protection": "A command line must be complete within
 // SMTP_SOCKET_TIMEOUT however slowly its bytes trickle in, and DATA must move at
 // least 1 KiB per SMTP_SOCKET_TIMEOUT; otherwise 421 4.4.2 and the connection
 // closes." Before, a client sending a byte every 2 s held its slot forever:

@@ -6,7 +6,7 @@ import { generateCertificates, type GeneratedCertificates } from '@smtp-relay/te
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Abuse protection": SMTP_TLS_MIN_VERSION (TLSv1.2; TLSv1 or TLSv1.1 for
+// docs/reference.md "Abuse protection": SMTP_TLS_MIN_VERSION (TLSv1.2; TLSv1 or TLSv1.1 for
 // old printers, which also lowers OpenSSL's security level on that listener).
 // Before, smtp-server's default floor (TLSv1) was in force and only OpenSSL's
 // defaults refused TLS 1.0. The old client here is as willing as a printer

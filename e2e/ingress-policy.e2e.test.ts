@@ -14,7 +14,7 @@ import { readQueueState } from './harness/queue-state.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// Ingress rules of SPEC "SMTP behaviour" on the ingress process alone (no
+// Ingress rules of docs/reference.md "SMTP behaviour" on the ingress process alone (no
 // sender): what a client sees, and that a refused message leaves nothing in Redis.
 
 const MAX_SIZE = 10_000;
@@ -75,7 +75,7 @@ describe('ingress policy', () => {
     assert.deepEqual(codes, [0]);
   });
 
-  it('greets with its hostname and advertises the SPEC extensions, AUTH only after STARTTLS', async () => {
+  it('greets with its hostname and advertises the documented extensions, AUTH only after STARTTLS', async () => {
     const session = await connect();
     assert.equal(session.greeting.code, 220);
     assert.match(session.greeting.text, /^relay\.test ESMTP/);
@@ -125,7 +125,7 @@ describe('ingress policy', () => {
       '"victim@example.test"@relay.test',
     ];
     // Five forms per session: the 10th refused command of a session neither
-    // authenticated nor in SMTP_RELAY_NETWORKS is answered 421 4.7.0 (SPEC
+    // authenticated nor in SMTP_RELAY_NETWORKS is answered 421 4.7.0 (docs/reference.md
     // "Abuse protection"; e2e/ingress-abuse-refusals.e2e.test.ts).
     for (const batch of [forms.slice(0, 5), forms.slice(5)]) {
       const session = await secureSession();

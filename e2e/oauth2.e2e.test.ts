@@ -21,7 +21,7 @@ import type { RelayProcess } from './harness/relay-process.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "OAuth2 to the smart host": AUTH XOAUTH2 with each grant, one token shared
+// docs/reference.md "OAuth2 to the smart host": AUTH XOAUTH2 with each grant, one token shared
 // by every sender replica through Redis, refresh ahead of expiry, rotated refresh
 // tokens kept across restarts, and token failures that hold mail instead of
 // bouncing it. Real processes, a real HTTPS authorization server, a real SMTP

@@ -8,7 +8,7 @@ import { readQueueState } from './harness/queue-state.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Transaction filter rules", the rest of the actions: X (accept the item, end
+// docs/reference.md "Transaction filter rules", the rest of the actions: X (accept the item, end
 // rule processing for it) at M, R and S, each ahead of a rule that would refuse the
 // same item, and BS (reject like B and block the client address). The client is in
 // SMTP_RELAY_NETWORKS, so only the filter refuses anything.

@@ -8,7 +8,7 @@ import { readQueueState } from './harness/queue-state.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
-// SPEC "Transaction filter rules": a Mercury transflt.mer as SMTP_FILTER_FILE,
+// docs/reference.md "Transaction filter rules": a Mercury transflt.mer as SMTP_FILTER_FILE,
 // every TYPE and ACTION as a client sees it, on the ingress process alone.
 // Clients are in SMTP_RELAY_NETWORKS, so only the filter refuses anything.
 

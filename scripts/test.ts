@@ -1,4 +1,4 @@
-// `npm test`: lint, format check, type check, then every test layer (unit,
+// `npm test`: lint, format check, type check, dead-code check, then every test layer (unit,
 // integration, e2e) in one `node --test` run, with a redis-server started for
 // the run on a random loopback port (TEST_REDIS_URL). Tests that stop or kill
 // Redis start their own. Flags: --only unit|int|e2e, --skip-static.
@@ -41,6 +41,8 @@ if (!args.includes('--skip-static')) {
     ['eslint', '.'],
     ['prettier', '--check', '.'],
     ['tsc', '--noEmit', '-p', 'tsconfig.json'],
+    // unused files, exports and dependencies (knip.json): dead code does not pile up
+    ['knip'],
   ];
   for (const check of checks) {
     console.log(`\n> npx ${check.join(' ')}`);

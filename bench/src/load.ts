@@ -7,7 +7,7 @@ export interface LoadOptions {
   readonly size: number;
 }
 
-export function messageOfSize(size: number, sequence: number): Buffer {
+function messageOfSize(size: number, sequence: number): Buffer {
   const header =
     `From: bench@lan.test\r\nTo: sink@bench.test\r\nSubject: bench ${String(sequence)}\r\n` +
     `Message-ID: <bench-${String(sequence)}-${String(Date.now())}@lan.test>\r\n\r\n`;

@@ -22,7 +22,7 @@ interface ComposeFile {
 const INTERPOLATION = /\$\{([A-Z0-9_]+)(?:(:?)-([^}]*))?\}/g;
 
 /** `${VAR:-d}`: d when VAR is unset or empty; `${VAR-d}`: d only when it is unset. */
-export function interpolate(
+function interpolate(
   value: string,
   variables: Readonly<Record<string, string | undefined>>,
 ): string {

@@ -17,8 +17,8 @@ import { Redis } from 'ioredis';
 
 export const MAILBOX = 'printer@example.com';
 export const APP = { clientId: 'relay-app', clientSecret: 'app-secret-value-123' } as const;
-export const PUBLIC_APP = { clientId: 'relay-public' } as const;
-export const SERVICE_ACCOUNT_EMAIL = 'relay@project.iam.gserviceaccount.com';
+const PUBLIC_APP = { clientId: 'relay-public' } as const;
+const SERVICE_ACCOUNT_EMAIL = 'relay@project.iam.gserviceaccount.com';
 export const CONFIGURED_REFRESH_TOKEN = 'configured-refresh-token-0001';
 
 export interface OAuth2World {
@@ -87,7 +87,7 @@ export async function startOAuth2World(
   };
 }
 
-/** The sender variables of each SPEC grant against the world above. */
+/** The sender variables of each documented grant against the world above. */
 export function grantVariables(
   world: OAuth2World,
   certs: GeneratedCertificates,

@@ -2,13 +2,12 @@
 // features those manifests use, so that the manifest test needs no kubectl. Anything
 // else is refused loudly rather than rendered wrongly. Generated ConfigMaps keep their
 // plain names here; kustomize appends a content hash (see `generated`).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
   DELETED,
   applyJsonPatch,
-  clone,
   isObject,
   strategicMerge,
   type JsonObject,
@@ -287,9 +286,3 @@ export function withoutNameHashes(
   }
   return JSON.parse(text) as unknown[];
 }
-
-export function fileExists(path: string): boolean {
-  return existsSync(path);
-}
-
-export { clone };

@@ -8,7 +8,7 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function clone<T>(value: T): T {
+function clone<T>(value: T): T {
   return structuredClone(value);
 }
 

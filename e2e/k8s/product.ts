@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const K8S_ROOT = join(REPOSITORY_ROOT, 'infra/k8s');
 
-/** SPEC: on SIGTERM every service exits within 30 s. */
+/** docs/reference.md: on SIGTERM every service exits within 30 s. */
 export const SHUTDOWN_DEADLINE_SECONDS = 30;
 
 /** The uid of the image's `node` user (infra/Dockerfile: USER node). */

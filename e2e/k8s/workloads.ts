@@ -2,7 +2,7 @@
 // containers, and the environment a container really gets (env and envFrom resolved).
 import type { Manifest } from './kustomize.ts';
 
-export interface Probe {
+interface Probe {
   readonly httpGet?: { readonly path: string; readonly port: number | string };
   readonly tcpSocket?: { readonly port: number | string };
   readonly exec?: { readonly command: readonly string[] };
@@ -54,7 +54,7 @@ export interface Container {
   }[];
 }
 
-export interface Volume {
+interface Volume {
   readonly name: string;
   readonly secret?: {
     readonly secretName: string;
@@ -67,7 +67,7 @@ export interface Volume {
   readonly persistentVolumeClaim?: { readonly claimName: string };
 }
 
-export interface PodSpec {
+interface PodSpec {
   readonly containers: readonly Container[];
   readonly initContainers?: readonly Container[];
   readonly volumes?: readonly Volume[];
@@ -139,7 +139,7 @@ export function resolvePort(
   return container.ports?.find((p) => p.name === port)?.containerPort;
 }
 
-export interface EnvEntry {
+interface EnvEntry {
   readonly name: string;
   /** undefined where the value lives in a Secret or ConfigMap this rendering lacks */
   readonly value: string | undefined;

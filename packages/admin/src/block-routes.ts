@@ -1,7 +1,7 @@
 import { canonicalClientAddress, type ClientBlock, type ClientBlockList } from '@smtp-relay/store';
 import type { FastifyInstance } from 'fastify';
 
-// SPEC "Abuse protection": blocked client addresses (too many failed AUTHs, or a
+// docs/reference.md "Abuse protection": blocked client addresses (too many failed AUTHs, or a
 // filter rule with the S flag), listed and lifted. Registered by admin-routes.ts
 // inside its ADMIN_TOKEN scope, so the same authorisation and CSRF rule apply.
 

@@ -7,7 +7,7 @@ import type { AllInOneConfig, CommonConfig, IngressConfig, SenderConfig } from '
 // Validated variables (SCREAMING_CASE) → the typed shapes of types.ts, filling in the
 // defaults that depend on other variables.
 
-export function toCommonConfig(fields: CommonFields): CommonConfig {
+function toCommonConfig(fields: CommonFields): CommonConfig {
   return {
     redisUrl: redisUrlWithPassword(fields.REDIS_URL, fields.REDIS_PASSWORD),
     redisPassword: fields.REDIS_PASSWORD,

@@ -25,7 +25,7 @@ type OAuth2Fields = Pick<SenderFields, (typeof OAUTH2_VARIABLES)[number] | 'SMAR
 
 export const DEFAULT_TENANT = 'organizations';
 
-/** SPEC: OAuth2 is on "when any SMART_HOST_OAUTH2_* variable is set". */
+/** docs/reference.md: OAuth2 is on "when any SMART_HOST_OAUTH2_* variable is set". */
 export function oauth2Requested(fields: Partial<OAuth2Fields>): boolean {
   return OAUTH2_VARIABLES.some((name) => fields[name] !== undefined);
 }
@@ -42,7 +42,7 @@ export function oauth2ProviderOf(fields: OAuth2Fields): OAuth2Provider {
   return fields.SMART_HOST_OAUTH2_PROVIDER ?? preset?.oauth2Provider ?? 'generic';
 }
 
-/** SPEC grant order: refresh token, else service account, else client credentials. */
+/** The documented grant order: refresh token, else service account, else client credentials. */
 export function oauth2GrantKind(fields: OAuth2Fields): OAuth2Grant['kind'] {
   if (fields.SMART_HOST_OAUTH2_REFRESH_TOKEN !== undefined) return 'refresh-token';
   if (fields.SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE !== undefined) return 'service-account';
@@ -105,7 +105,7 @@ export function toSmartHostConfig(fields: SenderFields): SmartHostConfig {
   const demo =
     fields.SMART_HOST === undefined && preset === undefined ? fields.DEMO_SMART_HOST : undefined;
   const port = fields.SMART_HOST_PORT ?? preset?.port ?? demo?.port ?? DEFAULT_PORT;
-  // SPEC: an explicit port without SMART_HOST_TLS takes the TLS mode of the port rule.
+  // docs/reference.md "Provider presets": an explicit port without SMART_HOST_TLS takes the TLS mode of the port rule.
   const portRule = port === IMPLICIT_TLS_PORT ? 'implicit' : 'starttls';
   const tls =
     fields.SMART_HOST_TLS ??

@@ -7,7 +7,7 @@ import { endianness } from 'node:os';
 // /proc/net/route for the process's own network namespace.
 
 /** The IPv4 routing table of this process's network namespace (Linux only). */
-export const PROC_NET_ROUTE = '/proc/net/route';
+const PROC_NET_ROUTE = '/proc/net/route';
 
 // include/uapi/linux/route.h
 const RTF_UP = 0x1;

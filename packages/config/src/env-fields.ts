@@ -47,10 +47,6 @@ export function withDefault<T>(text: string, schema: z.ZodType<T, string>): Vari
   return { default: { kind: 'value', text }, schema: schema.prefault(text) };
 }
 
-export function required<T>(schema: z.ZodType<T, string>): VariableField<T> {
-  return { default: { kind: 'required' }, schema };
-}
-
 /** Unset stays `undefined`; the loader computes the value from other settings. */
 export function derived<T>(
   description: string,

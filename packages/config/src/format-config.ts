@@ -5,7 +5,7 @@ import { isIngressConfig, isSenderConfig } from './config-guards.ts';
 import type { CommonConfig, IngressConfig, OAuth2Grant, SenderConfig } from './types.ts';
 import { VARIABLES, type VariableNameIn } from './variables.ts';
 
-export const UNSET = '<unset>';
+const UNSET = '<unset>';
 
 type Shown = string | undefined;
 
@@ -102,7 +102,7 @@ function readValues<C>(readers: Record<string, (config: C) => Shown>, config: C)
 }
 
 /**
- * The effective configuration as `NAME=value` lines in SPEC order, for
+ * The effective configuration as `NAME=value` lines in the order of the variable table, for
  * `npx smtp-relay config`: durations and sizes in their shortest exact unit (`1h`, `25m`),
  * secrets as `<redacted>`, unset optional values as `<unset>`. The service is read from
  * the config's shape: an all-in-one config prints both sections.
@@ -125,7 +125,7 @@ export function formatConfig(config: IngressConfig | SenderConfig): string {
 
 /**
  * `npx smtp-relay config --json`: the effective configuration as one JSON object in the
- * config's own camelCase shape, secrets redacted, unset values as null (SPEC: the smart
+ * config's own camelCase shape, secrets redacted, unset values as null (docs/reference.md "Provider presets": the smart
  * host under `smartHost` with `host`, `port`, `tls`, `provider`, `authMethods`).
  */
 export function formatConfigJson(config: IngressConfig | SenderConfig): string {

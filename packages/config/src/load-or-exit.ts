@@ -2,7 +2,7 @@ import { ConfigError } from './errors.ts';
 
 /**
  * For main.ts files: loads the configuration or prints every problem to stderr
- * and exits 1 at once (SPEC: non-zero within 2 s, naming each variable).
+ * and exits 1 at once (docs/reference.md "Processes and commands": non-zero within 2 s, naming each variable).
  */
 export function loadOrExit<T>(load: () => T): T {
   try {

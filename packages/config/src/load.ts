@@ -94,7 +94,7 @@ function orderOf(variable: string): number {
   return NAME_ORDER.get(variable) ?? NAME_ORDER.get(base) ?? NAME_ORDER.size;
 }
 
-/** `NAME: message (where the value came from)`, in SPEC order so related lines sit together. */
+/** `NAME: message (where the value came from)`, in the order of the variable table so related lines sit together. */
 function renderProblems(problems: readonly Problem[], sources: ReadonlyMap<string, string>) {
   return problems
     .toSorted((a, b) => orderOf(a.variable) - orderOf(b.variable))

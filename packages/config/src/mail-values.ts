@@ -40,7 +40,7 @@ export function parseMailAddress(text: string): string {
   );
 }
 
-export const AUTH_MECHANISMS: readonly AuthMechanism[] = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
+const AUTH_MECHANISMS: readonly AuthMechanism[] = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'];
 
 function isAuthMechanism(name: string): name is AuthMechanism {
   return (AUTH_MECHANISMS as readonly string[]).includes(name);

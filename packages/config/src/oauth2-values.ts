@@ -84,7 +84,7 @@ export function parseServiceAccountFile(path: string): string {
   return path;
 }
 
-/** SPEC's token endpoint per provider; undefined for generic (it must be given). */
+/** The documented token endpoint per provider; undefined for generic (it must be given). */
 export function defaultTokenUrl(provider: OAuth2Provider, tenant: string): string | undefined {
   switch (provider) {
     case 'microsoft':
@@ -96,7 +96,7 @@ export function defaultTokenUrl(provider: OAuth2Provider, tenant: string): strin
   }
 }
 
-/** SPEC's scope per provider and grant. */
+/** The documented scope per provider and grant. */
 export function defaultScope(
   provider: OAuth2Provider,
   grant: OAuth2Grant['kind'],

@@ -1,6 +1,6 @@
 import type { OAuth2Provider, SmartHostProvider, SmartHostTlsMode } from './types.ts';
 
-// SMART_HOST_PROVIDER presets (SPEC "Provider presets"): defaults only; every
+// SMART_HOST_PROVIDER presets (docs/reference.md "Provider presets"): defaults only; every
 // variable set explicitly wins. Hosts, ports and limits are the providers'
 // documented values (README "Smart host recipes" has the set-up steps).
 

@@ -79,7 +79,7 @@ export function parseKeyPrefix(text: string): string {
   );
 }
 
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 /**
  * ADMIN_TOKEN: it guards queue deletion and retries, so it must not be guessable, and it

@@ -69,7 +69,7 @@ export interface IngressConfig extends CommonConfig {
   readonly transcriptDir: string | undefined;
 }
 
-/** How the sender obtains access tokens (SPEC "OAuth2 to the smart host": grant order). */
+/** How the sender obtains access tokens (docs/reference.md "OAuth2 to the smart host": grant order). */
 export type OAuth2Grant =
   /** A delegated grant: the refresh token configured (a rotated one in Redis replaces it). */
   | {

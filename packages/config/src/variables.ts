@@ -54,8 +54,8 @@ const timeout = parsedBy((value) =>
 );
 
 /**
- * Every variable of SPEC "Configuration: environment variables", in SPEC order (which
- * `config` output follows). SMTP_HOSTNAME is listed with ingress in SPEC but is common:
+ * Every environment variable, in the documented order (which
+ * `config` output follows). SMTP_HOSTNAME was first documented with ingress but is common:
  * the sender needs it for its EHLO name and postmaster address.
  */
 const DEFINITIONS = {
@@ -283,7 +283,7 @@ const DEFINITIONS = {
   SMART_HOST_OAUTH2_TENANT: {
     section: 'sender',
     doc: 'Microsoft tenant id or domain (app-only needs your own tenant)',
-    // Not a 'value' default: setting it (even to this) turns OAuth2 on, SPEC "any SMART_HOST_OAUTH2_*".
+    // Not a 'value' default: setting it (even to this) turns OAuth2 on (docs/reference.md: "any SMART_HOST_OAUTH2_*").
     ...derived('organizations', parsedBy(parseTenant)),
   },
   SMART_HOST_OAUTH2_TOKEN_URL: {
@@ -445,7 +445,7 @@ function freezeVariable([name, definition]: [VariableName, VariableDefinition]):
   return Object.freeze({ name, ...definition, secret: isSecretName(name) });
 }
 
-/** Every variable in SPEC order, for docs, .env.example and manifest checks. */
+/** Every variable in the documented order, for docs, .env.example and manifest checks. */
 export const VARIABLES: readonly Variable[] = Object.freeze(
   (Object.entries(DEFINITIONS) as [VariableName, VariableDefinition][]).map(freezeVariable),
 );

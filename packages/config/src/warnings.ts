@@ -72,7 +72,7 @@ function ingressWarnings(config: IngressConfig): string[] {
  * Smart hosts with Postfix's reject_non_fqdn_helo_hostname refuse `EHLO vm`: a bare
  * machine name is what HELO_NAME falls back to when SMTP_HOSTNAME is not set.
  */
-export function heloNameWarning(heloName: string, env: Environment): string | undefined {
+function heloNameWarning(heloName: string, env: Environment): string | undefined {
   if (heloName.includes('.') || heloName.startsWith('[')) return undefined;
   const variable =
     env['HELO_NAME'] !== undefined && env['HELO_NAME'] !== '' ? 'HELO_NAME' : 'SMTP_HOSTNAME';

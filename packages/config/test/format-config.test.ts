@@ -31,7 +31,7 @@ describe('formatConfig', () => {
     REDIS_URL: 'redis://default:redis-pass@redis:6379/0',
   };
 
-  it('prints every variable of an all-in-one config in SPEC order', () => {
+  it('prints every variable of an all-in-one config in the order of the variable table', () => {
     const text = formatConfig(loadAllInOneConfig(SENDER_ENV, HOST));
     assert.deepEqual(
       [...linesOf(text).keys()],

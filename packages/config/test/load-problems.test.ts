@@ -269,7 +269,7 @@ describe('all problems at once', () => {
     SMART_HOST_USER: 'me',
     SMTP_RELAY_NETWORKS: 'foo',
   };
-  it('lists every problem in SPEC order, not the order found', () => {
+  it('lists every problem in the order of the variable table, not the order found', () => {
     assert.deepEqual(
       problemsOf(() => loadAllInOneConfig(env, HOST)),
       [

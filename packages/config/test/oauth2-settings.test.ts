@@ -45,7 +45,7 @@ function problemsOf(env: Environment): readonly string[] {
   return assert.fail('expected a ConfigError');
 }
 
-describe('OAuth2 grants (SPEC: refresh token, else service account, else client credentials)', () => {
+describe('OAuth2 grants (documented order: refresh token, else service account, else client credentials)', () => {
   it('is off without SMART_HOST_OAUTH2_* variables', () => {
     assert.equal(oauth2Of({ SMART_HOST_PASSWORD: 'pw' }), undefined);
   });

@@ -30,7 +30,7 @@ function problemsOf(env: Environment): readonly string[] {
 
 const PASSWORD = { SMART_HOST_USER: 'relay', SMART_HOST_PASSWORD: 'pw' };
 
-// One row per preset and per "explicit variable wins" rule (SPEC "Provider presets").
+// One row per preset and per "explicit variable wins" rule (docs/reference.md "Provider presets").
 const PRESET_ROWS: readonly (readonly [
   string,
   Environment,
@@ -227,7 +227,7 @@ describe('DEMO_SMART_HOST', () => {
   const rows: readonly (readonly [string, Environment, string, number, string, boolean])[] = [
     ['alone: the capture host in plain text', DEMO, 'mailpit', 1025, 'none', true],
     [
-      'SMART_HOST set: SPEC defaults, not the demo port',
+      'SMART_HOST set: documented defaults, not the demo port',
       { ...DEMO, SMART_HOST: 'mail.isp.example' },
       'mail.isp.example',
       587,

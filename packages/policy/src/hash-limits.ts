@@ -38,7 +38,7 @@ export const MAX_HASH_MEMORY_BYTES = MAX_HASH_MEMORY_MIB * 1024 * 1024 + 64 * 10
  *   p up to 16: p is the one parameter the memory cap does not see, and it
  *   multiplies the time.
  */
-export const MAX_HASH_TIME_COST: Readonly<Record<Exclude<StoredSecretKind, 'plain'>, number>> = {
+const MAX_HASH_TIME_COST: Readonly<Record<Exclude<StoredSecretKind, 'plain'>, number>> = {
   bcrypt: 15,
   argon2: 10,
   scrypt: 2 ** 23,

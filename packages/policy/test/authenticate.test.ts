@@ -62,7 +62,7 @@ describe('authenticate', () => {
   });
 });
 
-// SPEC "Abuse protection": at most two password hashes are checked at once per
+// docs/reference.md "Abuse protection": at most two password hashes are checked at once per
 // process. Eight parallel AUTHs, known and unknown users alike.
 describe('authenticate: at most two hash checks at once', () => {
   const scrypt = parseCredentials(

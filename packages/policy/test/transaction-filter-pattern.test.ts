@@ -155,7 +155,7 @@ describe('compileFilterPattern: each construct (whole-string match)', () => {
       matches: ['a/cb', 'A/CB'],
       misses: ['aB'],
     },
-    '/w and /W are literal here (SPEC), unlike in Mercury content control': {
+    '/w and /W are literal here (docs/reference.md), unlike in Mercury content control': {
       pattern: 'RE/w:',
       matches: ['re/w:'],
       misses: ['RE:', 'RE :'],

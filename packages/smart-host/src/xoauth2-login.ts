@@ -2,7 +2,7 @@ import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { OAuth2Error } from './oauth2/oauth2-error.ts';
 import type { OAuth2TokenProvider } from './oauth2/token-provider.ts';
 
-// AUTH XOAUTH2 (SPEC "OAuth2 to the smart host"). nodemailer runs the exchange:
+// AUTH XOAUTH2 (docs/reference.md "OAuth2 to the smart host"). nodemailer runs the exchange:
 // on a `334` challenge it sends the empty line and asks `getToken(renew=true)`
 // for a new token, once. A smart host that answers a bad token with a plain 535
 // (no challenge) gets the same treatment here: one renewal, one more login.

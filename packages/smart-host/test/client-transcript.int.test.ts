@@ -91,7 +91,15 @@ describe('smart host client transcripts', () => {
       await client.send(envelope, [BODY]);
       await client.send(envelope, [BODY]);
       await client.close();
-      const [day] = await waitFor(() => readdir(root), { description: 'the date folder' });
+      // The writer creates the folders as it flushes, after close() has returned.
+      const [day] = await waitFor(
+        async () => {
+          const days = await readdir(root);
+          assert.equal(days.length, 1, 'one date folder');
+          return days;
+        },
+        { description: 'the date folder' },
+      );
       assert.ok(day);
       const text = await waitFor(
         async () => {

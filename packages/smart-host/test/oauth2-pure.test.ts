@@ -41,7 +41,7 @@ const BASE = {
   scope: 'https://outlook.office365.com/.default',
 } as const;
 
-describe('token requests per grant (SPEC grants)', () => {
+describe('token requests per grant (the documented grants)', () => {
   const rows: readonly (readonly [string, OAuth2Config, Record<string, string>])[] = [
     [
       'client credentials',
@@ -235,7 +235,7 @@ describe('token answers', () => {
   });
 });
 
-describe('XOAUTH2 initial response (SPEC format)', () => {
+describe('XOAUTH2 initial response (the documented format)', () => {
   it('is base64 of user=...^Aauth=Bearer ...^A^A', () => {
     assert.equal(
       Buffer.from(xoauth2InitialResponse('box@example.com', 'tok'), 'base64').toString(),

@@ -18,7 +18,7 @@ import { parseReply, smtpReply, type SmtpReply } from './smtp-reply.ts';
 const CERTIFICATE_ERROR =
   /certificate|self[- ]signed|unable to verify|altname|hostname\/ip does not match|CERT_|ERR_TLS_CERT/i;
 
-// SPEC "Failover, routes and rate limits": a throttling reply is one of these codes with words
+// A throttling reply (docs/adr/007) is one of these codes with words
 // saying so. "Too many recipients" (452 4.5.3) is a per-message limit, not a
 // rate: the rest of the recipients go in the next transaction, so it stays
 // deferred. A 4.7.x code alone is not enough: greylisting (451 4.7.1) and TLS
@@ -32,7 +32,7 @@ const THROTTLING_TEXT = /\brate(?:limit\w*)?\b|throttl|too many (?!recipients\b)
 export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
   {
     // Our token client failed before the smart host saw anything: endpoint
-    // unreachable, invalid_grant, invalid_client (SPEC "OAuth2": systemic).
+    // unreachable, invalid_grant, invalid_client (docs/reference.md "OAuth2 to the smart host": systemic).
     // nodemailer relabels the token error EAUTH, keeping EOAUTH2 as originalCode.
     name: 'OAuth2 token not obtained',
     matches: (e) =>
@@ -66,7 +66,7 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
   },
   ...PROVIDER_SETTINGS_RULES,
   {
-    // SPEC "OAuth2": a token refused, renewed once and refused again (nodemailer
+    // docs/reference.md "OAuth2 to the smart host": a token refused, renewed once and refused again (nodemailer
     // sends the empty line after the 334 challenge and retries once).
     name: 'smart host rejected our OAuth2 token',
     matches: (e) => e.code === 'EAUTH' && commandIs(e, 'AUTH XOAUTH2') && is5xx(e),

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 
-// Client addresses that ingress refuses with 421 on connect (SPEC "Abuse
+// Client addresses that ingress refuses with 421 on connect (docs/reference.md "Abuse
 // protection"): blocked after too many failed AUTHs, or by a filter rule with the
 // S flag. Shared by every ingress replica through Redis; read and lifted by the
 // admin API and `npx smtp-relay blocks`.

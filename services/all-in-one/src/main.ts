@@ -4,7 +4,7 @@ import { findConfigWarnings, loadAllInOneConfig, loadOrExit } from '@smtp-relay/
 
 const config = loadOrExit(() => loadAllInOneConfig(process.env));
 // Loaded after the configuration is known to be valid, so that a bad
-// configuration is reported within the 2 s SPEC allows even on a busy machine.
+// configuration is reported within the 2 s docs/reference.md allows even on a busy machine.
 const { startRelayAdminHttp } = await import('@smtp-relay/admin');
 const { createIngress } = await import('@smtp-relay/ingress');
 const { ADMIN_HTTP_CLOSE_MS, installShutdown, startProcessObservability } =

@@ -4,7 +4,7 @@ import { createPreSessionGuard, type SessionGuards } from './guarded-server.ts';
 import { runHeloCheck, type HeloCheck } from './helo-check.ts';
 import { createSmtpServer } from './smtp-server-adapter/index.ts';
 
-// With ENHANCEDSTATUSCODES advertised (SPEC), smtp-server derives the enhanced
+// With ENHANCEDSTATUSCODES advertised (docs/reference.md), smtp-server derives the enhanced
 // code from the basic code alone: 550 always becomes 5.1.1 and the 250 after
 // DATA 2.6.0, where the contract needs "550 5.7.1 ..." and "250 2.0.0 Ok:
 // queued as ...". Our replies therefore carry their own enhanced code at the

@@ -14,7 +14,7 @@ function asIs(reply: SmtpReply): { code: number; text: string } {
 }
 
 /**
- * The per-session abuse guards of SPEC "Abuse protection (ingress)" for one
+ * The per-session abuse guards of docs/reference.md "Abuse protection (ingress)" for one
  * connection (docs/adr/009): the slow-client deadlines (slow-client-guard.ts)
  * fed from the command parser, and the refused-command limit counted where
  * replies are written. The adapter calls it at smtp-server's seams.

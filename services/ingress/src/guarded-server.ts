@@ -6,7 +6,7 @@ import { readProxyHandshake } from './proxy-handshake.ts';
 import type { SlowClientViolation } from './slow-client-guard.ts';
 import type { PendingSocket, PreSessionGuard, ProxyOutcome } from './smtp-server-adapter/index.ts';
 
-/** Abuse protection of SPEC "Abuse protection (ingress)" that lives at the socket. */
+/** Abuse protection of docs/reference.md "Abuse protection (ingress)" that lives at the socket. */
 export interface SessionGuards {
   /** SMTP_SOCKET_TIMEOUT: command line, TLS handshake, PROXY header and DATA window. */
   readonly socketTimeoutMs: number;
@@ -23,7 +23,7 @@ export interface SessionGuards {
   readonly events: SessionGuardEvents;
 }
 
-export interface ProxyGuard {
+interface ProxyGuard {
   readonly isTrustedPeer: (address: string) => boolean;
   /**
    * The header carried no client address (v2 LOCAL, v1 UNKNOWN): the session
@@ -32,7 +32,7 @@ export interface ProxyGuard {
   readonly withoutClientAddress: (sessionId: string, peer: string) => () => void;
 }
 
-export interface SessionGuardEvents {
+interface SessionGuardEvents {
   tooSlow(session: SMTPServerSession, violation: SlowClientViolation): void;
   tooManyRefusals(session: SMTPServerSession, refused: number): void;
   /** `peerLeft`: the peer closed before sending a header (e.g. a TCP health check). */

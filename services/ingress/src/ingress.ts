@@ -47,7 +47,7 @@ export interface IngressDependencies {
  * `451 4.3.0` within its socket timeout (smtp-server pauses its own idle timer
  * while onData runs).
  */
-export function storeTimeoutFor(socketTimeoutMs: number): number {
+function storeTimeoutFor(socketTimeoutMs: number): number {
   return Math.max(1000, Math.min(10_000, Math.floor(socketTimeoutMs / 3)));
 }
 

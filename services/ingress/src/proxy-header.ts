@@ -38,9 +38,9 @@ export type ProxyHeaderResult =
 const V2_SIGNATURE = Buffer.from('0d0a0d0a000d0a515549540a', 'hex');
 const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
 /** "PROXY TCP6 <39> <39> <5> <5>\r\n": 107 bytes at most (spec 2.1). */
-export const V1_MAX_LENGTH = 107;
+const V1_MAX_LENGTH = 107;
 /** 16 fixed bytes + addresses (216 at most) + TLVs; HAProxy's own TLVs fit easily. */
-export const V2_MAX_LENGTH = 16 + 4096;
+const V2_MAX_LENGTH = 16 + 4096;
 
 const INCOMPLETE = { status: 'incomplete' } as const;
 const invalid = (reason: string): ProxyHeaderResult => ({ status: 'invalid', reason });

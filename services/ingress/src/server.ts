@@ -23,7 +23,7 @@ import { createSessionTranscriptLogger } from './session-transcripts.ts';
 import { createSessionGuards } from './session-guards.ts';
 import { tlsFloorOptions } from './tls-floor.ts';
 
-export interface IngressServerSettings {
+interface IngressServerSettings {
   readonly hostname: string;
   /** true for the SMTPS (implicit TLS) listener */
   readonly implicitTls: boolean;

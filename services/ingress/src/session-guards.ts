@@ -22,9 +22,9 @@ export interface SessionGuardDependencies {
   readonly isTrustedProxy: ((address: string) => boolean) | undefined;
 }
 
-/** SPEC: "DATA must move at least 1 KiB per SMTP_SOCKET_TIMEOUT". */
+/** docs/reference.md: "DATA must move at least 1 KiB per SMTP_SOCKET_TIMEOUT". */
 const MIN_DATA_BYTES = 1024;
-/** SPEC: "closed with 421 4.7.0 after 10 refused or unknown commands". */
+/** docs/reference.md: "closed with 421 4.7.0 after 10 refused or unknown commands". */
 const MAX_REFUSED_COMMANDS = 10;
 /**
  * One info line per listener per minute at most for dropped handshakes (the

@@ -2,7 +2,7 @@ import type { Logger } from '@smtp-relay/observability';
 import type { SMTPServerSession } from 'smtp-server';
 
 /** What ingress remembers about one SMTP connection. */
-export interface SessionState {
+interface SessionState {
   readonly log: Logger;
   readonly clientAddress: string;
   authFailures: number;

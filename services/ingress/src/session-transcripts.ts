@@ -17,7 +17,7 @@ interface RecordedSession {
 }
 
 /**
- * smtp-server's `logger` option, turned into one transcript per session (SPEC
+ * smtp-server's `logger` option, turned into one transcript per session (docs/reference.md
  * "Session transcripts"). smtp-server 3.21 (lib smtp-connection) logs, with
  * the session id as `cid`:
  * - each command line as it is processed: debug({ tnx: 'command', command },

@@ -1,4 +1,4 @@
-// Absolute deadlines for slow clients (SPEC "Abuse protection"). smtp-server's
+// Absolute deadlines for slow clients (docs/reference.md "Abuse protection"). smtp-server's
 // socketTimeout is an idle timer that every received byte restarts, so a client
 // trickling one byte every few seconds held its connection slot forever. Here a
 // command line (and a STARTTLS handshake) must be complete within the timeout
@@ -10,7 +10,7 @@ export type SlowClientViolation = 'command-line' | 'tls-handshake' | 'data-rate'
 export interface SlowClientGuardOptions {
   /** SMTP_SOCKET_TIMEOUT in ms. */
   readonly timeoutMs: number;
-  /** Bytes DATA must move per timeoutMs (SPEC: 1 KiB). */
+  /** Bytes DATA must move per timeoutMs (docs/reference.md: 1 KiB). */
   readonly minDataBytes: number;
 }
 

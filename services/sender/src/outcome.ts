@@ -8,7 +8,7 @@ import { nextRetryDelay } from './retry-schedule.ts';
 // queue, the store and the bounce notifier.
 
 /** How the attempt ends for the queue once nothing is left to try. */
-export type FinalResult =
+type FinalResult =
   /** At least one recipient has the message: the job completes with the smart host's reply. */
   | { readonly kind: 'completed'; readonly response: string }
   /** Nobody has it: the job stays in the failed set with the replies, for operators. */

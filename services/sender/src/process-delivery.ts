@@ -14,7 +14,7 @@ import { createSystemicHold } from './systemic-hold.ts';
 // One job, start to end: validate it, make the attempt, decide, carry out.
 // What BullMQ sees is the result or the error this returns (see carry-out.ts).
 
-export interface DeliverySettings {
+interface DeliverySettings {
   readonly retryDelaysMs: readonly number[];
   readonly maxQueueLifetimeMs: number;
 }

@@ -17,7 +17,7 @@ import { createDeliveryProcessor } from './process-delivery.ts';
 // BullMQ glue: the worker's options and how its callbacks reach the delivery
 // processor. Everything a delivery does is in process-delivery.ts.
 
-export interface DeliveryWorkerSettings {
+interface DeliveryWorkerSettings {
   readonly prefix: string;
   readonly concurrency: number;
   readonly retryDelaysMs: readonly number[];

@@ -34,7 +34,7 @@ export type FilterDecision =
       readonly rule: FilterRule;
     };
 
-/** SPEC: `D` "sends 421 4.7.0 and closes the connection"; RFC 5321 §3.8 wording. */
+/** docs/reference.md "Transaction filter rules": `D` "sends 421 4.7.0 and closes the connection"; RFC 5321 §3.8 wording. */
 export const FILTER_DISCONNECT_REPLY = smtpReply(
   421,
   '4.7.0',

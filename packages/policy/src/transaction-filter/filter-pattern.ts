@@ -4,7 +4,7 @@ import { parsePatternSyntax, type CharPredicate, type PatternToken } from './pat
 // Mercury patterns compiled to a Thompson NFA and simulated with a state set:
 // O(input length x pattern length) in the worst case, never backtracking, so no
 // pattern an operator writes and no HELO/address/Subject a client sends can make
-// matching slow. No RegExp is ever built from the pattern (DESIGN §5).
+// matching slow. No RegExp is ever built from the pattern (docs/adr/008).
 
 export interface FilterMatcher {
   /** The pattern as written in the rule file, `/c` included. */

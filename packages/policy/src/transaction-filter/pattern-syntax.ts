@@ -1,6 +1,6 @@
 import { createCharSet, type CharSet } from './char-set.ts';
 
-// Mercury's pattern language as SPEC Part 2 "Transaction filter rules" states it,
+// Mercury's pattern language as docs/reference.md "Transaction filter rules" states it,
 // plus `[^...]` negation, which the Mercury manual documents ("Set negation").
 //
 //   *      any run of characters, including none
@@ -24,7 +24,7 @@ export type PatternToken =
   | { readonly kind: 'star' }
   | { readonly kind: 'atom'; readonly predicate: CharPredicate; readonly oneOrMore: boolean };
 
-export interface PatternSyntax {
+interface PatternSyntax {
   readonly caseSensitive: boolean;
   readonly tokens: readonly PatternToken[];
 }

@@ -7,7 +7,7 @@ import { failed, passed, warned, type DiagnosticStep } from './diagnostic-step.t
 // trust the certificate. The probe handshakes without verification so the
 // certificate can always be shown; the verdict is computed here.
 
-export interface CertificateFacts {
+interface CertificateFacts {
   readonly subject: string;
   readonly altNames: readonly string[];
   readonly issuer: string;
@@ -46,7 +46,7 @@ const UNTRUSTED = new Set([
 ]);
 
 /** "CN=smtp.example.com, O=Example" from Node's parsed subject or issuer. */
-export function distinguishedName(name: PeerCertificate['subject'] | undefined): string {
+function distinguishedName(name: PeerCertificate['subject'] | undefined): string {
   if (name === undefined) return '(none)';
   // Node gives an array when an attribute repeats (several OU, say).
   const parts = Object.entries(name as Record<string, string | string[]>).map(([key, value]) =>
@@ -55,7 +55,7 @@ export function distinguishedName(name: PeerCertificate['subject'] | undefined):
   return parts.length === 0 ? '(empty)' : parts.join(', ');
 }
 
-export function describeCertificate(certificate: PeerCertificate, now: Date): CertificateFacts {
+function describeCertificate(certificate: PeerCertificate, now: Date): CertificateFacts {
   const validTo = new Date(certificate.valid_to);
   return {
     subject: distinguishedName(certificate.subject),

@@ -26,7 +26,7 @@ export const TEST_MESSAGE_SUBJECT = 'smtp-relay check-smarthost';
 // Deliberately loose: the smart host has the last word on the address.
 const ADDRESS = /^[^\s@<>()",;]+@[^\s@<>()",;]+$/;
 
-export function buildTestMessage(options: TestMessageOptions): Buffer {
+function buildTestMessage(options: TestMessageOptions): Buffer {
   const { smartHost } = options;
   const id = `check-smarthost.${randomBytes(8).toString('hex')}@${options.heloName.replace(/^\[|\]$/g, '')}`;
   return Buffer.from(

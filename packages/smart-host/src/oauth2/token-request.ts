@@ -8,7 +8,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { OAuth2Error } from './oauth2-error.ts';
 
-// The token request of each grant SPEC names (form fields of RFC 6749 section 4.4
+// The token request of each grant docs/reference.md names (form fields of RFC 6749 section 4.4
 // and 6, RFC 7523 for the JWT bearer grant as Google uses it).
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';

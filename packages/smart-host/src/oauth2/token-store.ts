@@ -12,7 +12,7 @@ export interface CachedAccessToken {
   readonly scope: string | undefined;
 }
 
-export interface StoredFailure {
+interface StoredFailure {
   readonly reason: string;
   readonly message: string;
 }

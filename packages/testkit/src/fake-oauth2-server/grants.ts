@@ -26,7 +26,7 @@ function scopes(value: string): string[] {
  * refresh must not widen the grant). `<resource>/.default` asks for what was consented
  * on that resource, as at Microsoft.
  */
-export function uncoveredScope(requested: string, granted: string): string | undefined {
+function uncoveredScope(requested: string, granted: string): string | undefined {
   const grantedScopes = scopes(granted);
   return scopes(requested).find((scope) => {
     if (ALWAYS_GRANTED.has(scope) || grantedScopes.includes(scope)) return false;

@@ -14,7 +14,7 @@ import { aadFailure, isFailure, missingParameter } from './oauth2-failure.ts';
 import type { TokenLedger } from './token-ledger.ts';
 import type { FakeOAuth2Client, FakeOAuth2TokenRequest } from './types.ts';
 
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 export interface TokenEndpoint {
   clients: readonly FakeOAuth2Client[];

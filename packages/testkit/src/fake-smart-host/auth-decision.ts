@@ -11,7 +11,7 @@ import type {
  * The error challenge Gmail sends for a refused XOAUTH2 token (Google's "OAuth 2.0
  * Mechanism" document); the client answers with an empty line and gets 535.
  */
-export const XOAUTH2_ERROR_CHALLENGE = {
+const XOAUTH2_ERROR_CHALLENGE = {
   status: '401',
   schemes: 'bearer',
   scope: 'https://mail.google.com/',

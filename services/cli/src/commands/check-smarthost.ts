@@ -53,7 +53,7 @@ const STEP_WIDTH = 9;
 const INDENT = ' '.repeat(4 + 1 + STEP_WIDTH + 1);
 
 /** One line per step: `ok   tls       TLSv1.3 (...), certificate CN=... (verified)`, then cause and variable. */
-export function formatCheckReport(report: SmartHostCheckReport): string {
+function formatCheckReport(report: SmartHostCheckReport): string {
   const lines = report.steps.flatMap(formatStep);
   const warnings = report.steps.filter((step) => step.ok === 'warn').length;
   const target = report.smartHost === undefined ? 'the smart host' : report.smartHost;

@@ -10,7 +10,7 @@ import { LoginError } from './login-error.ts';
 // The device authorization grant (RFC 8628), Microsoft's way to sign in from a
 // machine without a browser: the operator enters a short code on another device.
 
-export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** RFC 8628 3.5: "If no value is provided, clients MUST use 5 as the default." */
 const DEFAULT_INTERVAL_S = 5;

@@ -16,7 +16,7 @@ import {
 // sender configuration is usually not valid at this point. Each variable is
 // still checked by the config package's own schema, so the messages match.
 
-export type InteractiveProvider = Exclude<OAuth2Provider, 'generic'>;
+type InteractiveProvider = Exclude<OAuth2Provider, 'generic'>;
 
 export interface LoginSettings {
   readonly provider: InteractiveProvider;
@@ -92,7 +92,7 @@ export async function readLoginSettings(env: Environment): Promise<LoginSettings
       tokenUrl: explicitTokenUrl ?? defaultTokenUrl(provider, tenant) ?? '',
       clientId,
       clientSecret,
-      // SPEC's scope of the delegated (refresh token) grant of each provider.
+      // The documented scope of the delegated (refresh token) grant of each provider.
       scope: scope ?? defaultScope(provider, 'refresh-token') ?? '',
       extraCa,
       mailbox,

@@ -2,7 +2,7 @@ import { parseFilterFile, type FilterRule } from '@smtp-relay/policy';
 import { watchTextFile } from '../watched-text-file.ts';
 
 /** The part of a pino logger this module uses. */
-export interface FilterFileLogger {
+interface FilterFileLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;

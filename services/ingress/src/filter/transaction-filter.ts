@@ -10,7 +10,7 @@ export interface TransactionFilterDependencies {
   readonly blockTimeMs: number;
 }
 
-export interface FilterSession {
+interface FilterSession {
   /** Client address (blocked by RS/BS rules). */
   readonly address: string;
   readonly log: BlockingLogger;
