@@ -4,6 +4,22 @@ import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+// smtp-server's internals stay behind one adapter, pinned by one contract test, so
+// that an upgrade fails there and not in production (docs/adr/004).
+const SMTP_SERVER_INTERNALS = {
+  group: ['smtp-server/lib', 'smtp-server/lib/*', 'smtp-server/dist/*'],
+  message:
+    'smtp-server internals go through services/ingress/src/smtp-server-adapter/ (docs/adr/004).',
+};
+const SERVICES_FROM_PACKAGES = {
+  group: ['@smtp-relay/ingress', '@smtp-relay/sender', '@smtp-relay/cli', '@smtp-relay/all-in-one'],
+  message: 'packages never import services (docs/architecture.md).',
+};
+const TESTKIT_OUTSIDE_TESTS = {
+  group: ['@smtp-relay/testkit', '@smtp-relay/testkit/*'],
+  message: 'the testkit is for tests only (docs/architecture.md).',
+};
+
 export default defineConfig(
   { ignores: ['**/node_modules/**'] },
   js.configs.recommended,
@@ -40,22 +56,39 @@ export default defineConfig(
       ],
     },
   },
+  // The layering of docs/architecture.md (e2e/workspace-dependencies.test.ts checks
+  // the package manifests the same way). One block per file group, because a later
+  // block's no-restricted-imports replaces an earlier one's for the same file.
   {
-    // smtp-server's internals stay behind one adapter, pinned by one contract
-    // test, so that an upgrade fails there and not in production (docs/adr/004).
+    ignores: ['services/ingress/src/smtp-server-adapter/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [SMTP_SERVER_INTERNALS] }] },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['packages/testkit/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [SMTP_SERVER_INTERNALS, SERVICES_FROM_PACKAGES, TESTKIT_OUTSIDE_TESTS] },
+      ],
+    },
+  },
+  {
+    files: ['packages/testkit/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [SMTP_SERVER_INTERNALS, SERVICES_FROM_PACKAGES] },
+      ],
+    },
+  },
+  {
+    files: ['services/*/src/**/*.ts'],
     ignores: ['services/ingress/src/smtp-server-adapter/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            {
-              group: ['smtp-server/lib', 'smtp-server/lib/*', 'smtp-server/dist/*'],
-              message:
-                'smtp-server internals go through services/ingress/src/smtp-server-adapter/ (docs/adr/004).',
-            },
-          ],
-        },
+        { patterns: [SMTP_SERVER_INTERNALS, TESTKIT_OUTSIDE_TESTS] },
       ],
     },
   },
