@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   createDeliveryQueue,
@@ -9,33 +8,28 @@ import {
   type DeliveryQueue,
 } from '@smtp-relay/queue';
 import { createRedisMessageStore, type MessageStore } from '@smtp-relay/store';
-import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
+import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
 import { createMessageAdmin, type MessageAdmin } from '../src/message-admin.ts';
 
 describe('message admin (real Redis, real BullMQ)', () => {
-  let server: RedisServerHandle | undefined;
-  let redis: Redis;
+  let redis: TestRedisConnection<Redis>;
   let queue: DeliveryQueue;
   let store: MessageStore;
   let admin: MessageAdmin;
-  const prefix = `admin-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix('admin');
 
   before(async () => {
-    const shared = process.env['TEST_REDIS_URL'];
-    if (!shared) server = await startRedisServer();
-    redis = new Redis(shared ?? server?.url ?? '');
-    queue = createDeliveryQueue({ connection: redis, prefix });
-    store = createRedisMessageStore({ redis, prefix });
-    admin = createMessageAdmin({ queue, store, redis, prefix });
+    redis = await connectTestRedis(prefix, (url) => new Redis(url));
+    const { connection } = redis;
+    queue = createDeliveryQueue({ connection, prefix });
+    store = createRedisMessageStore({ redis: connection, prefix });
+    admin = createMessageAdmin({ queue, store, redis: connection, prefix });
   });
 
   after(async () => {
     await queue.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    await server?.cleanup();
+    await redis.close();
   });
 
   /** A message as ingress leaves it: body stored, job queued (delayed, like a retry). */

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
+import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
 import { DELIVERY_JOB_NAME, newDeliveryJob } from '../src/delivery-job.ts';
 import { createDeliveryQueue, type DeliveryQueue } from '../src/delivery-queue.ts';
@@ -22,24 +21,18 @@ const jobFor = (messageId: string) =>
   });
 
 describe('hasJob and nextAttemptAt (real Redis, real BullMQ)', () => {
-  let server: RedisServerHandle | undefined;
-  let redis: Redis;
+  let redis: TestRedisConnection<Redis>;
   let queue: DeliveryQueue;
-  const prefix = `queued-job-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix('queued-job');
 
   before(async () => {
-    const shared = process.env['TEST_REDIS_URL'];
-    if (!shared) server = await startRedisServer();
-    redis = new Redis(shared ?? server?.url ?? '');
-    queue = createDeliveryQueue({ connection: redis, prefix });
+    redis = await connectTestRedis(prefix, (url) => new Redis(url));
+    queue = createDeliveryQueue({ connection: redis.connection, prefix });
   });
 
   after(async () => {
     await queue.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    await server?.cleanup();
+    await redis.close();
   });
 
   it('a waiting job: there, with no next attempt', async () => {

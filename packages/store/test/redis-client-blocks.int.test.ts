@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startRedisServer, waitFor, type RedisServerHandle } from '@smtp-relay/testkit';
+import {
+  deleteKeys,
+  uniquePrefix,
+  useTestRedis,
+  waitFor,
+  type TestRedis,
+} from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
 import {
   clientBlockKeys,
@@ -13,13 +18,12 @@ import {
 // Several ingress replicas, each with its own connection, sharing one Redis.
 
 describe('Redis client blocks (real Redis)', () => {
-  let server: RedisServerHandle | undefined;
-  let url: string;
+  let testRedis: TestRedis;
   const connections: Redis[] = [];
-  const prefix = `blocks-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix('blocks');
 
   const connect = async (): Promise<Redis> => {
-    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const redis = new Redis(testRedis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     redis.on('error', () => undefined);
     await new Promise((resolve) => redis.once('ready', resolve));
     connections.push(redis);
@@ -29,22 +33,14 @@ describe('Redis client blocks (real Redis)', () => {
     createRedisClientBlocks({ redis: await connect(), prefix, limits });
 
   before(async () => {
-    const shared = process.env['TEST_REDIS_URL'];
-    if (shared) url = shared;
-    else {
-      server = await startRedisServer();
-      url = server.url;
-    }
+    testRedis = await useTestRedis();
   });
 
   after(async () => {
     const [first] = connections;
-    if (first) {
-      const keys = await first.keys(`${prefix}:*`);
-      if (keys.length > 0) await first.del(...keys);
-    }
+    if (first) await deleteKeys(first, prefix);
     for (const redis of connections) redis.disconnect();
-    await server?.cleanup();
+    await testRedis.cleanup();
   });
 
   it('counts failures from every replica and blocks exactly once under a race', async () => {

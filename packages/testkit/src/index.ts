@@ -5,6 +5,7 @@ export {
   type GeneratedCertificates,
   type SelfSignedCertificate,
 } from './certificates.ts';
+export { captureLogs, type CapturedLogs } from './captured-logs.ts';
 export * from './fake-oauth2-server/index.ts';
 export * from './fake-smart-host/index.ts';
 export { getFreePort } from './free-port.ts';
@@ -15,4 +16,13 @@ export {
   type RedisServerOptions,
 } from './redis-server.ts';
 export * from './smtp-conversation/index.ts';
+export {
+  connectTestRedis,
+  deleteKeys,
+  uniquePrefix,
+  useTestRedis,
+  type RedisKeysConnection,
+  type TestRedis,
+  type TestRedisConnection,
+} from './test-redis.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';

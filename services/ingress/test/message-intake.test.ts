@@ -257,6 +257,24 @@ async function assertEveryJobHasItsBody(
   }
 }
 
+/**
+ * A whole message whose enqueue times out (451, queue unavailable), the held add
+ * then settling as `late` says: what the store and the queue are left with.
+ */
+async function afterEnqueueTimeout(late: 'lands-late' | 'fails-late') {
+  const store = createMemoryMessageStore();
+  const producer = memoryProducer(late);
+  const intake = createMessageIntake({ store, producer, storeTimeoutMs: STORE_TIMEOUT_MS });
+
+  const outcome = await intake
+    .accept(ENVELOPE, Buffer.from(HEADER), dataStream(BODY.map((chunk) => ({ chunk }))))
+    .then((size) => size, outcomeOf);
+  assert.equal(outcome, QUEUE_UNAVAILABLE);
+
+  producer.settleLate();
+  return { store, producer };
+}
+
 describe('message intake', () => {
   for (const c of CASES) {
     it(c.name, async () => {
@@ -301,32 +319,14 @@ describe('message intake', () => {
   });
 
   it('enqueue times out and the add lands afterwards: the job finds its body', async () => {
-    const store = createMemoryMessageStore();
-    const producer = memoryProducer('lands-late');
-    const intake = createMessageIntake({ store, producer, storeTimeoutMs: STORE_TIMEOUT_MS });
-
-    const outcome = await intake
-      .accept(ENVELOPE, Buffer.from(HEADER), dataStream(BODY.map((chunk) => ({ chunk }))))
-      .then((size) => size, outcomeOf);
-    assert.equal(outcome, QUEUE_UNAVAILABLE);
-
-    producer.settleLate();
+    const { store, producer } = await afterEnqueueTimeout('lands-late');
     assert.ok(producer.jobs.has(ENVELOPE.messageId), 'the late add landed');
     const chunks = await store.readChunks(ENVELOPE.messageId);
     assert.equal(Buffer.concat(chunks ?? []).toString(), HEADER + BODY.join(''));
   });
 
   it('enqueue times out and the add never lands: the body is left for the orphan sweep', async () => {
-    const store = createMemoryMessageStore();
-    const producer = memoryProducer('fails-late');
-    const intake = createMessageIntake({ store, producer, storeTimeoutMs: STORE_TIMEOUT_MS });
-
-    const outcome = await intake
-      .accept(ENVELOPE, Buffer.from(HEADER), dataStream(BODY.map((chunk) => ({ chunk }))))
-      .then((size) => size, outcomeOf);
-    assert.equal(outcome, QUEUE_UNAVAILABLE);
-
-    producer.settleLate();
+    const { store, producer } = await afterEnqueueTimeout('fails-late');
     assert.equal(producer.jobs.size, 0);
     // A body without a job: what the sender's sweep removes once it has been
     // idle for hours; one the intake deleted could be one a late job needs.

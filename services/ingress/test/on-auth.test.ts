@@ -1,58 +1,25 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createLogger, createMetrics, type Logger } from '@smtp-relay/observability';
-import { createMemoryClientBlocks, type BlockReason } from '@smtp-relay/store';
-import type { SMTPServerAuthentication, SMTPServerSession } from 'smtp-server';
-import { createClientBlocking } from '../src/abuse/client-blocking.ts';
+import { describe, it } from 'node:test';
+import { createMetrics, type Logger } from '@smtp-relay/observability';
+import type { BlockReason } from '@smtp-relay/store';
+import type { SMTPServerAuthentication } from 'smtp-server';
 import { createLogLimiter } from '../src/abuse/log-limiter.ts';
 import { createOnAuth, type CredentialsVerifier } from '../src/hooks/on-auth.ts';
-import type { SmtpServerError } from '../src/reply.ts';
-import { createSessionStates } from '../src/session-state.ts';
-import { replyCounts } from './reply-counts.ts';
+import {
+  captureAnswers,
+  capturedLogger,
+  CLIENT_ADDRESS,
+  connectedSession,
+  memoryBlocking,
+  replyCounts,
+  watchUnhandledRejections,
+} from './hook-fixtures.ts';
 
 // The AUTH hook gives exactly one answer per attempt. Nothing it does after the
 // password check may crash the process: a throw there (a logger, a metric, the
 // credentials store) becomes a 4xx for this attempt, never an unhandled
 // rejection, which the crash handler would end the process on. Every refusal is
 // counted once, with the class of the code sent (454 and 421 are 4xx).
-
-/** The service's logger writing to memory; writing a line with `failingEvent` throws. */
-function capturedLogger(failingEvent: string | undefined) {
-  const lines: Record<string, unknown>[] = [];
-  const destination = Object.assign(new Writable(), {
-    write(text: string): boolean {
-      const line = JSON.parse(text) as Record<string, unknown>;
-      if (line['event'] === failingEvent) throw new Error('log destination broke');
-      lines.push(line);
-      return true;
-    },
-  });
-  const logger = createLogger({ service: 'ingress', version: 'test', level: 'info', destination });
-  return { logger, lines };
-}
-
-const LIMITS = { maxFailures: 5, windowMs: 60_000, blockMs: 60_000 };
-
-function session(): SMTPServerSession {
-  return {
-    id: 'session-1',
-    localAddress: '127.0.0.1',
-    localPort: 2525,
-    remoteAddress: '192.0.2.10',
-    remotePort: 40000,
-    clientHostname: '[192.0.2.10]',
-    openingCommand: 'EHLO',
-    hostNameAppearsAs: 'device.test',
-    envelope: { mailFrom: false, rcptTo: [] },
-    secure: true,
-    transmissionType: 'ESMTPS',
-    tlsOptions: false,
-    xClient: new Map(),
-    xForward: new Map(),
-    transaction: 1,
-  };
-}
 
 const AUTH: SMTPServerAuthentication = {
   method: 'PLAIN',
@@ -74,7 +41,7 @@ interface Case {
   readonly blocked?: BlockReason;
   /** The client is in SMTP_RELAY_NETWORKS. */
   readonly trusted?: boolean;
-  /** The reply counters that moved (see reply-counts.ts). */
+  /** The reply counters that moved (see replyCounts). */
   readonly counts: Record<string, number>;
 }
 
@@ -140,71 +107,47 @@ const CASES: readonly Case[] = [
   },
 ];
 
-/** An AUTH hook on memory blocks with real metrics, for `session()`'s address. */
+/** An AUTH hook on memory blocks with real metrics, for CLIENT_ADDRESS. */
 function authHook(credentials: CredentialsVerifier, logger: Logger, trusted = false) {
   const metrics = createMetrics();
-  const sessions = createSessionStates();
-  const smtpSession = session();
-  sessions.set(smtpSession, { log: logger, clientAddress: '192.0.2.10', authFailures: 0 });
-  const blocks = createMemoryClientBlocks({ limits: LIMITS });
+  const { sessions, session } = connectedSession(logger, {
+    secure: true,
+    transmissionType: 'ESMTPS',
+  });
+  const { blocks, blocking } = memoryBlocking(logger, metrics);
   const onAuth = createOnAuth({
     credentials,
     sessions,
     metrics,
     maxFailures: 3,
-    abuse: {
-      blocking: createClientBlocking({ blocks, limits: LIMITS, logger, metrics }),
-      refusalLog: createLogLimiter(),
-    },
+    abuse: { blocking, refusalLog: createLogLimiter() },
     isRelayClient: () => trusted,
   });
   /** One AUTH attempt: its one answer, code (0: accepted) and text. */
   const attempt = async (): Promise<readonly [number, string]> => {
-    const answers: (readonly [number, string])[] = [];
-    await new Promise<void>((resolve) => {
-      onAuth(AUTH, smtpSession, (error) => {
-        answers.push(error ? [(error as SmtpServerError).responseCode, error.message] : [0, '']);
-        resolve();
-      });
-    });
-    await nextTurn();
-    assert.equal(answers.length, 1, 'answered exactly once');
-    return answers[0] ?? [-1, ''];
+    const answers = captureAnswers(0);
+    onAuth(AUTH, session, answers.callback);
+    await answers.settled();
+    return answers.only();
   };
   return { metrics, blocks, attempt };
 }
 
-/** Lets the turn end: Node reports unhandled rejections once the microtasks have run. */
-const nextTurn = (): Promise<void> =>
-  new Promise((resolve) => {
-    setImmediate(resolve);
-  });
-
 describe('AUTH hook', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-  beforeEach(() => {
-    unhandled.length = 0;
-    process.on('unhandledRejection', onUnhandled);
-  });
-  afterEach(() => {
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const unhandled = watchUnhandledRejections();
 
   for (const c of CASES) {
     it(c.name, async () => {
       const { logger, lines } = capturedLogger(c.failingEvent);
       const { metrics, blocks, attempt } = authHook(c.credentials, logger, c.trusted);
-      if (c.blocked) await blocks.block('192.0.2.10', 60_000, c.blocked);
+      if (c.blocked) await blocks.block(CLIENT_ADDRESS, 60_000, c.blocked);
 
       const [code, text] = await attempt();
 
       assert.equal(code, c.answer[0]);
       assert.match(text, c.answer[1]);
       assert.equal(
-        lines.some((line) => line['event'] === 'smtp.hook.failed'),
+        lines().some((line) => line['event'] === 'smtp.hook.failed'),
         c.hookFailed,
       );
       assert.deepEqual(await replyCounts(metrics), c.counts);
@@ -213,7 +156,7 @@ describe('AUTH hook', () => {
   }
 
   it('the third wrong password in a session: 421, counted as a 4xx', async () => {
-    const { logger } = capturedLogger(undefined);
+    const { logger } = capturedLogger();
     const { metrics, attempt } = authHook(invalid, logger);
 
     const codes = [(await attempt())[0], (await attempt())[0], (await attempt())[0]];

@@ -1,43 +1,32 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger, createMetrics } from '@smtp-relay/observability';
-import { createMemoryClientBlocks, type BlockReason } from '@smtp-relay/store';
-import type { SMTPServerSession } from 'smtp-server';
-import { createClientBlocking } from '../src/abuse/client-blocking.ts';
+import { createMetrics } from '@smtp-relay/observability';
+import type { BlockReason } from '@smtp-relay/store';
 import { createConnectionsPerIp } from '../src/abuse/connections-per-ip.ts';
 import { createLogLimiter } from '../src/abuse/log-limiter.ts';
 import { createAuthVisibility } from '../src/auth-visibility.ts';
 import { createOnConnect } from '../src/hooks/on-connect.ts';
-import type { SmtpServerError } from '../src/reply.ts';
 import { createSessionStates } from '../src/session-state.ts';
-import { replyCounts } from './reply-counts.ts';
+import {
+  assertRefusal,
+  capturedLogger,
+  CLIENT_ADDRESS,
+  memoryBlocking,
+  replyCounts,
+  smtpSession,
+} from './hook-fixtures.ts';
 
 // The connect hook answers 421 instead of the greeting, or lets the client in.
 // Each refusal is counted once: connections_refused by reason, and its class.
 
-const LIMITS = { maxFailures: 5, windowMs: 60_000, blockMs: 60_000 };
-const ADDRESS = '192.0.2.10';
-
-function session(): SMTPServerSession {
-  return {
-    id: 'session-1',
-    localAddress: '127.0.0.1',
-    localPort: 2525,
-    remoteAddress: ADDRESS,
-    remotePort: 40000,
-    clientHostname: `[${ADDRESS}]`,
+/** A session before the greeting: no command yet. */
+const session = () =>
+  smtpSession({
     openingCommand: '',
     hostNameAppearsAs: '',
-    envelope: { mailFrom: false, rcptTo: [] },
-    secure: false,
     transmissionType: 'SMTP',
-    tlsOptions: false,
-    xClient: new Map(),
-    xForward: new Map(),
     transaction: 0,
-  };
-}
+  });
 
 interface Case {
   readonly name: string;
@@ -95,21 +84,12 @@ const CASES: readonly Case[] = [
 describe('connect hook', () => {
   for (const c of CASES) {
     it(c.name, async () => {
-      const logger = createLogger({
-        service: 'ingress',
-        version: 'test',
-        level: 'info',
-        destination: new Writable({
-          write: (_chunk, _encoding, next) => {
-            next();
-          },
-        }),
-      });
+      const { logger } = capturedLogger();
       const metrics = createMetrics();
-      const blocks = createMemoryClientBlocks({ limits: LIMITS });
-      if (c.blocked) await blocks.block(ADDRESS, 60_000, c.blocked);
+      const { blocks, blocking } = memoryBlocking(logger, metrics);
+      if (c.blocked) await blocks.block(CLIENT_ADDRESS, 60_000, c.blocked);
       const connections = createConnectionsPerIp(1);
-      if (c.atLimit) connections.open('session-0', ADDRESS);
+      if (c.atLimit) connections.open('session-0', CLIENT_ADDRESS);
       const onConnect = createOnConnect({
         logger,
         metrics,
@@ -119,11 +99,7 @@ describe('connect hook', () => {
           allowInsecureAuth: false,
         }),
         isShuttingDown: () => c.shuttingDown === true,
-        abuse: {
-          connections,
-          blocking: createClientBlocking({ blocks, limits: LIMITS, logger, metrics }),
-          refusalLog: createLogLimiter(),
-        },
+        abuse: { connections, blocking, refusalLog: createLogLimiter() },
         isRelayClient: () => c.trusted === true,
       });
 
@@ -131,8 +107,7 @@ describe('connect hook', () => {
         onConnect(session(), resolve);
       });
 
-      assert.equal(answer ? (answer as SmtpServerError).responseCode : undefined, c.refusal?.[0]);
-      if (c.refusal) assert.match(answer?.message ?? '', c.refusal[1]);
+      assertRefusal(answer, c.refusal);
       assert.deepEqual(await replyCounts(metrics), c.counts);
     });
   }

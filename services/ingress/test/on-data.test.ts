@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
-import { PassThrough, Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createLogger, createMetrics } from '@smtp-relay/observability';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createMetrics } from '@smtp-relay/observability';
 import { asIngressReply, INGRESS_REPLIES, smtpReply } from '@smtp-relay/smtp-errors';
-import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { SMTPServerDataStream } from 'smtp-server';
 import { createOnData } from '../src/hooks/on-data.ts';
 import { DataInterruptedError, type MessageIntake } from '../src/message-intake.ts';
-import { ReplyError, type SmtpServerError } from '../src/reply.ts';
-import { createSessionStates } from '../src/session-state.ts';
-import { replyCounts } from './reply-counts.ts';
+import { ReplyError } from '../src/reply.ts';
+import {
+  captureAnswers,
+  capturedLogger,
+  connectedSession,
+  messageRejected,
+  replyCounts,
+  watchUnhandledRejections,
+} from './hook-fixtures.ts';
 
 // The DATA hook turns the intake's outcome into exactly one reply, a log line
 // and counters (the reply counted once, with the class and reason of what was sent). Nothing it does after the intake may crash the process: a
@@ -23,46 +29,6 @@ function scriptedIntake(outcome: IntakeOutcome): MessageIntake {
   return {
     accept: () =>
       'size' in outcome ? Promise.resolve(outcome.size) : Promise.reject(outcome.error),
-  };
-}
-
-/** The service's logger writing to memory; writing a line with `failingEvent` throws. */
-function capturedLogger(failingEvent: string | undefined) {
-  const lines: Record<string, unknown>[] = [];
-  // pino hands each line to write() in one synchronous call, so a throw here
-  // throws from the log call itself, as a broken destination would.
-  const destination = Object.assign(new Writable(), {
-    write(text: string): boolean {
-      const line = JSON.parse(text) as Record<string, unknown>;
-      if (line['event'] === failingEvent) throw new Error('log destination broke');
-      lines.push(line);
-      return true;
-    },
-  });
-  const logger = createLogger({ service: 'ingress', version: 'test', level: 'info', destination });
-  return { logger, lines };
-}
-
-function session(): SMTPServerSession {
-  return {
-    id: 'session-1',
-    localAddress: '127.0.0.1',
-    localPort: 2525,
-    remoteAddress: '192.0.2.10',
-    remotePort: 40000,
-    clientHostname: '[192.0.2.10]',
-    openingCommand: 'EHLO',
-    hostNameAppearsAs: 'device.test',
-    envelope: {
-      mailFrom: { address: 'device@lan.test', args: false },
-      rcptTo: [{ address: 'boss@example.test', args: false }],
-    },
-    secure: false,
-    transmissionType: 'ESMTP',
-    tlsOptions: false,
-    xClient: new Map(),
-    xForward: new Map(),
-    transaction: 1,
   };
 }
 
@@ -81,15 +47,11 @@ interface Case {
   readonly event: readonly [string, string | undefined] | undefined;
   /** Whether settle logged a handler failure. */
   readonly hookFailed: boolean;
-  /** The reply counters that moved (see reply-counts.ts). */
+  /** The reply counters that moved (see replyCounts). */
   readonly counts: Record<string, number>;
 }
 
 const QUEUED = { 'smtp_replies{class="2xx"}': 1 };
-const refused = (replyClass: '4xx' | '5xx', reason: string): Record<string, number> => ({
-  [`smtp_replies{class="${replyClass}"}`]: 1,
-  [`messages_rejected{reason="${reason}"}`]: 1,
-});
 
 const CASES: readonly Case[] = [
   {
@@ -106,7 +68,7 @@ const CASES: readonly Case[] = [
     reply: [552, /^5\.3\.4 /],
     event: ['message.noqueue', 'message-too-big'],
     hookFailed: false,
-    counts: refused('5xx', 'message-too-big'),
+    counts: messageRejected('5xx', 'message-too-big'),
   },
   {
     name: 'store or queue unavailable: 451',
@@ -114,7 +76,7 @@ const CASES: readonly Case[] = [
     reply: [451, /^4\.3\.0 Queue unavailable/],
     event: ['message.noqueue', 'queue-unavailable'],
     hookFailed: false,
-    counts: refused('4xx', 'queue-unavailable'),
+    counts: messageRejected('4xx', 'queue-unavailable'),
   },
   {
     name: 'refused by a filter rule on the Subject: its own code, counted as filter',
@@ -124,7 +86,7 @@ const CASES: readonly Case[] = [
     reply: [554, /^5\.7\.1 Content refused/],
     event: ['message.noqueue', 'filter'],
     hookFailed: false,
-    counts: refused('5xx', 'filter'),
+    counts: messageRejected('5xx', 'filter'),
   },
   {
     name: 'client gone mid-body: counted as such',
@@ -132,7 +94,7 @@ const CASES: readonly Case[] = [
     reply: [451, /^4\.3\.0 /],
     event: ['message.noqueue', 'client-disconnected'],
     hookFailed: false,
-    counts: refused('4xx', 'client-disconnected'),
+    counts: messageRejected('4xx', 'client-disconnected'),
   },
   {
     name: 'an unexpected error: 451 4.3.0, never a 5xx',
@@ -140,7 +102,7 @@ const CASES: readonly Case[] = [
     reply: [451, /^4\.3\.0 Temporary failure/],
     event: ['message.noqueue', 'internal-error'],
     hookFailed: false,
-    counts: refused('4xx', 'internal-error'),
+    counts: messageRejected('4xx', 'internal-error'),
   },
   {
     name: 'queued, but logging it throws: a 4xx, the process lives on',
@@ -150,7 +112,7 @@ const CASES: readonly Case[] = [
     event: ['message.noqueue', 'internal-error'],
     hookFailed: true,
     // No 2xx: the 250 was never sent.
-    counts: refused('4xx', 'internal-error'),
+    counts: messageRejected('4xx', 'internal-error'),
   },
   {
     name: 'refused, and logging the refusal throws: the refusal is still given',
@@ -160,35 +122,22 @@ const CASES: readonly Case[] = [
     event: undefined,
     hookFailed: true,
     // Answered by settle's fallback, counted there once.
-    counts: refused('5xx', 'message-too-big'),
+    counts: messageRejected('5xx', 'message-too-big'),
   },
 ];
 
-/** Lets the turn end: Node reports unhandled rejections once the microtasks have run. */
-const nextTurn = (): Promise<void> =>
-  new Promise((resolve) => {
-    setImmediate(resolve);
-  });
-
 describe('DATA hook', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-  beforeEach(() => {
-    unhandled.length = 0;
-    process.on('unhandledRejection', onUnhandled);
-  });
-  afterEach(() => {
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const unhandled = watchUnhandledRejections();
 
   for (const c of CASES) {
     it(c.name, async () => {
       const { logger, lines } = capturedLogger(c.failingEvent);
-      const sessions = createSessionStates();
-      const smtpSession = session();
-      sessions.set(smtpSession, { log: logger, clientAddress: '192.0.2.10', authFailures: 0 });
+      const { sessions, session } = connectedSession(logger, {
+        envelope: {
+          mailFrom: { address: 'device@lan.test', args: false },
+          rcptTo: [{ address: 'boss@example.test', args: false }],
+        },
+      });
       const metrics = createMetrics();
       const onData = createOnData({
         intake: scriptedIntake(c.intake),
@@ -196,32 +145,21 @@ describe('DATA hook', () => {
         metrics,
         hostname: 'relay.test',
       });
-      const replies: (readonly [number, string])[] = [];
-      let firstReply!: () => void;
-      const replied = new Promise<void>((resolve) => {
-        firstReply = resolve;
-      });
+      const answers = captureAnswers();
 
-      onData(dataStream(), smtpSession, (error, message) => {
-        replies.push(
-          error ? [(error as SmtpServerError).responseCode, error.message] : [250, message ?? ''],
-        );
-        firstReply();
-      });
-      await replied;
-      await nextTurn();
+      onData(dataStream(), session, answers.callback);
+      await answers.settled();
 
-      assert.equal(replies.length, 1, 'answered exactly once');
-      const [code, text] = replies[0] ?? [0, ''];
+      const [code, text] = answers.only();
       assert.equal(code, c.reply[0]);
       assert.match(text, c.reply[1]);
-      const message = lines.find((line) => String(line['event']).startsWith('message.'));
+      const message = lines().find((line) => String(line['event']).startsWith('message.'));
       assert.deepEqual(
         message && [message['event'], message['reason']],
         c.event && [c.event[0], c.event[1]],
       );
       assert.equal(
-        lines.some((line) => line['event'] === 'smtp.hook.failed'),
+        lines().some((line) => line['event'] === 'smtp.hook.failed'),
         c.hookFailed,
       );
       assert.deepEqual(await replyCounts(metrics), c.counts);

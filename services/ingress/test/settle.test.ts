@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Logger } from '@smtp-relay/observability';
 import { settle } from '../src/hooks/settle.ts';
-import { ReplyError, type SmtpServerError } from '../src/reply.ts';
+import { ReplyError } from '../src/reply.ts';
+import { captureAnswers, watchUnhandledRejections } from './hook-fixtures.ts';
 
 // settle answers an smtp-server hook exactly once whatever its handlers do,
 // and never lets a throw become an unhandled rejection (which would end the
@@ -142,37 +143,14 @@ const CASES: readonly Case[] = [
   },
 ];
 
-/** Lets the turn end: Node reports unhandled rejections once the microtasks have run. */
-const nextTurn = (): Promise<void> =>
-  new Promise((resolve) => {
-    setImmediate(resolve);
-  });
-
 describe('settle', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => {
-    unhandled.push(reason);
-  };
-  beforeEach(() => {
-    unhandled.length = 0;
-    process.on('unhandledRejection', onUnhandled);
-  });
-  afterEach(() => {
-    process.off('unhandledRejection', onUnhandled);
-  });
+  const unhandled = watchUnhandledRejections();
 
   for (const c of CASES) {
     it(c.name, async () => {
-      const calls: (readonly [number, string])[] = [];
-      let firstCall!: () => void;
-      const called = new Promise<void>((resolve) => {
-        firstCall = resolve;
-      });
+      const calls = captureAnswers();
       const callback: TestCallback = (error, message) => {
-        calls.push(
-          error ? [(error as SmtpServerError).responseCode, error.message] : [250, message ?? ''],
-        );
-        firstCall();
+        calls.callback(error, message);
         if (c.callbackThrows) throw new Error('socket gone');
       };
       const logged: string[] = [];
@@ -184,10 +162,9 @@ describe('settle', () => {
       };
 
       settle(c.work(), callback, c.onValue, c.onError, log);
-      await called;
-      await nextTurn();
+      await calls.settled();
 
-      assert.deepEqual(calls, c.calls);
+      assert.deepEqual(calls.answers, c.calls);
       assert.deepEqual(logged, c.logged);
       assert.deepEqual(unhandled, []);
     });

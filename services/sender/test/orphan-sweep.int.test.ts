@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   createDeliveryProducer,
@@ -9,31 +8,26 @@ import {
   newMessageId,
 } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
-import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
+import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
 import { sweepOrphanBodies } from '../src/orphan-sweep.ts';
 
 describe('sweepOrphanBodies (real Redis)', () => {
-  let server: RedisServerHandle | undefined;
-  let redis: Redis;
-  const prefix = `sweep-${randomBytes(4).toString('hex')}`;
+  let redis: TestRedisConnection<Redis>;
+  const prefix = uniquePrefix('sweep');
 
   before(async () => {
-    const shared = process.env['TEST_REDIS_URL'];
-    if (!shared) server = await startRedisServer();
-    redis = new Redis(shared ?? server?.url ?? '');
+    redis = await connectTestRedis(prefix, (url) => new Redis(url));
   });
 
   after(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    await server?.cleanup();
+    await redis.close();
   });
 
   it('deletes bodies without a job and keeps those with one', async () => {
-    const queue = createDeliveryQueue({ connection: redis, prefix });
-    const store = createRedisMessageStore({ redis, prefix });
+    const { connection } = redis;
+    const queue = createDeliveryQueue({ connection, prefix });
+    const store = createRedisMessageStore({ redis: connection, prefix });
     const withJob = newMessageId();
     const orphan = newMessageId();
     for (const id of [withJob, orphan]) {

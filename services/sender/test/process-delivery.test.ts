@@ -116,6 +116,23 @@ async function setUp(setup: Setup) {
   return { process, job, client, bounces, holds, log, metrics, memory, clock };
 }
 
+/** Alice delivered, Bob refused for good, Carol greylisted: a retry for Carol. */
+const partlyDone = (setup: Omit<Setup, 'steps' | 'data'> = {}) =>
+  setUp({
+    steps: [
+      reply(
+        [ALICE],
+        [
+          { recipient: BOB, error: noSuchUser },
+          { recipient: CAROL, error: greylisted },
+        ],
+      ),
+    ],
+    data: jobData([ALICE, BOB, CAROL]),
+    ...setup,
+  });
+const CAROL_DEFERRED = { retryInMs: 5 * MINUTE, reason: '450 4.7.1 Greylisted (deferred)' };
+
 /** What BullMQ is told: a result, or the kind of error and what it carries. */
 async function outcomeOf(run: Promise<string>) {
   try {
@@ -184,22 +201,8 @@ describe('delivery processor: one attempt decided and carried out', () => {
   });
 
   it('partly done: stores the recipient left, bounces the refused one, retries after the schedule', async () => {
-    const t = await setUp({
-      steps: [
-        reply(
-          [ALICE],
-          [
-            { recipient: BOB, error: noSuchUser },
-            { recipient: CAROL, error: greylisted },
-          ],
-        ),
-      ],
-      data: jobData([ALICE, BOB, CAROL]),
-    });
-    assert.deepEqual(await outcomeOf(t.process(t.job)), {
-      retryInMs: 5 * MINUTE,
-      reason: '450 4.7.1 Greylisted (deferred)',
-    });
+    const t = await partlyDone();
+    assert.deepEqual(await outcomeOf(t.process(t.job)), CAROL_DEFERRED);
     assert.deepEqual(t.job.stored, { ...jobData([ALICE, BOB, CAROL]), recipients: [CAROL] });
     assert.deepEqual(
       t.bounces.notices.map((n) => n.recipients),
@@ -284,23 +287,8 @@ describe('delivery processor: one attempt decided and carried out', () => {
 
 describe('delivery processor: when our own bookkeeping fails', () => {
   it('the job update fails for good: nothing bounced now, the next attempt repeats every recipient', async () => {
-    const t = await setUp({
-      steps: [
-        reply(
-          [ALICE],
-          [
-            { recipient: BOB, error: noSuchUser },
-            { recipient: CAROL, error: greylisted },
-          ],
-        ),
-      ],
-      data: jobData([ALICE, BOB, CAROL]),
-      updateFailures: 3,
-    });
-    assert.deepEqual(await outcomeOf(t.process(t.job)), {
-      retryInMs: 5 * MINUTE,
-      reason: '450 4.7.1 Greylisted (deferred)',
-    });
+    const t = await partlyDone({ updateFailures: 3 });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), CAROL_DEFERRED);
     assert.equal(t.job.updateCalls, 3);
     assert.deepEqual(t.job.stored, jobData([ALICE, BOB, CAROL]), 'unchanged');
     // Bob is refused again next time and bounced then: one bounce, not two.
@@ -315,23 +303,8 @@ describe('delivery processor: when our own bookkeeping fails', () => {
   });
 
   it('the job update fails once: recorded on the next try, and the rest goes on', async () => {
-    const t = await setUp({
-      steps: [
-        reply(
-          [ALICE],
-          [
-            { recipient: BOB, error: noSuchUser },
-            { recipient: CAROL, error: greylisted },
-          ],
-        ),
-      ],
-      data: jobData([ALICE, BOB, CAROL]),
-      updateFailures: 1,
-    });
-    assert.deepEqual(await outcomeOf(t.process(t.job)), {
-      retryInMs: 5 * MINUTE,
-      reason: '450 4.7.1 Greylisted (deferred)',
-    });
+    const t = await partlyDone({ updateFailures: 1 });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), CAROL_DEFERRED);
     assert.deepEqual((t.job.stored as DeliveryJob).recipients, [CAROL]);
     assert.deepEqual(
       t.bounces.notices.map((n) => n.recipients),

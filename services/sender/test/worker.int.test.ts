@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createMetrics } from '@smtp-relay/observability';
 import {
@@ -10,7 +9,7 @@ import {
   type DeliveryQueue,
 } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
-import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
+import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
 import { createDeliveryWorker } from '../src/worker.ts';
 import { createCapturedLogger } from './fakes/captured-logger.ts';
@@ -22,30 +21,22 @@ import { createScriptedSmartHostClient } from './fakes/scripted-smart-host-clien
 // processor, and the job it hands back is waiting again, its attempt uncounted).
 
 describe('delivery worker stopped mid-delivery (real Redis, real BullMQ)', () => {
-  let server: RedisServerHandle | undefined;
-  let url: string;
-  let redis: Redis;
+  let redis: TestRedisConnection<Redis>;
   let queue: DeliveryQueue;
-  const prefix = `worker-${randomBytes(4).toString('hex')}`;
+  const prefix = uniquePrefix('worker');
 
   before(async () => {
-    const shared = process.env['TEST_REDIS_URL'];
-    if (!shared) server = await startRedisServer();
-    url = shared ?? server?.url ?? '';
-    redis = new Redis(url);
-    queue = createDeliveryQueue({ connection: redis, prefix });
+    redis = await connectTestRedis(prefix, (url) => new Redis(url));
+    queue = createDeliveryQueue({ connection: redis.connection, prefix });
   });
 
   after(async () => {
     await queue.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    await server?.cleanup();
+    await redis.close();
   });
 
   it('hands the job back to the queue untouched', async () => {
-    const store = createRedisMessageStore({ redis, prefix });
+    const store = createRedisMessageStore({ redis: redis.connection, prefix });
     const id = newMessageId();
     const writer = store.openWriter(id);
     await writer.write(Buffer.from('Subject: in flight\r\n\r\nbody\r\n'));
@@ -66,7 +57,7 @@ describe('delivery worker stopped mid-delivery (real Redis, real BullMQ)', () =>
     const client = createScriptedSmartHostClient([{ kind: 'hang' }]);
     const bounces = createRecordingBounceNotifier();
     const log = createCapturedLogger();
-    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const worker = createDeliveryWorker({
       settings: { prefix, concurrency: 1, retryDelaysMs: [60_000], maxQueueLifetimeMs: 3_600_000 },
       connection,
