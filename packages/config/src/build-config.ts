@@ -1,4 +1,4 @@
-import { toSmartHostConfig } from './build-smart-host.ts';
+import { toPop3Config, toSmartHostConfig } from './build-smart-host.ts';
 import { redisUrlWithPassword } from './redis-values.ts';
 import { effectiveRelayNetworks } from './relay-trust.ts';
 import type { AllInOneFields, CommonFields, IngressFields, SenderFields } from './schemas.ts';
@@ -30,6 +30,7 @@ export function toIngressConfig(fields: IngressFields): IngressConfig {
     smtpsPort: fields.SMTPS_PORT,
     tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
     authFile: fields.SMTP_AUTH_FILE,
+    sendersFile: fields.SMTP_SENDERS_FILE,
     allowInsecureAuth: fields.SMTP_ALLOW_INSECURE_AUTH,
     relayNetworks: effectiveRelayNetworks(
       fields.SMTP_RELAY_NETWORKS,
@@ -59,6 +60,7 @@ export function toSenderConfig(fields: SenderFields): SenderConfig {
   return {
     ...toCommonConfig(fields),
     smartHost: toSmartHostConfig(fields),
+    pop3: toPop3Config(fields),
     heloName: fields.HELO_NAME ?? fields.SMTP_HOSTNAME,
     concurrency: fields.SENDER_CONCURRENCY,
     clientTimeoutMs: fields.SMTP_CLIENT_TIMEOUT,
@@ -66,6 +68,8 @@ export function toSenderConfig(fields: SenderFields): SenderConfig {
     maxQueueLifetimeMs: fields.MAX_QUEUE_LIFETIME,
     postmaster: fields.POSTMASTER ?? `postmaster@${fields.SMTP_HOSTNAME}`,
     bounceTemplateFile: fields.BOUNCE_TEMPLATE_FILE,
+    rewriteFrom: fields.REWRITE_FROM,
+    dkimKeysDir: fields.DKIM_KEYS_DIR,
     smartHostTranscriptDir: fields.SMART_HOST_TRANSCRIPT_DIR,
   };
 }

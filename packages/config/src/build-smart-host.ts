@@ -1,7 +1,13 @@
 import { defaultScope, defaultTokenUrl, readServiceAccountKey } from './oauth2-values.ts';
 import { PROVIDER_PRESETS, presetRegion } from './provider-presets.ts';
 import type { SenderFields } from './schemas.ts';
-import type { OAuth2Config, OAuth2Grant, OAuth2Provider, SmartHostConfig } from './types.ts';
+import type {
+  OAuth2Config,
+  OAuth2Grant,
+  OAuth2Provider,
+  Pop3Config,
+  SmartHostConfig,
+} from './types.ts';
 
 // SMART_HOST_* variables + the SMART_HOST_PROVIDER preset -> the smart host the sender
 // uses. Explicit variables always win over the preset. Runs after the cross-field rules
@@ -128,5 +134,22 @@ export function toSmartHostConfig(fields: SenderFields): SmartHostConfig {
     authMethods: fields.SMART_HOST_AUTH_METHODS,
     caFile: fields.SMART_HOST_CA_FILE,
     tlsVerify: fields.SMART_HOST_TLS_VERIFY,
+  };
+}
+
+// docs/reference.md "POP3 before SMTP": 995 (POP3S) with implicit TLS, else 110.
+const POP3S_PORT = 995;
+const POP3_PORT = 110;
+
+/** SMART_HOST_POP3_*; undefined when SMART_HOST_POP3_HOST is not set. */
+export function toPop3Config(fields: SenderFields): Pop3Config | undefined {
+  const host = fields.SMART_HOST_POP3_HOST;
+  if (host === undefined) return undefined;
+  const tls = fields.SMART_HOST_POP3_TLS;
+  return {
+    host,
+    port: fields.SMART_HOST_POP3_PORT ?? (tls === 'implicit' ? POP3S_PORT : POP3_PORT),
+    tls,
+    intervalMs: fields.SMART_HOST_POP3_INTERVAL,
   };
 }

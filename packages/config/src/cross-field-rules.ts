@@ -2,6 +2,7 @@ import { InvalidValueError } from './errors.ts';
 import { keyMatchesCertificate } from './file-values.ts';
 import type { IngressFields, SenderFields } from './schemas.ts';
 import { problem, ruleOn, type CrossFieldRule } from './cross-field-rule.ts';
+import { POP3_RULES } from './pop3-rules.ts';
 import { SMART_HOST_RULES } from './smart-host-rules.ts';
 import { REDIS_RULES } from './redis-values.ts';
 import { TRUST_RULES } from './trust-rules.ts';
@@ -70,4 +71,5 @@ export const SENDER_RULES: readonly CrossFieldRule<SenderFields>[] = [
       : [],
   ),
   ...SMART_HOST_RULES,
+  ...POP3_RULES,
 ];

@@ -31,6 +31,27 @@ export function parseReadableFile(path: string): string {
   }
 }
 
+/**
+ * Fails unless `path` is a directory this process can list (DKIM_KEYS_DIR): what
+ * it holds is read later, when it is used.
+ */
+export function parseReadableDirectory(path: string): string {
+  try {
+    if (!statSync(path).isDirectory()) {
+      throw new InvalidValueError(
+        `must be a readable directory, but ${quote(path)} is not a directory`,
+      );
+    }
+    closeSync(openSync(path, 'r'));
+    return path;
+  } catch (error) {
+    if (error instanceof InvalidValueError) throw error;
+    throw new InvalidValueError(
+      `must be a readable directory, but ${describeFailure(path, error)}`,
+    );
+  }
+}
+
 /** The file's text; the same checks as parseReadableFile. */
 export function readTextFile(path: string): string {
   parseReadableFile(path);

@@ -30,6 +30,7 @@ const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) 
   TLS_CERT_FILE: (c) => c.tls?.certFile,
   TLS_KEY_FILE: (c) => c.tls?.keyFile,
   SMTP_AUTH_FILE: (c) => c.authFile,
+  SMTP_SENDERS_FILE: (c) => c.sendersFile,
   SMTP_ALLOW_INSECURE_AUTH: (c) => String(c.allowInsecureAuth),
   SMTP_RELAY_NETWORKS: (c) => list(c.relayNetworks),
   SMTP_PUBLISHED_ON: (c) => c.smtpPublishedOn,
@@ -65,6 +66,8 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   MAX_QUEUE_LIFETIME: (c) => formatDuration(c.maxQueueLifetimeMs),
   POSTMASTER: (c) => c.postmaster,
   BOUNCE_TEMPLATE_FILE: (c) => c.bounceTemplateFile,
+  REWRITE_FROM: (c) => c.rewriteFrom,
+  DKIM_KEYS_DIR: (c) => c.dkimKeysDir,
   SMART_HOST_TRANSCRIPT_DIR: (c) => c.smartHostTranscriptDir,
   SMART_HOST_OAUTH2_PROVIDER: (c) => c.smartHost.oauth2?.provider,
   SMART_HOST_OAUTH2_TENANT: (c) => c.smartHost.oauth2?.tenant,
@@ -79,6 +82,11 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   SMART_HOST_REGION: (c) => c.smartHost.region,
   DEMO_SMART_HOST: (c) =>
     c.smartHost.demo ? `${c.smartHost.host}:${String(c.smartHost.port)}` : undefined,
+  SMART_HOST_POP3_HOST: (c) => c.pop3?.host,
+  SMART_HOST_POP3_PORT: (c) => optionalNumber(c.pop3?.port),
+  SMART_HOST_POP3_TLS: (c) => c.pop3?.tls,
+  SMART_HOST_POP3_INTERVAL: (c) =>
+    c.pop3 === undefined ? undefined : formatDuration(c.pop3.intervalMs),
 };
 
 function grantOf<K extends OAuth2Grant['kind']>(

@@ -41,6 +41,8 @@ export interface IngressConfig extends CommonConfig {
   /** undefined = no certificate: no STARTTLS, no SMTPS */
   readonly tls: TlsFiles | undefined;
   readonly authFile: string | undefined;
+  /** SMTP_SENDERS_FILE: which MAIL FROM addresses each SMTP AUTH user may use */
+  readonly sendersFile: string | undefined;
   readonly allowInsecureAuth: boolean;
   /**
    * validated CIDRs ("10.0.0.0/8", "::1/128"); a bare address means a single host. The
@@ -117,8 +119,22 @@ export interface SmartHostConfig {
   readonly tlsVerify: boolean;
 }
 
+/**
+ * SMART_HOST_POP3_*: POP3 before SMTP (docs/reference.md "POP3 before SMTP"). The login
+ * is SMART_HOST_USER and SMART_HOST_PASSWORD; the certificate is checked with the smart
+ * host's settings (caFile, tlsVerify).
+ */
+export interface Pop3Config {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: SmartHostTlsMode;
+  readonly intervalMs: number;
+}
+
 export interface SenderConfig extends CommonConfig {
   readonly smartHost: SmartHostConfig;
+  /** undefined = no POP3 login before SMTP */
+  readonly pop3: Pop3Config | undefined;
   readonly heloName: string;
   readonly concurrency: number;
   readonly clientTimeoutMs: number;
@@ -126,6 +142,10 @@ export interface SenderConfig extends CommonConfig {
   readonly maxQueueLifetimeMs: number;
   readonly postmaster: string;
   readonly bounceTemplateFile: string | undefined;
+  /** REWRITE_FROM; undefined = senders relayed as they are */
+  readonly rewriteFrom: string | undefined;
+  /** DKIM_KEYS_DIR; undefined = nothing is signed */
+  readonly dkimKeysDir: string | undefined;
   /** SMART_HOST_TRANSCRIPT_DIR */
   readonly smartHostTranscriptDir: string | undefined;
 }

@@ -11,7 +11,12 @@ import {
 } from './env-fields.ts';
 import { isSecretName } from './secret-names.ts';
 import { parsePublishAddress, parseRelayNetworks } from './relay-trust.ts';
-import { parseCertificateFile, parsePrivateKeyFile, parseReadableFile } from './file-values.ts';
+import {
+  parseCertificateFile,
+  parsePrivateKeyFile,
+  parseReadableDirectory,
+  parseReadableFile,
+} from './file-values.ts';
 import { parseAuthMechanisms, parseHeloName, parseMailAddress } from './mail-values.ts';
 import { parseServiceAccountFile, parseTenant, parseTokenUrl } from './oauth2-values.ts';
 import { SMART_HOST_PROVIDERS } from './provider-presets.ts';
@@ -135,6 +140,12 @@ const DEFINITIONS = {
     section: 'ingress',
     doc: 'credentials file: one "username secret" per line',
     ...optional('none: no SMTP AUTH', readableFile),
+  },
+  // docs/reference.md "Sender address rules" (Postfix's smtpd_sender_login_maps).
+  SMTP_SENDERS_FILE: {
+    section: 'ingress',
+    doc: 'sender address rules: one "username pattern[,pattern...]" per line (user@domain, *@domain, *); an SMTP AUTH user listed there may use only matching MAIL FROM addresses (else 553 5.7.1), others any; re-read when it changes',
+    ...optional('none: any user may use any address', readableFile),
   },
   SMTP_ALLOW_INSECURE_AUTH: {
     section: 'ingress',
@@ -272,6 +283,18 @@ const DEFINITIONS = {
     doc: 'text of the human-readable part of a bounce',
     ...optional('built in', readableFile),
   },
+  // docs/reference.md "Sender address rewriting" (Microsoft 365's SendAsDenied).
+  REWRITE_FROM: {
+    section: 'sender',
+    doc: 'envelope sender and From: address of every relayed message, e.g. the mailbox the smart host lets you send as; the original From: is kept as Reply-To: (when absent) and X-Original-From:, bounces still go to the original sender',
+    ...optional('off: senders relayed as they are', parsedBy(parseMailAddress)),
+  },
+  // docs/reference.md "DKIM signing".
+  DKIM_KEYS_DIR: {
+    section: 'sender',
+    doc: 'DKIM private keys, one unencrypted PEM file per <domain>/<selector>.pem (RSA of at least 1024 bits, or Ed25519): mail whose From: domain is <domain> is signed just before sending (after REWRITE_FROM); a key that cannot be used holds that mail, never sent unsigned; npx smtp-relay dkim <file> prints the DNS record',
+    ...optional('off: nothing is signed', parsedBy(parseReadableDirectory)),
+  },
   SMART_HOST_OAUTH2_PROVIDER: {
     section: 'sender',
     doc: 'microsoft, google or generic: token URL and scope defaults for AUTH XOAUTH2',
@@ -342,6 +365,33 @@ const DEFINITIONS = {
     section: 'sender',
     doc: 'host:port of a plain-text capture smart host used while neither SMART_HOST nor SMART_HOST_PROVIDER is set (docker-compose.yml: its Mailpit)',
     ...optional('none', parsedBy(parseHostAndPort)),
+  },
+  // docs/reference.md "POP3 before SMTP" (Mercury's "authenticate via prior POP3 connection").
+  SMART_HOST_POP3_HOST: {
+    section: 'sender',
+    doc: 'POP3 server to log in to (USER/PASS with SMART_HOST_USER and SMART_HOST_PASSWORD, then QUIT) before relaying, in place of SMTP AUTH',
+    ...optional('off: no POP3 login', parsedBy(parseHostOrAddress)),
+  },
+  SMART_HOST_POP3_PORT: {
+    section: 'sender',
+    doc: 'POP3 server port',
+    ...derived('995 with SMART_HOST_POP3_TLS=implicit, else 110', port),
+  },
+  SMART_HOST_POP3_TLS: {
+    section: 'sender',
+    doc: "implicit, starttls (STLS, never falls back to plain) or none; the certificate is checked like the smart host's (SMART_HOST_CA_FILE, SMART_HOST_TLS_VERIFY)",
+    ...withDefault(
+      'implicit',
+      parsedBy((value) => parseOneOf(value, ['implicit', 'starttls', 'none'])),
+    ),
+  },
+  SMART_HOST_POP3_INTERVAL: {
+    section: 'sender',
+    doc: 'at most one POP3 login per this time per sender process; keep it below the time the server lets a login relay',
+    ...withDefault(
+      '5m',
+      parsedBy((value) => parseDurationWithin(value, { min: 1000 })),
+    ),
   },
   SMTP_FILTER_FILE: {
     section: 'ingress',

@@ -35,6 +35,7 @@ const INGRESS_DEFAULTS: IngressConfig = {
   smtpsPort: undefined,
   tls: undefined,
   authFile: undefined,
+  sendersFile: undefined,
   allowInsecureAuth: false,
   relayNetworks: [],
   containerBridges: false,
@@ -78,7 +79,10 @@ const SENDER_DEFAULTS: SenderConfig = {
   maxQueueLifetimeMs: 5 * 86_400_000,
   postmaster: 'postmaster@relay.example.com',
   bounceTemplateFile: undefined,
+  rewriteFrom: undefined,
+  dkimKeysDir: undefined,
   smartHostTranscriptDir: undefined,
+  pop3: undefined,
 };
 
 describe('defaults', () => {

@@ -203,6 +203,14 @@ const ROWS: readonly (readonly [Environment, readonly string[]])[] = [
     [`BOUNCE_TEMPLATE_FILE: must be a readable file, but "${missing}" does not exist`],
   ],
   [
+    { DKIM_KEYS_DIR: notPem },
+    [`DKIM_KEYS_DIR: must be a readable directory, but "${notPem}" is not a directory`],
+  ],
+  [
+    { DKIM_KEYS_DIR: missing },
+    [`DKIM_KEYS_DIR: must be a readable directory, but "${missing}" does not exist`],
+  ],
+  [
     { SMTPS_PORT: '4650' },
     ['SMTPS_PORT: needs TLS_CERT_FILE and TLS_KEY_FILE (implicit TLS needs a certificate)'],
   ],

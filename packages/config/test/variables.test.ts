@@ -26,6 +26,8 @@ const SPEC_NAMES = [
   'TLS_CERT_FILE',
   'TLS_KEY_FILE',
   'SMTP_AUTH_FILE',
+  // sender address rules per SMTP AUTH user
+  'SMTP_SENDERS_FILE',
   'SMTP_ALLOW_INSECURE_AUTH',
   'SMTP_RELAY_NETWORKS',
   // where docker-compose.yml publishes SMTP (compose only: see docs/adr/001)
@@ -49,6 +51,10 @@ const SPEC_NAMES = [
   'MAX_QUEUE_LIFETIME',
   'POSTMASTER',
   'BOUNCE_TEMPLATE_FILE',
+  // sender address rewriting (Microsoft 365 SendAsDenied)
+  'REWRITE_FROM',
+  // DKIM signing of relayed mail
+  'DKIM_KEYS_DIR',
   // OAuth2 to the smart host, provider presets
   'SMART_HOST_OAUTH2_PROVIDER',
   'SMART_HOST_OAUTH2_TENANT',
@@ -62,6 +68,11 @@ const SPEC_NAMES = [
   'SMART_HOST_REGION',
   // docker-compose.yml's capture smart host (compose only: see docs/adr/007)
   'DEMO_SMART_HOST',
+  // POP3 before SMTP (Mercury's "authenticate via prior POP3 connection")
+  'SMART_HOST_POP3_HOST',
+  'SMART_HOST_POP3_PORT',
+  'SMART_HOST_POP3_TLS',
+  'SMART_HOST_POP3_INTERVAL',
   // transaction filter rules, abuse protection, session transcripts
   'SMTP_FILTER_FILE',
   'SMTP_FILTER_BLOCK_TIME',

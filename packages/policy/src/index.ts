@@ -26,6 +26,8 @@ export {
 } from './parse-credentials.ts';
 export { createRelayNetworks, isValidRelayNetwork, type RelayNetworks } from './relay-networks.ts';
 export { readStoredSecret, type StoredSecret, type StoredSecretKind } from './stored-secret.ts';
+export { parseSendersFile, type SenderRules } from './parse-senders-file.ts';
+export { decideSender, type SenderDecision } from './sender-permission.ts';
 export { verifyPassword } from './verify-password.ts';
 export * from './relay-decision.ts';
 export {

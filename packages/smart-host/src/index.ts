@@ -9,5 +9,7 @@ export {
 } from './smart-host-client.ts';
 export { chooseMechanism, offeredMechanisms, type MechanismChoice } from './auth-mechanism.ts';
 export * from './oauth2/index.ts';
+export * from './pop3/index.ts';
 export { loginWithXOAuth2, xoauth2InitialResponse } from './xoauth2-login.ts';
 export * from './diagnostics/index.ts';
+export * from './dkim/index.ts';

@@ -13,6 +13,10 @@ export type FailureCategory =
   | 'auth'
   // No OAuth2 token could be obtained, or the smart host refused the one we sent.
   | 'oauth2'
+  // The POP3 login before SMTP failed (docs/reference.md "POP3 before SMTP").
+  | 'pop3'
+  // A DKIM key of DKIM_KEYS_DIR cannot be used: the mail waits, never unsigned (docs/reference.md "DKIM signing").
+  | 'dkim'
   | 'tls'
   | 'tls-certificate'
   | 'config'

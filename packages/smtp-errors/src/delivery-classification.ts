@@ -43,6 +43,37 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     category: 'oauth2',
     hint: 'No OAuth2 access token could be obtained: run npx smtp-relay oauth2 check, then check SMART_HOST_OAUTH2_TOKEN_URL, SMART_HOST_OAUTH2_TENANT, SMART_HOST_OAUTH2_CLIENT_ID and SMART_HOST_OAUTH2_CLIENT_SECRET (invalid_client), or renew SMART_HOST_OAUTH2_REFRESH_TOKEN with npx smtp-relay oauth2 login (invalid_grant).',
   },
+  {
+    // Our POP3 client failed before the smart host saw anything, like the token
+    // client above: every message would fail the same way (docs/reference.md
+    // "POP3 before SMTP": systemic). Its errors carry the POP3 command and the
+    // server's -ERR line, never an SMTP reply.
+    name: 'POP3 server refused our login',
+    matches: (e) =>
+      e.code === 'EPOP3' &&
+      e.response !== undefined &&
+      (commandIs(e, 'USER') || commandIs(e, 'PASS')),
+    kind: 'systemic',
+    category: 'pop3',
+    hint: 'The POP3 server refused the login before SMTP: check SMART_HOST_USER and SMART_HOST_PASSWORD (the mailbox at SMART_HOST_POP3_HOST).',
+  },
+  {
+    name: 'POP3 login before SMTP failed',
+    matches: (e) => e.code === 'EPOP3',
+    kind: 'systemic',
+    category: 'pop3',
+    hint: 'No POP3 login before SMTP: check that SMART_HOST_POP3_HOST answers on SMART_HOST_POP3_PORT within SMTP_CLIENT_TIMEOUT, that SMART_HOST_POP3_TLS fits the port (implicit on 995, starttls or none on 110) and that its certificate is trusted (SMART_HOST_CA_FILE).',
+  },
+  {
+    // Our DKIM signer (DKIM_KEYS_DIR) could not sign a message that must be signed,
+    // before the smart host saw anything: holding it is the contract, never sending
+    // it unsigned (docs/reference.md "DKIM signing").
+    name: 'DKIM key cannot be used',
+    matches: (e) => e.code === 'EDKIM',
+    kind: 'systemic',
+    category: 'dkim',
+    hint: 'A key in DKIM_KEYS_DIR cannot be used (the dkim.failed line names its domain, selector and reason): replace <domain>/<selector>.pem with an unencrypted PEM key, RSA of at least 1024 bits or Ed25519, and check it with npx smtp-relay dkim <file>; meanwhile deliveries are held as for any systemic failure and this mail is never sent unsigned.',
+  },
   ...PROVIDER_LIMIT_RULES,
   {
     name: 'smart host throttling (4xx)',
@@ -197,6 +228,8 @@ const SYNTHETIC_REPLIES: Partial<Record<FailureCategory, SmtpReply>> = {
   timeout: smtpReply(451, '4.4.2', 'Smart host connection timed out'),
   auth: smtpReply(451, '4.7.0', 'Smart host authentication failed'),
   oauth2: smtpReply(451, '4.7.0', 'No OAuth2 token for the smart host'),
+  pop3: smtpReply(451, '4.7.0', 'No POP3 login before SMTP'),
+  dkim: smtpReply(451, '4.3.5', 'DKIM key cannot be used'),
   tls: smtpReply(451, '4.7.5', 'TLS with smart host failed'),
   'tls-certificate': smtpReply(451, '4.7.5', 'Smart host certificate not trusted'),
   config: smtpReply(451, '4.3.5', 'Relay configuration error'),

@@ -21,6 +21,7 @@ export const INGRESS_REPLY_REASONS = [
   'too-slow',
   'too-many-refused-commands',
   'filter',
+  'sender-not-allowed',
 ] as const;
 
 export type IngressReplyReason = (typeof INGRESS_REPLY_REASONS)[number];
@@ -46,6 +47,17 @@ export const INGRESS_REPLIES = {
   authenticationRequired: ingressReply(530, '5.7.0', 'Authentication required', 'relay-denied'),
   /** Relay attempt from outside SMTP_RELAY_NETWORKS when this relay offers no AUTH at all. */
   relayDenied: ingressReply(554, '5.7.1', 'Relay access denied', 'relay-denied'),
+  /**
+   * MAIL FROM an address the authenticated user may not use (SMTP_SENDERS_FILE,
+   * docs/reference.md "Sender address rules"): 553, "mailbox name not allowed"
+   * (RFC 5321 §4.2.3), with 5.7.1, "not authorized" (RFC 3463).
+   */
+  senderNotAllowed: ingressReply(
+    553,
+    '5.7.1',
+    'Sender address not allowed for this user',
+    'sender-not-allowed',
+  ),
   /** Wrong user name or password (RFC 4954 §6). */
   authenticationFailed: ingressReply(
     535,

@@ -43,6 +43,72 @@ const rows: readonly ClassificationRow[] = [
     category: 'oauth2',
   },
   {
+    rule: 'DKIM key cannot be used',
+    error: {
+      code: 'EDKIM',
+      message: 'DKIM key example.com/s1.pem cannot be used: not an unencrypted PEM private key',
+    },
+    kind: 'systemic',
+    category: 'dkim',
+    reply: '451 4.3.5',
+    hint: /DKIM_KEYS_DIR.*dkim\.failed.*npx smtp-relay dkim.*never sent unsigned/,
+  },
+  {
+    rule: 'POP3 server refused our login',
+    error: {
+      code: 'EPOP3',
+      command: 'PASS',
+      response: '-ERR [AUTH] Authentication failed.',
+      message: 'POP3 pop.isp.example:995 refused the login: -ERR [AUTH] Authentication failed.',
+    },
+    kind: 'systemic',
+    category: 'pop3',
+    reply: '451 4.7.0',
+    hint: /SMART_HOST_USER and SMART_HOST_PASSWORD.*SMART_HOST_POP3_HOST/,
+  },
+  {
+    // Not a throttling reply, however it is worded: no smart host answered.
+    rule: 'POP3 server refused our login',
+    error: {
+      code: 'EPOP3',
+      command: 'USER',
+      response: '-ERR [IN-USE] Too many logins, try again later',
+      message: 'POP3 pop.isp.example:995 refused the login: -ERR [IN-USE] Too many logins',
+    },
+    kind: 'systemic',
+    category: 'pop3',
+  },
+  {
+    rule: 'POP3 login before SMTP failed',
+    error: {
+      code: 'EPOP3',
+      command: 'CONN',
+      message: 'POP3 pop.isp.example:995: self-signed certificate in certificate chain',
+    },
+    kind: 'systemic',
+    category: 'pop3',
+    reply: '451 4.7.0',
+    hint: /SMART_HOST_POP3_TLS fits the port.*SMART_HOST_CA_FILE/,
+  },
+  {
+    // STLS refused: never a fall back to plain text.
+    rule: 'POP3 login before SMTP failed',
+    error: {
+      code: 'EPOP3',
+      command: 'STLS',
+      response: '-ERR Unknown command',
+      message: 'POP3 pop.isp.example:110 refused STLS: -ERR Unknown command',
+    },
+    kind: 'systemic',
+    category: 'pop3',
+  },
+  {
+    rule: 'POP3 login before SMTP failed',
+    error: { code: 'EPOP3', command: 'CONN', message: 'POP3 pop.isp.example:995: timed out' },
+    kind: 'systemic',
+    category: 'pop3',
+  },
+  {
     rule: 'smart host throttling (4xx)',
     error: {
       code: 'EPROTOCOL',

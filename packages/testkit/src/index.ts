@@ -7,6 +7,7 @@ export {
 } from './certificates.ts';
 export { captureLogs, type CapturedLogs } from './captured-logs.ts';
 export * from './fake-oauth2-server/index.ts';
+export * from './fake-pop3-server/index.ts';
 export * from './fake-smart-host/index.ts';
 export { getFreePort } from './free-port.ts';
 export { pingRedis } from './redis-ping.ts';

@@ -5,6 +5,7 @@ import { createProcessIo } from './command-io.ts';
 import { BLOCKS_USAGE, runBlocks } from './commands/blocks.ts';
 import { CHECK_SMARTHOST_USAGE, runCheckSmartHost } from './commands/check-smarthost.ts';
 import { CONFIG_USAGE, runConfig } from './commands/config.ts';
+import { DKIM_USAGE, runDkim } from './commands/dkim.ts';
 import { OAUTH2_USAGE, runOAuth2 } from './commands/oauth2.ts';
 import { PASSWD_USAGE, runPasswd } from './commands/passwd.ts';
 import { QUEUE_USAGE, runQueue } from './commands/queue.ts';
@@ -26,6 +27,8 @@ Commands:
   check-smarthost [--json] [--send-to ADDRESS]
                            connect and log in to the smart host (and send a
                            test message to ADDRESS)
+  dkim KEYFILE [--json]    check a DKIM key of DKIM_KEYS_DIR and print the DNS
+                           TXT record to publish for it
 
 Run "smtp-relay <command> --help" for a command's options.`;
 
@@ -135,6 +138,10 @@ switch (command) {
           process.env,
           io,
         );
+    break;
+  case 'dkim':
+    if (help) io.print(DKIM_USAGE);
+    exitCode = help ? 0 : await runDkim(positionals, { json: values['json'] === true }, io);
     break;
   case undefined:
   case 'help':

@@ -21,6 +21,7 @@ import { createAbuseProtection } from './abuse/create-abuse-protection.ts';
 import { createCredentialsFile } from './credentials-file.ts';
 import { drainSessions } from './drain.ts';
 import { createMessageIntake } from './message-intake.ts';
+import { createSendersFile } from './sender-rules/senders-file.ts';
 import { createIngressServer } from './server.ts';
 import type { EnhancedStatusSmtpServer } from './enhanced-status-server.ts';
 
@@ -78,6 +79,9 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
   const credentials = config.authFile
     ? await createCredentialsFile({ path: config.authFile, logger })
     : undefined;
+  const senders = config.sendersFile
+    ? await createSendersFile({ path: config.sendersFile, logger })
+    : undefined;
   const relayNetworks = createRelayNetworks(config.relayNetworks);
   const abuse = await createAbuseProtection({ config, redis, logger, metrics });
   // Same CIDR matching as SMTP_RELAY_NETWORKS (IPv4-mapped peers included).
@@ -122,6 +126,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       abuse: abuse.protection,
       isTrustedProxy: proxyPeers ? (address) => proxyPeers.contains(address) : undefined,
       transcripts: transcripts?.writer,
+      senderRules: senders && (() => senders.rules()),
     });
   const smtp = serverFor(false);
   const smtps = config.smtpsPort === undefined ? undefined : serverFor(true);
@@ -163,6 +168,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       listening.smtp = false;
       listening.smtps = false;
       credentials?.close();
+      senders?.close();
       abuse.close();
       // Bounded: with Redis gone these would wait for a reconnection.
       const closeStepMs = (): number => budget.atMost(CLOSE_STEP_MS);

@@ -1,10 +1,12 @@
 import type tls from 'node:tls';
 import type { Logger, RelayMetrics, TranscriptWriter } from '@smtp-relay/observability';
+import type { SenderRules } from '@smtp-relay/policy';
 import type { SMTPServerOptions } from 'smtp-server';
 import type { AbuseProtection } from './abuse/abuse-protection.ts';
 import { createAuthVisibility } from './auth-visibility.ts';
 import { createClientTrust } from './client-trust.ts';
 import { createSessionFilter } from './filter/session-filter.ts';
+import { createSenderCheck } from './sender-rules/sender-check.ts';
 import {
   createEnhancedStatusServer,
   type EnhancedStatusSmtpServer,
@@ -56,6 +58,8 @@ export interface IngressServerDependencies {
   readonly isTrustedProxy?: ((address: string) => boolean) | undefined;
   /** SMTP_TRANSCRIPT_DIR; undefined: no transcripts, and smtp-server logs nothing. */
   readonly transcripts?: TranscriptWriter | undefined;
+  /** SMTP_SENDERS_FILE's rules as loaded now; undefined: every user may use any address. */
+  readonly senderRules?: (() => SenderRules) | undefined;
 }
 
 const MAX_AUTH_FAILURES_PER_CONNECTION = 3;
@@ -73,6 +77,7 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
     allowInsecureAuth: settings.allowInsecureAuth,
   });
   const filter = deps.abuse.filter && createSessionFilter(deps.abuse.filter, sessions);
+  const senders = deps.senderRules && createSenderCheck(deps.senderRules, sessions);
   // Who may relay without AUTH, per session: never one that came through the
   // PROXY protocol without a client address. Every "trusted?" question asks this.
   const trust = createClientTrust(deps.isRelayNetwork);
@@ -115,7 +120,7 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       deps.abuse.connections.close(session.id);
     },
     onSecure: createOnSecure(authVisibility),
-    onMailFrom: createOnMailFrom(deps.isShuttingDown, filter, deps.metrics),
+    onMailFrom: createOnMailFrom(deps.isShuttingDown, filter, deps.metrics, senders),
     onRcptTo: createOnRcptTo({
       sessions,
       metrics: deps.metrics,

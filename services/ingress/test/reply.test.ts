@@ -20,7 +20,7 @@ import {
   toSmtpServerError,
   type ReplyStage,
 } from '../src/reply.ts';
-import { replyCounts } from './reply-counts.ts';
+import { replyCounts } from './hook-fixtures.ts';
 
 describe('toSmtpServerError', () => {
   const rows: readonly { reply: SmtpReply; responseCode: number; message: string }[] = [
@@ -182,6 +182,7 @@ describe('the reply table, as counted', () => {
   const ROWS: Record<EntryName, { reason: IngressReplyReason; class: '4xx' | '5xx' }> = {
     authenticationRequired: { reason: 'relay-denied', class: '5xx' },
     relayDenied: { reason: 'relay-denied', class: '5xx' },
+    senderNotAllowed: { reason: 'sender-not-allowed', class: '5xx' },
     authenticationFailed: { reason: 'auth-failed', class: '5xx' },
     authenticationUnavailable: { reason: 'auth-unavailable', class: '4xx' },
     tooManyAuthFailures: { reason: 'too-many-auth-failures', class: '4xx' },

@@ -6,9 +6,9 @@ import type { BounceNotifier } from './bounce-notifier.ts';
 import type { Clock } from './clock.ts';
 import { DeferredDelivery } from './deferred-delivery.ts';
 import type { RecipientFailure } from './deliver.ts';
+import type { AttemptHold } from './delivery-hold.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import type { DeliveryDecision } from './outcome.ts';
-import type { SystemicHold } from './systemic-hold.ts';
 
 // Applies a decision: bookkeeping in the store and the bounce queue, then the
 // answer BullMQ understands (a return value completes the job; the errors
@@ -26,9 +26,6 @@ export interface DeliveryJobHandle {
 export interface CarryOutDependencies {
   readonly store: Pick<MessageStore, 'delete'>;
   readonly bounces: BounceNotifier;
-  /** Holds every replica's deliveries for this long (BullMQ's queue-wide rate limit). */
-  readonly holdDeliveries: (ms: number) => Promise<void>;
-  readonly systemicHold: SystemicHold;
   readonly events: DeliveryEvents;
   readonly clock: Clock;
 }
@@ -45,6 +42,8 @@ export interface DecidedAttempt {
   readonly now: number;
   readonly durationMs: number;
   readonly log: Logger;
+  /** Its part in a systemic hold (delivery-hold.ts). */
+  readonly hold: AttemptHold;
 }
 
 // Redis may refuse writes for a moment (a failover, memory full): a bounce or a
@@ -62,7 +61,7 @@ export async function carryOut(
   const { events } = deps;
   switch (decision.action) {
     case 'finish': {
-      deps.systemicHold.onSuccess();
+      await through();
       recordDelivered(decision.delivered);
       // From here on the smart host has the message: a failure of our own
       // bookkeeping must not make BullMQ retry the job and send it again.
@@ -75,7 +74,7 @@ export async function carryOut(
       return decision.result.response;
     }
     case 'retry': {
-      deps.systemicHold.onSuccess();
+      await through();
       recordDelivered(decision.delivered);
       // First: accepted and bounced recipients are never tried again, even if
       // what follows fails and BullMQ retries the job.
@@ -92,16 +91,26 @@ export async function carryOut(
       throw new DeferredDelivery(decision.failure, decision.delayMs);
     }
     case 'hold': {
-      const holdMs = deps.systemicHold.onFailure(attempt.now);
+      // Holds the whole queue, every sender replica, unless a hold already
+      // runs: one probe per hold instead of every queued message failing AUTH
+      // against the smart host (docs/adr/003).
+      const holdMs = await attempt.hold.systemic();
       events.systemic(log, decision.failure, { holdMs, durationMs });
-      // Pauses the whole queue, every sender replica: one probe per interval
-      // instead of every queued message failing AUTH against the smart host.
-      if (holdMs !== undefined) await deps.holdDeliveries(holdMs);
       throw Worker.RateLimitError();
     }
     case 'dead-letter': {
       events.deadLetter(log, decision.reason);
       throw new UnrecoverableError(decision.reason);
+    }
+  }
+
+  /** It got through: as the probe, that ends the hold. Never throws: the delivery is done. */
+  async function through(): Promise<void> {
+    try {
+      if (await attempt.hold.through()) events.resumed(log);
+    } catch (error) {
+      // The probe's claim expires by itself; the next probe ends the hold.
+      events.holdNotUpdated(log, error);
     }
   }
 

@@ -2,6 +2,7 @@ import type { DeliveryJob } from '@smtp-relay/queue';
 import { classifyDeliveryError, type DeliveryFailure } from '@smtp-relay/smtp-errors';
 import type { MessageStore } from '@smtp-relay/store';
 import type { SmartHostClient, SmartHostError } from '@smtp-relay/smart-host';
+import { rewriteForDelivery } from './rewrite-from.ts';
 
 // One delivery attempt: body from the store, envelope from the job, to the
 // smart host. Knows nothing about BullMQ: it returns what happened.
@@ -31,18 +32,22 @@ export type DeliveryAttempt =
 export interface DeliverDependencies {
   readonly store: MessageStore;
   readonly client: SmartHostClient;
+  /** REWRITE_FROM; undefined: the stored sender and message. */
+  readonly rewriteFrom?: string | undefined;
 }
 
 export async function deliver(
   job: DeliveryJob,
   deps: DeliverDependencies,
 ): Promise<DeliveryAttempt> {
-  const chunks = await deps.store.readChunks(job.messageId);
-  if (chunks === undefined) return { kind: 'body-missing' };
+  const stored = await deps.store.readChunks(job.messageId);
+  if (stored === undefined) return { kind: 'body-missing' };
+  // First: whatever comes after (signing) must see the headers as they go out.
+  const { mailFrom, chunks } = rewriteForDelivery(job.mailFrom, stored, deps.rewriteFrom);
   try {
     const result = await deps.client.send(
       {
-        from: job.mailFrom,
+        from: mailFrom,
         to: job.recipients,
         size: chunks.reduce((total, chunk) => total + chunk.length, 0),
         use8BitMime: job.bodyType === '8bitmime',

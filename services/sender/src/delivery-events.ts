@@ -39,6 +39,11 @@ export interface DeliveryEvents {
   ): void;
   jobNotUpdated(log: Logger, remaining: readonly string[], error: unknown): void;
   interrupted(log: Logger, durationMs: number): void;
+  /** The first delivery after a systemic hold: it tries the smart host for every replica. */
+  probe(log: Logger): void;
+  /** The probe got through: the hold is over. */
+  resumed(log: Logger): void;
+  holdNotUpdated(log: Logger, error: unknown): void;
 }
 
 export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
@@ -137,6 +142,21 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
       log.warn(
         { event: 'delivery.interrupted', durationMs },
         'sender stopping: attempt handed back unrecorded, another sender repeats it',
+      );
+    },
+    probe(log) {
+      log.info(
+        { event: 'delivery.probe' },
+        'hold over: this delivery tries the smart host, the others wait for its outcome',
+      );
+    },
+    resumed(log) {
+      log.info({ event: 'delivery.resumed' }, 'the probe got through: all deliveries resume');
+    },
+    holdNotUpdated(log, error) {
+      log.warn(
+        { event: 'delivery.hold-update-failed', err: error },
+        'the end of the hold could not be recorded: the next delivery probes again once this claim expires',
       );
     },
   };

@@ -8,8 +8,8 @@ import { carryOut, type DeliveryJobHandle } from './carry-out.ts';
 import type { Clock } from './clock.ts';
 import { deliver } from './deliver.ts';
 import { createDeliveryEvents } from './delivery-events.ts';
+import type { DeliveryHold } from './delivery-hold.ts';
 import { decide } from './outcome.ts';
-import { createSystemicHold } from './systemic-hold.ts';
 
 // One job, start to end: validate it, make the attempt, decide, carry out.
 // What BullMQ sees is the result or the error this returns (see carry-out.ts).
@@ -17,6 +17,8 @@ import { createSystemicHold } from './systemic-hold.ts';
 interface DeliverySettings {
   readonly retryDelaysMs: readonly number[];
   readonly maxQueueLifetimeMs: number;
+  /** REWRITE_FROM */
+  readonly rewriteFrom?: string | undefined;
 }
 
 export interface DeliveryProcessorDependencies {
@@ -24,8 +26,8 @@ export interface DeliveryProcessorDependencies {
   readonly store: MessageStore;
   readonly client: SmartHostClient;
   readonly bounces: BounceNotifier;
-  /** Holds every replica's deliveries for this long after a systemic failure. */
-  readonly holdDeliveries: (ms: number) => Promise<void>;
+  /** Shared by every replica: holds after a systemic failure, one probe when a hold ends. */
+  readonly hold: DeliveryHold;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
@@ -40,8 +42,6 @@ export type DeliveryProcessor = (job: DeliveryJobHandle, signal?: AbortSignal) =
 export function createDeliveryProcessor(deps: DeliveryProcessorDependencies): DeliveryProcessor {
   const { settings, logger, clock } = deps;
   const events = createDeliveryEvents(deps.metrics);
-  // Per process: each replica backs off on its own, the hold itself is queue-wide.
-  const systemicHold = createSystemicHold(settings.retryDelaysMs);
 
   return async (job, signal) => {
     const parsed = parseDeliveryJob(job.data);
@@ -55,36 +55,52 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies): De
     const data = parsed.job;
     const attemptNumber = job.attemptsMade + 1;
     const log = logger.child({ messageId: data.messageId, attempt: attemptNumber });
-    const started = clock.now();
-    const attempt = await deliver(data, { store: deps.store, client: deps.client });
-    const now = clock.now();
-    if (signal?.aborted === true) {
-      // The stop cut the smart-host connection: a failure now may be our own
-      // doing, so nothing is bounced, deleted or counted. The job goes back to
-      // the queue as it is (or, if the queue can no longer be told, once its
-      // lock expires) and another sender repeats the attempt: recipients the
-      // smart host accepted just before may get it twice, as after a crash.
-      events.interrupted(log, now - started);
-      throw Worker.RateLimitError();
-    }
-    const decision = decide(data, attempt, {
-      now,
-      maxQueueLifetimeMs: settings.maxQueueLifetimeMs,
-      retryDelaysMs: settings.retryDelaysMs,
-      failedAttempts: attemptNumber,
-    });
-    return carryOut(
-      decision,
-      {
-        job,
-        data,
-        attemptNumber,
-        response: attempt.kind === 'attempted' ? attempt.response : undefined,
+    // docs/adr/003: during a hold, or while the probe that ends it is out, the
+    // job goes back to waiting as the hold itself does it: no attempt counted.
+    const start = await deps.hold.begin(data.messageId);
+    if (start.kind === 'wait') throw Worker.RateLimitError();
+    if (start.kind === 'probe') events.probe(log);
+    try {
+      const started = clock.now();
+      const attempt = await deliver(data, {
+        store: deps.store,
+        client: deps.client,
+        rewriteFrom: settings.rewriteFrom,
+      });
+      const now = clock.now();
+      if (signal?.aborted === true) {
+        // The stop cut the smart-host connection: a failure now may be our own
+        // doing, so nothing is bounced, deleted or counted. The job goes back to
+        // the queue as it is (or, if the queue can no longer be told, once its
+        // lock expires) and another sender repeats the attempt: recipients the
+        // smart host accepted just before may get it twice, as after a crash.
+        events.interrupted(log, now - started);
+        throw Worker.RateLimitError();
+      }
+      const decision = decide(data, attempt, {
         now,
-        durationMs: now - started,
-        log,
-      },
-      { ...deps, systemicHold, events },
-    );
+        maxQueueLifetimeMs: settings.maxQueueLifetimeMs,
+        retryDelaysMs: settings.retryDelaysMs,
+        failedAttempts: attemptNumber,
+      });
+      return await carryOut(
+        decision,
+        {
+          job,
+          data,
+          attemptNumber,
+          response: attempt.kind === 'attempted' ? attempt.response : undefined,
+          now,
+          durationMs: now - started,
+          log,
+          hold: start.hold,
+        },
+        { ...deps, events },
+      );
+    } finally {
+      // A probe that ended without an answer (stopped, no body, an error of
+      // ours) lets the next delivery probe at once.
+      await start.hold.finish();
+    }
   };
 }

@@ -13,11 +13,19 @@ import {
   type StopBudget,
 } from '@smtp-relay/observability';
 import { createDeliveryQueue, hasJob, type QueueAccess } from '@smtp-relay/queue';
-import { createSharedOAuth2Tokens, createSmartHostClient } from '@smtp-relay/smart-host';
+import {
+  createPop3BeforeSmtpClient,
+  createSharedOAuth2Tokens,
+  createSmartHostClient,
+} from '@smtp-relay/smart-host';
 import { createRedisMessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createBounceNotifier } from './bounce-notifier.ts';
+import { createDeliveryHold } from './delivery-hold.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
+import { createRedisHoldStore } from './redis-hold-store.ts';
+import { signBeforeSending, startDkimSigning } from './sign-before-sending.ts';
+import { holdTiming } from './systemic-hold.ts';
 import { createDeliveryWorker } from './worker.ts';
 
 export interface Sender {
@@ -82,7 +90,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
           retentionMs: config.transcriptRetentionMs,
           logger,
         });
-  const client = createSmartHostClient({
+  const clientOptions = {
     smartHost: config.smartHost,
     extraCa,
     heloName: config.heloName,
@@ -90,20 +98,44 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     logger,
     ...(oauth2Tokens ? { oauth2Tokens } : {}),
     ...(transcripts ? { transcripts: transcripts.writer } : {}),
-  });
+  };
+  // docs/reference.md "POP3 before SMTP": a POP3 login ahead of the messages.
+  const smartHostClient =
+    config.pop3 === undefined
+      ? createSmartHostClient(clientOptions)
+      : createPop3BeforeSmtpClient({ ...clientOptions, pop3: config.pop3 });
+  // docs/reference.md "DKIM signing": inside send(), after deliver.ts's rewriting.
+  const client =
+    config.dkimKeysDir === undefined
+      ? smartHostClient
+      : signBeforeSending(
+          smartHostClient,
+          await startDkimSigning(config.dkimKeysDir, logger),
+          logger,
+        );
   const bounces = await createBounceNotifier({ config, store, queue, logger });
+  // docs/adr/003: one hold and one probe for every sender replica.
+  const hold = createDeliveryHold(
+    createRedisHoldStore({
+      redis: connection,
+      prefix: config.queuePrefix,
+      limiterKey: queue.toKey('limiter'),
+    }),
+    holdTiming(config.retryDelaysMs, config.clientTimeoutMs),
+  );
   const worker = createDeliveryWorker({
     settings: {
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
       retryDelaysMs: config.retryDelaysMs,
       maxQueueLifetimeMs: config.maxQueueLifetimeMs,
+      rewriteFrom: config.rewriteFrom,
     },
     connection: workerConnection,
-    queue,
     store,
     client,
     bounces,
+    hold,
     logger,
     metrics,
     autorun: false,
@@ -146,6 +178,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
             ? `oauth2 (${config.smartHost.oauth2.grant.kind})`
             : config.smartHost.user !== undefined,
           provider: config.smartHost.provider,
+          pop3: config.pop3 ? `${config.pop3.host}:${String(config.pop3.port)}` : undefined,
           concurrency: config.concurrency,
         },
         'sender started',

@@ -1,10 +1,5 @@
 import { isRedisConnectionError, type Logger, type RelayMetrics } from '@smtp-relay/observability';
-import {
-  DELIVERY_QUEUE_NAME,
-  RELAY_BACKOFF_TYPE,
-  type DeliveryJob,
-  type DeliveryQueue,
-} from '@smtp-relay/queue';
+import { DELIVERY_QUEUE_NAME, RELAY_BACKOFF_TYPE, type DeliveryJob } from '@smtp-relay/queue';
 import type { SmartHostClient } from '@smtp-relay/smart-host';
 import type { MessageStore } from '@smtp-relay/store';
 import { Worker, type Job } from 'bullmq';
@@ -12,7 +7,9 @@ import type { Redis } from 'ioredis';
 import type { BounceNotifier } from './bounce-notifier.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DeferredDelivery } from './deferred-delivery.ts';
+import type { DeliveryHold } from './delivery-hold.ts';
 import { createDeliveryProcessor } from './process-delivery.ts';
+import { WORKER_LIMITER } from './redis-hold-store.ts';
 
 // BullMQ glue: the worker's options and how its callbacks reach the delivery
 // processor. Everything a delivery does is in process-delivery.ts.
@@ -22,16 +19,19 @@ interface DeliveryWorkerSettings {
   readonly concurrency: number;
   readonly retryDelaysMs: readonly number[];
   readonly maxQueueLifetimeMs: number;
+  /** REWRITE_FROM */
+  readonly rewriteFrom?: string | undefined;
 }
 
 export interface DeliveryWorkerDependencies {
   readonly settings: DeliveryWorkerSettings;
   /** A connection with maxRetriesPerRequest: null (BullMQ requires it for workers). */
   readonly connection: Redis;
-  readonly queue: DeliveryQueue;
   readonly store: MessageStore;
   readonly client: SmartHostClient;
   readonly bounces: BounceNotifier;
+  /** Systemic holds shared by every replica, on the queue's rate limit key (redis-hold-store.ts). */
+  readonly hold: DeliveryHold;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   /** false: the caller starts it with worker.run() */
@@ -46,7 +46,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     store: deps.store,
     client: deps.client,
     bounces: deps.bounces,
-    holdDeliveries: (ms) => deps.queue.rateLimit(ms),
+    hold: deps.hold,
     clock: deps.clock ?? systemClock,
     logger,
     metrics: deps.metrics,
@@ -62,9 +62,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     prefix: settings.prefix,
     concurrency: settings.concurrency,
     autorun: deps.autorun ?? true,
-    // Needed for queue.rateLimit() to hold workers (systemic failures); the
+    // Needed for the rate limit key to hold workers (systemic failures); the
     // limit itself is far above any real rate.
-    limiter: { max: 1_000_000, duration: 1000 },
+    limiter: WORKER_LIMITER,
     // A sender that dies mid-delivery holds its jobs until the lock expires;
     // another sender then re-runs them (at-least-once). Shorter than BullMQ's
     // 30 s + 30 s so mail moves again within ~15 s; the lock is renewed every

@@ -11,6 +11,9 @@ import {
 import { createRedisMessageStore } from '@smtp-relay/store';
 import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
+import { createDeliveryHold } from '../src/delivery-hold.ts';
+import { createRedisHoldStore } from '../src/redis-hold-store.ts';
+import { holdTiming } from '../src/systemic-hold.ts';
 import { createDeliveryWorker } from '../src/worker.ts';
 import { createCapturedLogger } from './fakes/captured-logger.ts';
 import { createRecordingBounceNotifier } from './fakes/recording-bounce-notifier.ts';
@@ -61,10 +64,17 @@ describe('delivery worker stopped mid-delivery (real Redis, real BullMQ)', () =>
     const worker = createDeliveryWorker({
       settings: { prefix, concurrency: 1, retryDelaysMs: [60_000], maxQueueLifetimeMs: 3_600_000 },
       connection,
-      queue,
       store,
       client,
       bounces,
+      hold: createDeliveryHold(
+        createRedisHoldStore({
+          redis: redis.connection,
+          prefix,
+          limiterKey: queue.toKey('limiter'),
+        }),
+        holdTiming([60_000], 60_000),
+      ),
       logger: log.logger,
       metrics: createMetrics(),
     });

@@ -4,6 +4,7 @@ import type { SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from 'sm
 import type { PendingReplies } from './pending-replies.ts';
 import type { SmartHostRecorder } from './recorder.ts';
 import { decideAuth, defaultAuthMethods } from './auth-decision.ts';
+import { pop3Refusal } from './pop3-requirement.ts';
 import {
   ACCEPTED,
   conventionalRecipientReply,
@@ -152,7 +153,10 @@ export function buildServerOptions(
     },
 
     onMailFrom(address, session, callback) {
-      const reply = state.script.mailFrom?.(address.address) ?? ACCEPTED;
+      const reply =
+        pop3Refusal(options.requirePop3Login, session.remoteAddress) ??
+        state.script.mailFrom?.(address.address) ??
+        ACCEPTED;
       pending.after(commandDelay(), () => {
         recorder.addEvent({
           type: 'mail-from',

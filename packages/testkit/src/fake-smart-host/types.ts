@@ -91,6 +91,17 @@ export type FakeSmartHostEvent = EventBase &
 
 export type FakeSmartHostEventType = FakeSmartHostEvent['type'];
 
+/**
+ * POP before SMTP: MAIL is refused unless the client's address logged in to `server`
+ * (a fake POP3 server, or anything that lists logins) within `withinMs`.
+ */
+export interface FakeSmartHostPop3Requirement {
+  server: { readonly logins: readonly { remoteAddress: string; at: Date }[] };
+  withinMs: number;
+  /** Default `550 5.7.1 Relaying denied: log in to POP3 first`. */
+  reply?: ScriptedReply;
+}
+
 export interface FakeSmartHostOptions {
   tls: FakeSmartHostTlsMode;
   /** Required for implicit and starttls: never smtp-server's built-in (public) key. */
@@ -109,4 +120,6 @@ export interface FakeSmartHostOptions {
   name?: string;
   /** Listen on this port instead of a free one. */
   port?: number;
+  /** Refuse MAIL from clients without a recent POP3 login (checked before the script). */
+  requirePop3Login?: FakeSmartHostPop3Requirement;
 }
