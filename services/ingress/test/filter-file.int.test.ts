@@ -1,56 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { mkdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import { waitFor } from '@smtp-relay/testkit';
-import { createFilterFile, type FilterFile } from '../src/filter/filter-file.ts';
+import { createFilterFile } from '../src/filter/filter-file.ts';
+import { events, recordingLogger, useRulesFiles } from './rules-file-fixtures.ts';
 
 // SMTP_FILTER_FILE on a real file system: line-numbered problems, hot reload,
 // and the last good rules kept when the file goes bad.
 
-interface LogRecord {
-  readonly level: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-  readonly message: string | undefined;
-}
-
-function recordingLogger() {
-  const records: LogRecord[] = [];
-  const at =
-    (level: string) =>
-    (fields: object, message?: string): void => {
-      records.push({ level, fields: { ...fields }, message });
-    };
-  return { records, info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-const events = (records: readonly LogRecord[], event: string): LogRecord[] =>
-  records.filter((record) => record.fields['event'] === event);
-
 const GOOD = 'H, "EHLO *.bad", R, "554 Invalid HELO"\nM, "spam@*", R, "550 No"\n';
 
 describe('filter file', () => {
-  let directory = '';
-  let number = 0;
-  const opened: FilterFile[] = [];
-
-  before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'smtp-relay-filter-'));
-  });
-  after(async () => {
-    for (const file of opened) file.close();
-    await rm(directory, { recursive: true, force: true });
-  });
-
-  async function open(text: string) {
-    const path = join(directory, `transflt-${String(++number)}.mer`);
-    await writeFile(path, text);
-    const logger = recordingLogger();
-    const file = await createFilterFile({ path, logger, pollIntervalMs: 20 });
-    opened.push(file);
-    return { path, logger, file };
-  }
+  const { open, pathOf } = useRulesFiles(
+    'smtp-relay-filter-',
+    (number) => `transflt-${String(number)}.mer`,
+    createFilterFile,
+  );
 
   it('loads the good lines and reports each bad one with its number', async () => {
     const { file, logger } = await open(`# rules\n${GOOD}X, "nonsense"\n\nR, "a@b", Q, ""\n`);
@@ -115,7 +80,7 @@ describe('filter file', () => {
   it('refuses to start without a readable file', async () => {
     await assert.rejects(
       createFilterFile({
-        path: join(directory, 'missing.mer'),
+        path: pathOf('missing.mer'),
         logger: recordingLogger(),
       }),
       /cannot read the filter file .*missing\.mer \(SMTP_FILTER_FILE\)/,

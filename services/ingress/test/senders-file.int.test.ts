@@ -1,34 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { mkdir, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
 import { decideSender } from '@smtp-relay/policy';
 import { waitFor } from '@smtp-relay/testkit';
 import { createSendersFile, type SendersFile } from '../src/sender-rules/senders-file.ts';
+import { events, recordingLogger, useRulesFiles, type LogRecord } from './rules-file-fixtures.ts';
 
 // SMTP_SENDERS_FILE on a real file system (docs/reference.md "Sender address
 // rules"): line-numbered problems, hot reload, and the last good rules kept when
 // the file goes bad.
-
-interface LogRecord {
-  readonly level: string;
-  readonly fields: Readonly<Record<string, unknown>>;
-  readonly message: string | undefined;
-}
-
-function recordingLogger() {
-  const records: LogRecord[] = [];
-  const at =
-    (level: string) =>
-    (fields: object, message?: string): void => {
-      records.push({ level, fields: { ...fields }, message });
-    };
-  return { records, info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-const events = (records: readonly LogRecord[], event: string): LogRecord[] =>
-  records.filter((record) => record.fields['event'] === event);
 
 const GOOD = 'printer scan@example.com\nfax *@fax.test\n';
 
@@ -37,26 +17,11 @@ const allows = (file: SendersFile, user: string, from: string): boolean =>
   decideSender(file.rules(), { user, from }).allowed;
 
 describe('senders file', () => {
-  let directory = '';
-  let number = 0;
-  const opened: SendersFile[] = [];
-
-  before(async () => {
-    directory = await mkdtemp(join(tmpdir(), 'smtp-relay-senders-'));
-  });
-  after(async () => {
-    for (const file of opened) file.close();
-    await rm(directory, { recursive: true, force: true });
-  });
-
-  async function open(text: string) {
-    const path = join(directory, `senders-${String(++number)}`);
-    await writeFile(path, text);
-    const logger = recordingLogger();
-    const file = await createSendersFile({ path, logger, pollIntervalMs: 20 });
-    opened.push(file);
-    return { path, logger, file };
-  }
+  const { open, pathOf } = useRulesFiles(
+    'smtp-relay-senders-',
+    (number) => `senders-${String(number)}`,
+    createSendersFile,
+  );
 
   it('loads the good lines and reports each bad one with its number', async () => {
     const { file, logger } = await open(`# devices\n${GOOD}copier scan@*\n\nscanner\n`);
@@ -120,7 +85,7 @@ describe('senders file', () => {
 
   it('refuses to start without a readable file', async () => {
     await assert.rejects(
-      createSendersFile({ path: join(directory, 'missing'), logger: recordingLogger() }),
+      createSendersFile({ path: pathOf('missing'), logger: recordingLogger() }),
       /cannot read the senders file .*missing \(SMTP_SENDERS_FILE\)/,
     );
   });

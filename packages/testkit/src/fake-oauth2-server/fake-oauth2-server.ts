@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { Socket } from 'node:net';
+import { createServer } from 'node:https';
+import { startRestartableServer } from '../restartable-server.ts';
 import { AuthorizationCodes } from './authorization-code.ts';
 import { DeviceCodes } from './device-codes.ts';
 import { FailureInjection } from './failure-injection.ts';
@@ -24,21 +24,6 @@ function positive(name: string, value: number, allowZero = false): number {
     );
   }
   return value;
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error(`Fake OAuth2 server: unexpected address ${String(address)}`));
-        return;
-      }
-      resolve(address.port);
-    });
-  });
 }
 
 interface Endpoints {
@@ -155,43 +140,26 @@ export async function startFakeOAuth2Server(
       requests,
     },
   };
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-
-  const open = async (port: number): Promise<number> => {
-    const created = createServer({ key: options.certificate.key, cert: options.certificate.cert });
-    created.on('request', (request: IncomingMessage, response: ServerResponse) => {
-      route(request, response, endpoints).catch(() => {
-        // Deliberately no logging: the request may carry secrets and tokens.
-        if (response.headersSent) response.destroy();
-        else sendPage(response, 500, 'Fake OAuth2 server: internal error');
+  const server = await startRestartableServer({
+    name: 'Fake OAuth2 server',
+    port: options.port ?? 0,
+    create: () => {
+      const created = createServer({
+        key: options.certificate.key,
+        cert: options.certificate.cert,
       });
-    });
-    // Tracked at the TCP level so stop() also drops keep-alive and half-handshaken sockets.
-    created.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-    const bound = await listen(created, port);
-    server = created;
-    return bound;
-  };
-
-  const stop = async (): Promise<void> => {
-    const current = server;
-    if (current === undefined) return;
-    server = undefined;
-    const closed = new Promise<void>((resolve) => {
-      current.close(() => {
-        resolve();
+      created.on('request', (request: IncomingMessage, response: ServerResponse) => {
+        route(request, response, endpoints).catch(() => {
+          // Deliberately no logging: the request may carry secrets and tokens.
+          if (response.headersSent) response.destroy();
+          else sendPage(response, 500, 'Fake OAuth2 server: internal error');
+        });
       });
-    });
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    await closed;
-  };
-
-  const port = await open(options.port ?? 0);
+      return created;
+    },
+    netServer: (created) => created,
+  });
+  const { port } = server;
   url = `https://127.0.0.1:${port}`;
 
   return {
@@ -215,10 +183,6 @@ export async function startFakeOAuth2Server(
     approveDevice: (userCode, user) => {
       deviceCodes.approve(userCode, user);
     },
-    stop,
-    async start() {
-      if (server === undefined) await open(port);
-    },
-    close: stop,
+    ...server.lifecycle,
   };
 }

@@ -1,23 +1,9 @@
-import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
+import { startRestartableServer } from '../restartable-server.ts';
 import { Pop3Recorder } from './recorder.ts';
 import { startPop3Session, type SessionContext } from './pop3-session.ts';
 import type { FakePop3Server, FakePop3ServerOptions } from './types.ts';
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error(`Fake POP3 server: unexpected address ${String(address)}`));
-        return;
-      }
-      resolve(address.port);
-    });
-  });
-}
 
 /**
  * A POP3 server on 127.0.0.1 that takes USER/PASS for the configured users and
@@ -32,59 +18,35 @@ export async function startFakePop3Server(options: FakePop3ServerOptions): Promi
     options.certificate === undefined ? undefined : createSecureContext(options.certificate);
   const recorder = new Pop3Recorder();
   let users = { ...options.users };
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket): void => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-  const context: SessionContext = {
-    mode: options.tls,
-    secureContext,
-    users: () => users,
-    recorder,
-    track,
-  };
-  let server: Server | undefined;
-
-  const open = async (port: number): Promise<number> => {
-    const created =
-      options.tls === 'implicit'
+  const server = await startRestartableServer({
+    name: 'Fake POP3 server',
+    port: options.port ?? 0,
+    create: (track) => {
+      const context: SessionContext = {
+        mode: options.tls,
+        secureContext,
+        users: () => users,
+        recorder,
+        track,
+      };
+      return options.tls === 'implicit'
         ? createTlsServer({ ...options.certificate }, (socket) => {
             startPop3Session(socket, true, context);
           })
         : createTcpServer((socket) => {
             startPop3Session(socket, false, context);
           });
-    // Tracked at the TCP level so stop() also drops connections still in a TLS handshake.
-    created.on('connection', track);
-    const bound = await listen(created, port);
-    server = created;
-    return bound;
-  };
-
-  const stop = async (): Promise<void> => {
-    const current = server;
-    if (current === undefined) return;
-    server = undefined;
-    const closed = new Promise<void>((resolve) => {
-      current.close(() => {
-        resolve();
-      });
-    });
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    await closed;
-  };
-
-  const port = await open(options.port ?? 0);
+    },
+    netServer: (created) => created,
+  });
 
   return {
-    port,
+    port: server.port,
     logins: recorder.logins,
     attempts: recorder.attempts,
     commands: recorder.commands,
     get listening() {
-      return server !== undefined;
+      return server.listening;
     },
     setUsers(next) {
       users = { ...next };
@@ -105,10 +67,6 @@ export async function startFakePop3Server(options: FakePop3ServerOptions): Promi
     reset() {
       recorder.reset();
     },
-    stop,
-    async start() {
-      if (server === undefined) await open(port);
-    },
-    close: stop,
+    ...server.lifecycle,
   };
 }

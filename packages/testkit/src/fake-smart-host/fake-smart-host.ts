@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { startRestartableServer } from '../restartable-server.ts';
 import { SmartHostRecorder } from './recorder.ts';
 import { PendingReplies } from './pending-replies.ts';
 import { buildServerOptions, type SmartHostState } from './server-options.ts';
@@ -40,21 +40,6 @@ export interface FakeSmartHost {
   close(): Promise<void>;
 }
 
-function listen(server: SMTPServer, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      const address = server.server.address();
-      if (address === null || typeof address === 'string') {
-        reject(new Error(`Fake smart host: unexpected address ${String(address)}`));
-        return;
-      }
-      resolve(address.port);
-    });
-  });
-}
-
 /** A scripted SMTP server on 127.0.0.1 standing in for the relay's smart host. */
 export async function startFakeSmartHost(options: FakeSmartHostOptions): Promise<FakeSmartHost> {
   const recorder = new SmartHostRecorder();
@@ -66,47 +51,29 @@ export async function startFakeSmartHost(options: FakeSmartHostOptions): Promise
   };
   // Built once, so a configuration error surfaces here and not on restart.
   const serverOptions = buildServerOptions(options, state, recorder, pending);
-  const sockets = new Set<Socket>();
-  let server: SMTPServer | undefined;
-
-  const open = async (port: number): Promise<number> => {
-    const created = new SMTPServer(serverOptions);
-    // smtp-server re-emits every connection error; without a listener it would crash.
-    created.on('error', (error) => {
-      recorder.addEvent({ type: 'error', message: error.message, sessionId: '', at: new Date() });
-    });
-    // Tracked at the TCP level so stop() can drop connections still in a TLS handshake.
-    created.server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-    const bound = await listen(created, port);
-    server = created;
-    return bound;
-  };
-
-  const stop = async (): Promise<void> => {
-    const current = server;
-    if (current === undefined) return;
-    server = undefined;
-    pending.cancelAll();
-    // smtp-server's close() waits up to closeTimeout for sessions; an outage does not.
-    const closed = new Promise<void>((resolve) => {
-      current.close(resolve);
-    });
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
-    await closed;
-  };
-
-  const port = await open(options.port ?? 0);
+  const server = await startRestartableServer({
+    name: 'Fake smart host',
+    port: options.port ?? 0,
+    create: () => {
+      const created = new SMTPServer(serverOptions);
+      // smtp-server re-emits every connection error; without a listener it would crash.
+      created.on('error', (error) => {
+        recorder.addEvent({ type: 'error', message: error.message, sessionId: '', at: new Date() });
+      });
+      return created;
+    },
+    netServer: (created) => created.server,
+    onStop: () => {
+      pending.cancelAll();
+    },
+  });
 
   return {
-    port,
+    port: server.port,
     messages: recorder.messages,
     events: recorder.events,
     get listening() {
-      return server !== undefined;
+      return server.listening;
     },
     setScript(script) {
       state.script = script;
@@ -121,10 +88,6 @@ export async function startFakeSmartHost(options: FakeSmartHostOptions): Promise
     reset() {
       recorder.reset();
     },
-    stop,
-    async start() {
-      if (server === undefined) await open(port);
-    },
-    close: stop,
+    ...server.lifecycle,
   };
 }
