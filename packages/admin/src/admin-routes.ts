@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerBlockRoutes } from './block-routes.ts';
 import { DASHBOARD_HTML } from './dashboard-page.ts';
 import { MESSAGE_STATES, type MessageAdmin, type MessageState } from './message-admin.ts';
+import { registerRouteStatusRoutes, type RouteStatusReader } from './route-status-routes.ts';
 import { isAuthorized } from './token-auth.ts';
 
 export interface AdminRoutesOptions {
@@ -11,6 +12,8 @@ export interface AdminRoutesOptions {
   readonly token: string | undefined;
   /** Blocked client addresses (`/api/v1/blocks`); absent = no such routes. */
   readonly blocks?: ClientBlockList | undefined;
+  /** The routes' status (`/api/v1/routes`); absent = no such route. */
+  readonly routeStatus?: RouteStatusReader | undefined;
 }
 
 const MAX_LIMIT = 1000;
@@ -19,7 +22,7 @@ const isUnsafe = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].includ
 const isBearer = (authorization: string | undefined): boolean =>
   authorization?.trim().toLowerCase().startsWith('bearer ') === true;
 
-/** `/api/v1/messages...` and `/ui`, behind ADMIN_TOKEN (health and metrics stay open). */
+/** `/api/v1/...` and `/ui`, behind ADMIN_TOKEN (health and metrics stay open). */
 export function adminRoutes(options: AdminRoutesOptions) {
   return async (app: FastifyInstance): Promise<void> => {
     await app.register((scope, _opts, done) => {
@@ -51,6 +54,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       });
       registerRoutes(scope, options.admin);
       if (options.blocks) registerBlockRoutes(scope, options.blocks);
+      if (options.routeStatus) registerRouteStatusRoutes(scope, options.routeStatus);
       done();
     });
   };

@@ -28,6 +28,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   #status { font-size: 13px; margin: 8px 0; min-height: 1em; }
   .empty { padding: 16px; color: #6b7785; }
   h2 { font-size: 15px; margin: 24px 0 8px; }
+  td div + div { margin-top: 2px; }
+  .note { color: #6b7785; font-size: 12px; }
+  .down { color: #9b2c2c; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -36,10 +39,16 @@ export const DASHBOARD_HTML = `<!doctype html>
 <main>
   <div id="status" role="status"></div>
   <table>
-    <thead><tr><th>id</th><th>received</th><th>from</th><th>to</th><th>size</th><th>attempts</th><th>last reply</th><th>next attempt</th><th></th></tr></thead>
+    <thead><tr><th>id</th><th>received</th><th>from</th><th>to</th><th>size</th><th>attempts</th><th>last reply</th><th>next attempt</th><th>route</th><th></th></tr></thead>
     <tbody id="rows"></tbody>
   </table>
   <div id="empty" class="empty" hidden>No messages in this state.</div>
+  <h2>Routes</h2>
+  <table>
+    <thead><tr><th>route</th><th>smart hosts</th><th>state</th><th>rate</th><th>connections</th><th>delivered</th><th>deferred</th><th>bounced</th><th>throttled</th></tr></thead>
+    <tbody id="routes"></tbody>
+  </table>
+  <div id="no-routes" class="empty" hidden>No route status: it is published by a running sender.</div>
   <h2>Blocked clients</h2>
   <table>
     <thead><tr><th>address</th><th>reason</th><th>blocked until</th><th></th></tr></thead>
@@ -61,6 +70,23 @@ function cell(text, className) {
   return td;
 }
 function when(iso) { return iso ? new Date(iso).toLocaleString() : ''; }
+function duration(ms) {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return s + ' s';
+  if (s < 3600) return Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
+  const m = Math.floor(s / 60) % 60;
+  return Math.floor(s / 3600) + ' h' + (m ? ' ' + m + ' min' : '');
+}
+function lines(texts) {
+  const td = document.createElement('td');
+  td.append(...texts.map(([text, className]) => {
+    const div = document.createElement('div');
+    div.textContent = text;
+    if (className) div.className = className;
+    return div;
+  }));
+  return td;
+}
 function size(bytes) { return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + ' MiB' : bytes >= 1024 ? (bytes / 1024).toFixed(1) + ' KiB' : bytes + ' B'; }
 
 async function api(path, options) {
@@ -97,7 +123,7 @@ function renderRows(messages) {
     const tr = document.createElement('tr');
     tr.dataset.id = m.id;
     tr.append(cell(m.id, 'mono'), cell(when(m.receivedAt)), cell(m.from || '<>'), cell(m.to.join(', ')), cell(size(m.size)),
-      cell(m.attempts), cell(m.lastError, 'reply'), cell(when(m.nextAttemptAt)));
+      cell(m.attempts), cell(m.lastError, 'reply'), cell(when(m.nextAttemptAt)), cell(m.route, 'mono'));
     const actions = document.createElement('td');
     actions.className = 'actions';
     if (m.state === 'delayed' || m.state === 'failed') {
@@ -145,6 +171,48 @@ function renderBlocks(blocks) {
   document.getElementById('no-blocks').hidden = blocks.length > 0;
 }
 
+function routeMatch(r) {
+  if (!r.match) return 'mail no other route takes';
+  return [r.match.senders.length ? 'senders ' + r.match.senders.join(', ') : '', r.match.users.length ? 'users ' + r.match.users.join(', ') : '']
+    .filter(Boolean).join('; ');
+}
+function hostLine(h) {
+  const name = h.host + ':' + h.port + ' (' + h.tls + ')';
+  if (h.up) return [name + ': up' + (h.failures ? ' (' + h.failures + ' failed)' : '')];
+  return [name + ': down, ' + duration(h.coolingDownMs) + ' left (' + h.failures + ' failed)', 'down'];
+}
+function routeState(r) {
+  const states = [];
+  if (r.heldMs > 0) states.push(['held, ' + duration(r.heldMs) + ' left', 'down']);
+  if (r.pausedMs > 0) states.push(['paused (throttled), ' + duration(r.pausedMs) + ' left, pause ' + r.pauses, 'down']);
+  return states.length ? states : [['sending']];
+}
+function routeRate(r) {
+  const usage = [];
+  if (r.rate) usage.push([r.sentInWindow + ' of ' + r.rate + ' messages']);
+  if (r.recipientRate) usage.push([r.recipientsInWindow + ' of ' + r.recipientRate + ' recipients']);
+  return usage.length ? usage : [['no limit', 'note']];
+}
+function renderRoutes(routes) {
+  document.getElementById('routes').replaceChildren(...routes.map((r) => {
+    const tr = document.createElement('tr');
+    tr.dataset.route = r.name;
+    tr.append(lines([[r.name], [routeMatch(r), 'note']]), lines(r.hosts.map(hostLine)), lines(routeState(r)), lines(routeRate(r)),
+      cell(r.inFlight + ' in use' + (r.connectionLimit == null ? '' : ', limit ' + r.connectionLimit)),
+      cell(r.counts.delivered), cell(r.counts.deferred), cell(r.counts.bounced), cell(r.counts.throttled));
+    return tr;
+  }));
+  document.getElementById('no-routes').hidden = routes.length > 0;
+}
+
+async function refreshRoutes() {
+  try {
+    renderRoutes((await api('/api/v1/routes')).routes);
+  } catch (error) {
+    statusLine.textContent = 'Cannot read the routes: ' + error.message;
+  }
+}
+
 async function refreshBlocks() {
   try {
     renderBlocks((await api('/api/v1/blocks')).blocks);
@@ -155,6 +223,7 @@ async function refreshBlocks() {
 
 async function refresh() {
   refreshBlocks();
+  refreshRoutes();
   try {
     const [counts, list] = await Promise.all([api('/api/v1/counts'), api('/api/v1/messages?state=' + current + '&limit=200')]);
     renderTabs(counts);

@@ -27,6 +27,8 @@ export interface MessageView {
   readonly finishedAt: string | null;
   readonly authUser: string | null;
   readonly client: string | null;
+  /** The route of SMART_HOST_ROUTES_FILE the sender chose; null until its first attempt. */
+  readonly route: string | null;
 }
 
 export type AdminResult =
@@ -66,6 +68,7 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       finishedAt: iso(job.finishedOn),
       authUser: data?.authUser ?? null,
       client: data ? `${data.client.helo} [${data.client.address}]` : null,
+      route: data?.route ?? null,
     };
   }
 

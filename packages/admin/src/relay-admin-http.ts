@@ -6,6 +6,7 @@ import {
   type RelayMetrics,
 } from '@smtp-relay/observability';
 import type { QueueAccess } from '@smtp-relay/queue';
+import { readRouteStatus } from '@smtp-relay/smart-host/route-status';
 import { createRedisClientBlockList } from '@smtp-relay/store';
 import type { FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin-routes.ts';
@@ -43,7 +44,7 @@ export async function startRelayAdminHttp(
 export async function createRelayAdminHttp(
   options: RelayAdminHttpOptions,
 ): Promise<FastifyInstance> {
-  const { queue } = options.queueAccess;
+  const { queue, redis, prefix } = options.queueAccess;
   registerQueueDepth(options.metrics, () =>
     queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
   );
@@ -56,6 +57,8 @@ export async function createRelayAdminHttp(
       admin,
       token: options.adminToken,
       blocks: createRedisClientBlockList(options.queueAccess),
+      // Published by the senders (ingress has no smart host but shows the same).
+      routeStatus: () => readRouteStatus(redis, prefix),
     }),
   });
 }

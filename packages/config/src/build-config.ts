@@ -2,7 +2,13 @@ import { toPop3Config, toSmartHostConfig } from './build-smart-host.ts';
 import { redisUrlWithPassword } from './redis-values.ts';
 import { effectiveRelayNetworks } from './relay-trust.ts';
 import type { AllInOneFields, CommonFields, IngressFields, SenderFields } from './schemas.ts';
-import type { AllInOneConfig, CommonConfig, IngressConfig, SenderConfig } from './types.ts';
+import type {
+  AllInOneConfig,
+  CommonConfig,
+  IngressConfig,
+  RouteConfig,
+  SenderConfig,
+} from './types.ts';
 
 // Validated variables (SCREAMING_CASE) → the typed shapes of types.ts, filling in the
 // defaults that depend on other variables.
@@ -56,10 +62,13 @@ export function toIngressConfig(fields: IngressFields): IngressConfig {
   };
 }
 
-export function toSenderConfig(fields: SenderFields): SenderConfig {
+/** `routes`: SMART_HOST_ROUTES_FILE's, already built (routes/read-routes.ts). */
+export function toSenderConfig(fields: SenderFields, routes: readonly RouteConfig[]): SenderConfig {
   return {
     ...toCommonConfig(fields),
     smartHost: toSmartHostConfig(fields),
+    routesFile: fields.SMART_HOST_ROUTES_FILE,
+    routes,
     pop3: toPop3Config(fields),
     heloName: fields.HELO_NAME ?? fields.SMTP_HOSTNAME,
     concurrency: fields.SENDER_CONCURRENCY,
@@ -74,6 +83,9 @@ export function toSenderConfig(fields: SenderFields): SenderConfig {
   };
 }
 
-export function toAllInOneConfig(fields: AllInOneFields): AllInOneConfig {
-  return { ...toIngressConfig(fields), ...toSenderConfig(fields) };
+export function toAllInOneConfig(
+  fields: AllInOneFields,
+  routes: readonly RouteConfig[],
+): AllInOneConfig {
+  return { ...toIngressConfig(fields), ...toSenderConfig(fields, routes) };
 }

@@ -1,12 +1,15 @@
 import { defaultScope, defaultTokenUrl, readServiceAccountKey } from './oauth2-values.ts';
-import { PROVIDER_PRESETS, presetRegion } from './provider-presets.ts';
+import { PROVIDER_PRESETS, presetRegion, type ProviderPreset } from './provider-presets.ts';
 import type { SenderFields } from './schemas.ts';
+import { NO_RATE_LIMIT, parseSendingRate } from './sending-rate.ts';
 import type {
   OAuth2Config,
   OAuth2Grant,
   OAuth2Provider,
   Pop3Config,
+  SendingRate,
   SmartHostConfig,
+  SmartHostEndpoint,
 } from './types.ts';
 
 // SMART_HOST_* variables + the SMART_HOST_PROVIDER preset -> the smart host the sender
@@ -100,34 +103,115 @@ function toOAuth2Config(fields: OAuth2Fields): OAuth2Config {
   };
 }
 
-export function toSmartHostConfig(fields: SenderFields): SmartHostConfig {
+/**
+ * The variables one smart host is built from: the default route's, and (under their
+ * camelCase names) each route's of SMART_HOST_ROUTES_FILE (routes/route-variables.ts).
+ */
+export const SMART_HOST_VARIABLES = [
+  'SMART_HOST',
+  'SMART_HOST_PORT',
+  'SMART_HOST_TLS',
+  'SMART_HOST_USER',
+  'SMART_HOST_PASSWORD',
+  'SMART_HOST_AUTH_METHODS',
+  'SMART_HOST_CA_FILE',
+  'SMART_HOST_TLS_VERIFY',
+  ...OAUTH2_VARIABLES,
+  'SMART_HOST_PROVIDER',
+  'SMART_HOST_REGION',
+  'DEMO_SMART_HOST',
+  'SMART_HOST_COOLDOWN',
+  'SMART_HOST_RATE',
+  'SMART_HOST_RECIPIENT_RATE',
+] as const;
+
+export type SmartHostFields = Pick<SenderFields, (typeof SMART_HOST_VARIABLES)[number]>;
+
+type EndpointFields = Pick<
+  SmartHostFields,
+  | 'SMART_HOST'
+  | 'SMART_HOST_PORT'
+  | 'SMART_HOST_TLS'
+  | 'SMART_HOST_PROVIDER'
+  | 'SMART_HOST_REGION'
+  | 'DEMO_SMART_HOST'
+>;
+
+function presetOf(
+  fields: Pick<SmartHostFields, 'SMART_HOST_PROVIDER'>,
+): ProviderPreset | undefined {
   const provider = fields.SMART_HOST_PROVIDER;
-  const preset = provider === undefined ? undefined : PROVIDER_PRESETS[provider];
-  const region =
-    preset === undefined
-      ? fields.SMART_HOST_REGION
-      : presetRegion(preset, fields.SMART_HOST_REGION);
-  // The compose file's capture smart host, until the operator names a real one.
-  const demo =
-    fields.SMART_HOST === undefined && preset === undefined ? fields.DEMO_SMART_HOST : undefined;
-  const port = fields.SMART_HOST_PORT ?? preset?.port ?? demo?.port ?? DEFAULT_PORT;
-  // docs/reference.md "Provider presets": an explicit port without SMART_HOST_TLS takes the TLS mode of the port rule.
-  const portRule = port === IMPLICIT_TLS_PORT ? 'implicit' : 'starttls';
-  const tls =
-    fields.SMART_HOST_TLS ??
-    (demo !== undefined
-      ? 'none'
-      : fields.SMART_HOST_PORT === undefined && preset !== undefined
-        ? preset.tls
-        : portRule);
+  return provider === undefined ? undefined : PROVIDER_PRESETS[provider];
+}
+
+function regionOf(fields: Pick<SmartHostFields, 'SMART_HOST_PROVIDER' | 'SMART_HOST_REGION'>) {
+  const preset = presetOf(fields);
+  return preset === undefined
+    ? fields.SMART_HOST_REGION
+    : presetRegion(preset, fields.SMART_HOST_REGION);
+}
+
+/** The compose file's capture smart host, until the operator names a real one. */
+function demoOf(fields: EndpointFields) {
+  return fields.SMART_HOST === undefined && presetOf(fields) === undefined
+    ? fields.DEMO_SMART_HOST
+    : undefined;
+}
+
+/**
+ * SMART_HOST's entries in order, each with its port and TLS mode (docs/reference.md
+ * "Provider presets" and "Failover, routes and rate limits"): an entry without a port
+ * takes SMART_HOST_PORT, else the preset's, else 587; SMART_HOST_TLS wins, else a port
+ * written in the entry or SMART_HOST_PORT takes the port rule (465: implicit, else
+ * starttls), else the preset's mode. Without SMART_HOST: the preset's host, else the demo.
+ */
+export function smartHostEndpoints(fields: EndpointFields): readonly SmartHostEndpoint[] {
+  const preset = presetOf(fields);
+  const demo = demoOf(fields);
+  const defaultPort = fields.SMART_HOST_PORT ?? preset?.port ?? demo?.port ?? DEFAULT_PORT;
+  const entries = fields.SMART_HOST ?? [
+    { host: preset?.host(regionOf(fields)) ?? demo?.host ?? '', port: undefined },
+  ];
+  return entries.map((entry) => {
+    const port = entry.port ?? defaultPort;
+    const portRule = port === IMPLICIT_TLS_PORT ? 'implicit' : 'starttls';
+    const portWritten = entry.port !== undefined || fields.SMART_HOST_PORT !== undefined;
+    const tls =
+      fields.SMART_HOST_TLS ??
+      (demo !== undefined ? 'none' : !portWritten && preset !== undefined ? preset.tls : portRule);
+    return { host: entry.host, port, tls };
+  });
+}
+
+/** The variable's rate; else (unless it says off) the preset's. */
+function rateOf(
+  value: SendingRate | typeof NO_RATE_LIMIT | undefined,
+  presetText: string | undefined,
+): SendingRate | undefined {
+  if (value === NO_RATE_LIMIT) return undefined;
+  if (value !== undefined) return value;
+  if (presetText === undefined) return undefined;
+  const presetRate = parseSendingRate(presetText);
+  return presetRate === NO_RATE_LIMIT ? undefined : presetRate;
+}
+
+export function toSmartHostConfig(fields: SmartHostFields): SmartHostConfig {
+  const preset = presetOf(fields);
+  const hosts = smartHostEndpoints(fields);
+  const [first] = hosts;
+  if (first === undefined) throw new Error('SMART_HOST yields no host'); // its parser refuses that
   const oauth2 = oauth2Requested(fields) ? toOAuth2Config(fields) : undefined;
   return {
-    provider,
-    region,
-    demo: demo !== undefined,
-    host: fields.SMART_HOST ?? preset?.host(region) ?? demo?.host ?? '',
-    port,
-    tls,
+    provider: fields.SMART_HOST_PROVIDER,
+    region: regionOf(fields),
+    demo: demoOf(fields) !== undefined,
+    host: first.host,
+    port: first.port,
+    tls: first.tls,
+    hosts,
+    cooldownMs: fields.SMART_HOST_COOLDOWN,
+    rate: rateOf(fields.SMART_HOST_RATE, preset?.rate),
+    recipientRate: rateOf(fields.SMART_HOST_RECIPIENT_RATE, preset?.recipientRate),
     user: fields.SMART_HOST_USER ?? preset?.user,
     password: fields.SMART_HOST_PASSWORD,
     oauth2,

@@ -1,8 +1,16 @@
 import { formatDuration } from './duration.ts';
 import { REDACTED, redactSecrets, redactUrlCredentials } from './redact.ts';
+import { formatSendingRate } from './sending-rate.ts';
 import { formatSize } from './size.ts';
+import { formatHostAndPort } from './smart-host-list.ts';
 import { isIngressConfig, isSenderConfig } from './config-guards.ts';
-import type { CommonConfig, IngressConfig, OAuth2Grant, SenderConfig } from './types.ts';
+import type {
+  CommonConfig,
+  IngressConfig,
+  OAuth2Grant,
+  SenderConfig,
+  SendingRate,
+} from './types.ts';
 import { VARIABLES, type VariableNameIn } from './variables.ts';
 
 const UNSET = '<unset>';
@@ -51,7 +59,11 @@ const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) 
 };
 
 const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => Shown> = {
-  SMART_HOST: (c) => c.smartHost.host,
+  // One host alone as before; several with their ports, as SMART_HOST lists them.
+  SMART_HOST: (c) =>
+    c.smartHost.hosts.length === 1
+      ? c.smartHost.host
+      : c.smartHost.hosts.map(({ host, port }) => formatHostAndPort(host, port)).join(','),
   SMART_HOST_PORT: (c) => String(c.smartHost.port),
   SMART_HOST_TLS: (c) => c.smartHost.tls,
   SMART_HOST_USER: (c) => c.smartHost.user,
@@ -87,7 +99,15 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   SMART_HOST_POP3_TLS: (c) => c.pop3?.tls,
   SMART_HOST_POP3_INTERVAL: (c) =>
     c.pop3 === undefined ? undefined : formatDuration(c.pop3.intervalMs),
+  SMART_HOST_COOLDOWN: (c) => formatDuration(c.smartHost.cooldownMs),
+  SMART_HOST_RATE: (c) => optionalRate(c.smartHost.rate),
+  SMART_HOST_RECIPIENT_RATE: (c) => optionalRate(c.smartHost.recipientRate),
+  SMART_HOST_ROUTES_FILE: (c) => c.routesFile,
 };
+
+function optionalRate(rate: SendingRate | undefined): Shown {
+  return rate === undefined ? undefined : formatSendingRate(rate);
+}
 
 function grantOf<K extends OAuth2Grant['kind']>(
   config: SenderConfig,
@@ -134,7 +154,9 @@ export function formatConfig(config: IngressConfig | SenderConfig): string {
 /**
  * `npx smtp-relay config --json`: the effective configuration as one JSON object in the
  * config's own camelCase shape, secrets redacted, unset values as null (docs/reference.md "Provider presets": the smart
- * host under `smartHost` with `host`, `port`, `tls`, `provider`, `authMethods`).
+ * host under `smartHost` with `host`, `port`, `tls`, `provider`, `authMethods`; "Failover,
+ * routes and rate limits": its `hosts`, `cooldownMs`, `rate`, `recipientRate`, and `routes`
+ * with each route's smart host redacted the same way).
  */
 export function formatConfigJson(config: IngressConfig | SenderConfig): string {
   return JSON.stringify(

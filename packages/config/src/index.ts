@@ -1,8 +1,18 @@
 export type * from './types.ts';
+export { DEFAULT_ROUTE_NAME } from './types.ts';
 export { ConfigError, InvalidValueError } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { parseSize, formatSize } from './size.ts';
-export { VARIABLES, type Variable, type VariableName, type VariableSection } from './variables.ts';
+export {
+  MAX_COOLDOWN_MS,
+  VARIABLES,
+  type Variable,
+  type VariableName,
+  type VariableSection,
+} from './variables.ts';
+export { formatSendingRate, parseSendingRate, NO_RATE_LIMIT } from './sending-rate.ts';
+export { formatHostAndPort } from './smart-host-list.ts';
+export { loadRoutesFile } from './routes/load-routes-file.ts';
 export type { VariableDefault } from './env-fields.ts';
 export { SECRET_SUFFIXES, FILE_SUFFIX, isSecretName } from './secret-names.ts';
 export {

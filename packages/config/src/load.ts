@@ -5,11 +5,13 @@ import { INGRESS_RULES, SENDER_RULES, type CrossFieldRule } from './cross-field-
 import { deepFreeze } from './deep-freeze.ts';
 import { readDefaultGateway } from './default-gateway.ts';
 import { readVariableTexts, type Environment } from './environment.ts';
+import { checkVariables } from './check-variables.ts';
 import { ConfigError, type Problem } from './errors.ts';
-import { allInOneSchema, ingressSchema, senderSchema } from './schemas.ts';
+import { readRoutes } from './routes/read-routes.ts';
+import { allInOneSchema, ingressSchema, senderSchema, type SenderFields } from './schemas.ts';
 import { FILE_SUFFIX } from './secret-names.ts';
 import { gatewayTrustRule } from './trust-rules.ts';
-import type { AllInOneConfig, IngressConfig, SenderConfig } from './types.ts';
+import type { AllInOneConfig, IngressConfig, RouteConfig, SenderConfig } from './types.ts';
 import { VARIABLES } from './variables.ts';
 
 export interface LoadOptions {
@@ -30,19 +32,33 @@ function gatewayRule(options: LoadOptions) {
 /** @throws ConfigError listing every problem */
 export function loadIngressConfig(env: Environment, options: LoadOptions = {}): IngressConfig {
   const rules = [...INGRESS_RULES, gatewayRule(options)];
-  return deepFreeze(toIngressConfig(loadFields(ingressSchema, rules, env, options)));
+  const loaded = loadFields(ingressSchema, rules, env, options);
+  throwOnProblems(loaded);
+  return deepFreeze(toIngressConfig(loaded.fields));
 }
 
-/** @throws ConfigError listing every problem */
+/** @throws ConfigError listing every problem, those of SMART_HOST_ROUTES_FILE included */
 export function loadSenderConfig(env: Environment, options: LoadOptions = {}): SenderConfig {
-  return deepFreeze(toSenderConfig(loadFields(senderSchema, SENDER_RULES, env, options)));
+  const loaded = loadFields(senderSchema, SENDER_RULES, env, options);
+  const routes = loadRoutesOf(loaded);
+  throwOnProblems(loaded);
+  return deepFreeze(toSenderConfig(loaded.fields, routes));
 }
 
 /** @throws ConfigError listing every problem */
 export function loadAllInOneConfig(env: Environment, options: LoadOptions = {}): AllInOneConfig {
   // A rule of both services (REDIS_RULES) runs once.
   const rules = [...new Set([...INGRESS_RULES, ...SENDER_RULES]), gatewayRule(options)];
-  return deepFreeze(toAllInOneConfig(loadFields(allInOneSchema, rules, env, options)));
+  const loaded = loadFields(allInOneSchema, rules, env, options);
+  const routes = loadRoutesOf(loaded);
+  throwOnProblems(loaded);
+  return deepFreeze(toAllInOneConfig(loaded.fields, routes));
+}
+
+interface LoadedFields<F> {
+  readonly fields: F;
+  readonly problems: Problem[];
+  readonly sources: ReadonlyMap<string, string>;
 }
 
 function loadFields<S extends z.ZodObject>(
@@ -50,41 +66,32 @@ function loadFields<S extends z.ZodObject>(
   rules: readonly CrossFieldRule<z.output<S>>[],
   env: Environment,
   options: LoadOptions,
-): z.output<S> {
+): LoadedFields<z.output<S>> {
   const shape = Object.entries(schema.shape) as [string, z.ZodType][];
-  const { texts, problems, unreadable, sources } = readVariableTexts(
+  const read = readVariableTexts(
     env,
     shape.map(([name]) => name),
   );
-  if (texts['SMTP_HOSTNAME'] === undefined) {
-    texts['SMTP_HOSTNAME'] = options.hostname ?? hostname();
-    sources.set('SMTP_HOSTNAME', "not set, so this machine's host name was used");
+  if (read.texts['SMTP_HOSTNAME'] === undefined) {
+    read.texts['SMTP_HOSTNAME'] = options.hostname ?? hostname();
+    read.sources.set('SMTP_HOSTNAME', "not set, so this machine's host name was used");
   }
+  const { fields, problems } = checkVariables(shape, read, rules);
+  return { fields, problems, sources: read.sources };
+}
 
-  // Each variable on its own, so that one bad value hides no other problem.
-  const fields: Record<string, unknown> = {};
-  const invalid = new Set(unreadable);
-  for (const [name, fieldSchema] of shape) {
-    if (invalid.has(name)) continue;
-    const result = fieldSchema.safeParse(texts[name]);
-    if (result.success) {
-      fields[name] = result.data;
-    } else {
-      invalid.add(name);
-      problems.push(...result.error.issues.map(({ message }) => ({ variable: name, message })));
-    }
-  }
-  const context = {
-    isSet: (name: string) => texts[name] !== undefined || unreadable.has(name) || invalid.has(name),
-  };
-  for (const rule of rules) {
-    // A rule reads only its `uses`, and those parsed: the partial object is enough.
-    if (!rule.uses.some((name) => invalid.has(name))) {
-      problems.push(...rule.check(fields as z.output<S>, context));
-    }
-  }
+/** SMART_HOST_ROUTES_FILE's routes ([] without one); its problems join the others. */
+function loadRoutesOf(loaded: LoadedFields<Partial<SenderFields>>): readonly RouteConfig[] {
+  const { fields } = loaded;
+  // Unset, or invalid (and so already reported).
+  if (fields.SMART_HOST_ROUTES_FILE === undefined) return [];
+  const { routes, problems } = readRoutes(fields.SMART_HOST_ROUTES_FILE, fields);
+  loaded.problems.push(...problems);
+  return routes;
+}
+
+function throwOnProblems({ problems, sources }: LoadedFields<unknown>): void {
   if (problems.length > 0) throw new ConfigError(renderProblems(problems, sources));
-  return fields as z.output<S>;
 }
 
 const NAME_ORDER = new Map(VARIABLES.map(({ name }, index) => [name as string, index]));

@@ -20,7 +20,10 @@ export interface ProviderPreset {
   };
   /** Ports the provider does not serve, with the reason shown to the operator. */
   readonly refusedPorts?: ReadonlyMap<number, string>;
-  /** The provider's documented sending limits, for the rate limiter (SMART_HOST_RATE defaults). */
+  /**
+   * The provider's documented sending limits: the SMART_HOST_RATE and
+   * SMART_HOST_RECIPIENT_RATE defaults, written as those variables are.
+   */
   readonly rate?: string;
   readonly recipientRate?: string;
 }
@@ -43,16 +46,19 @@ export const PROVIDER_PRESETS: Readonly<Record<SmartHostProvider, ProviderPreset
     port: 465,
     tls: 'implicit',
     oauth2Provider: 'google',
-    recipientRate: '2000/1d',
+    rate: '2000/1d',
   },
   // Workspace SMTP relay service: with TLS on 587; usually the relay's IP is registered (no AUTH).
+  // 10,000 messages and 10,000 recipients per user (envelope sender) in 24 hours.
   'google-relay': {
     host: fixedHost('smtp-relay.gmail.com'),
     port: 587,
     tls: 'starttls',
     oauth2Provider: 'google',
+    rate: '10000/1d',
     recipientRate: '10000/1d',
   },
+  // SES: the sending quota and rate belong to the account (and its sandbox state), so no default.
   ses: {
     host: (region) => (region === undefined ? undefined : `email-smtp.${region}.amazonaws.com`),
     port: 587,

@@ -6,6 +6,7 @@ import {
   oauth2Tenant,
   oauth2TokenUrl,
   serviceAccountTokenUrl,
+  smartHostEndpoints,
 } from './build-smart-host.ts';
 import { problem, ruleOn, type CrossFieldRule } from './cross-field-rule.ts';
 import type { Problem } from './errors.ts';
@@ -13,6 +14,7 @@ import { InvalidValueError } from './errors.ts';
 import { MULTI_TENANT_ALIASES, parseTokenUrl } from './oauth2-values.ts';
 import { PROVIDER_PRESETS, SMART_HOST_PROVIDERS } from './provider-presets.ts';
 import type { SenderFields } from './schemas.ts';
+import { formatHostAndPort } from './smart-host-list.ts';
 
 // Rules between the smart-host variables: presets, regions, password versus OAuth2.
 // Each names the variable to change and says why, in the operator's terms.
@@ -61,13 +63,43 @@ const hostRule = rule(
 );
 
 const presetPortRule = rule(
-  ['SMART_HOST_PROVIDER', 'SMART_HOST_PORT'],
-  ({ SMART_HOST_PROVIDER: provider, SMART_HOST_PORT: port }) => {
-    const reason =
-      provider === undefined || port === undefined
-        ? undefined
-        : PROVIDER_PRESETS[provider].refusedPorts?.get(port);
-    return reason === undefined ? [] : problem('SMART_HOST_PORT', reason);
+  ['SMART_HOST_PROVIDER', 'SMART_HOST_PORT', 'SMART_HOST'],
+  ({ SMART_HOST_PROVIDER: provider, SMART_HOST_PORT: port, SMART_HOST: entries }) => {
+    const refused = provider === undefined ? undefined : PROVIDER_PRESETS[provider].refusedPorts;
+    if (refused === undefined) return [];
+    const portReason = port === undefined ? undefined : refused.get(port);
+    return [
+      ...(portReason === undefined ? [] : problem('SMART_HOST_PORT', portReason)),
+      ...(entries ?? []).flatMap(({ host, port: entryPort }) => {
+        if (entryPort === undefined) return [];
+        const reason = refused.get(entryPort);
+        return reason === undefined
+          ? []
+          : problem('SMART_HOST', `entry "${formatHostAndPort(host, entryPort)}": ${reason}`);
+      }),
+    ];
+  },
+);
+
+// `a.example,a.example:587` is one host twice once SMART_HOST_PORT (or 587) applies.
+const twiceRule = rule(
+  [
+    'SMART_HOST',
+    'SMART_HOST_PORT',
+    'SMART_HOST_TLS',
+    'SMART_HOST_PROVIDER',
+    'SMART_HOST_REGION',
+    'DEMO_SMART_HOST',
+  ],
+  (fields) => {
+    const seen = new Set<string>();
+    const problems: Problem[] = [];
+    for (const { host, port } of smartHostEndpoints(fields)) {
+      const key = formatHostAndPort(host.toLowerCase(), port);
+      if (seen.has(key)) problems.push({ variable: 'SMART_HOST', message: `lists ${key} twice` });
+      seen.add(key);
+    }
+    return problems;
   },
 );
 
@@ -208,6 +240,7 @@ export const SMART_HOST_RULES: readonly CrossFieldRule<SenderFields>[] = [
   oauth2TlsRule,
   hostRule,
   presetPortRule,
+  twiceRule,
   passwordRule,
   oauth2Rule,
 ];

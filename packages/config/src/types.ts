@@ -99,6 +99,19 @@ export interface OAuth2Config {
   readonly grant: OAuth2Grant;
 }
 
+/** One entry of the SMART_HOST list (docs/reference.md "Failover, routes and rate limits"). */
+export interface SmartHostEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: SmartHostTlsMode;
+}
+
+/** SMART_HOST_RATE / SMART_HOST_RECIPIENT_RATE, e.g. `30/1m`: at most `count` per `perMs`. */
+export interface SendingRate {
+  readonly count: number;
+  readonly perMs: number;
+}
+
 export interface SmartHostConfig {
   /** the SMART_HOST_PROVIDER preset the defaults came from */
   readonly provider: SmartHostProvider | undefined;
@@ -106,9 +119,18 @@ export interface SmartHostConfig {
   readonly region: string | undefined;
   /** true: DEMO_SMART_HOST is used (no SMART_HOST, no preset): mail is captured, not delivered */
   readonly demo: boolean;
+  /** The first of `hosts` (what a single-host set-up has). */
   readonly host: string;
   readonly port: number;
   readonly tls: SmartHostTlsMode;
+  /** SMART_HOST as a list, in the order they are tried; never empty. */
+  readonly hosts: readonly SmartHostEndpoint[];
+  /** SMART_HOST_COOLDOWN: a failed host's first cool-down; it doubles up to 10 min. */
+  readonly cooldownMs: number;
+  /** SMART_HOST_RATE (or the preset's); undefined = no limit. */
+  readonly rate: SendingRate | undefined;
+  /** SMART_HOST_RECIPIENT_RATE (or the preset's); undefined = no limit. */
+  readonly recipientRate: SendingRate | undefined;
   readonly user: string | undefined;
   readonly password: string | undefined;
   /** set when any SMART_HOST_OAUTH2_* variable is: AUTH XOAUTH2 with user = the mailbox */
@@ -131,8 +153,36 @@ export interface Pop3Config {
   readonly intervalMs: number;
 }
 
-export interface SenderConfig extends CommonConfig {
+/**
+ * A route of SMART_HOST_ROUTES_FILE: mail it matches goes to its own smart host
+ * (docs/reference.md "Failover, routes and rate limits").
+ */
+export interface RouteConfig {
+  /** Unique; `default` is the name of the SMART_HOST_* route and is not allowed here. */
+  readonly name: string;
+  readonly match: {
+    /** Envelope-sender patterns: `user@domain`, `*@domain`, `*`. */
+    readonly senders: readonly string[];
+    /** Authenticated (SMTP AUTH) user names. */
+    readonly users: readonly string[];
+  };
   readonly smartHost: SmartHostConfig;
+  /** The route's own REWRITE_FROM (not inherited from the variable). */
+  readonly rewriteFrom: string | undefined;
+  /** The route's DKIM_KEYS_DIR; DKIM_KEYS_DIR when the route does not set one. */
+  readonly dkimKeysDir: string | undefined;
+}
+
+/** The route of the SMART_HOST_* variables, taken when no route of the file matches. */
+export const DEFAULT_ROUTE_NAME = 'default';
+
+export interface SenderConfig extends CommonConfig {
+  /** The default route's smart host (the SMART_HOST_* variables). */
+  readonly smartHost: SmartHostConfig;
+  /** SMART_HOST_ROUTES_FILE */
+  readonly routesFile: string | undefined;
+  /** The file's routes, in the order they are checked; [] without a file. */
+  readonly routes: readonly RouteConfig[];
   /** undefined = no POP3 login before SMTP */
   readonly pop3: Pop3Config | undefined;
   readonly heloName: string;

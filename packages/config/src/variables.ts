@@ -19,7 +19,9 @@ import {
 } from './file-values.ts';
 import { parseAuthMechanisms, parseHeloName, parseMailAddress } from './mail-values.ts';
 import { parseServiceAccountFile, parseTenant, parseTokenUrl } from './oauth2-values.ts';
-import { SMART_HOST_PROVIDERS } from './provider-presets.ts';
+import { PROVIDER_PRESETS, SMART_HOST_PROVIDERS } from './provider-presets.ts';
+import { parseSendingRate } from './sending-rate.ts';
+import { parseSmartHostList } from './smart-host-list.ts';
 import {
   parseDomainName,
   parseHostAndPort,
@@ -57,6 +59,18 @@ const timeout = parsedBy((value) =>
     max: { value: 24 * 86_400_000, why: 'the longest timer Node.js supports' },
   }),
 );
+
+/** docs/reference.md "Failover, routes and rate limits": the cool-down doubles up to this. */
+export const MAX_COOLDOWN_MS = 600_000;
+
+/** `m365: 30/1m; gmail: 2000/1d; ...`, from the presets themselves. */
+function presetRateDefault(key: 'rate' | 'recipientRate'): string {
+  const rates = SMART_HOST_PROVIDERS.flatMap((name) => {
+    const rate = PROVIDER_PRESETS[name][key];
+    return rate === undefined ? [] : [`${name}: ${rate}`];
+  });
+  return `the SMART_HOST_PROVIDER preset's (${rates.join('; ')}), else no limit`;
+}
 
 /**
  * Every environment variable, in the documented order (which
@@ -196,24 +210,25 @@ const DEFINITIONS = {
     doc: 'idle client timeout; also the longest a command line may take, and DATA must move 1 KiB per this time',
     ...withDefault('60s', timeout),
   },
+  // docs/reference.md "Failover, routes and rate limits": a list, tried in order.
   SMART_HOST: {
     section: 'sender',
-    doc: 'smart host name or address',
+    doc: 'smart host name or address, or several in the order they are tried, each with an optional port (primary.example:587,backup.example:465, IPv6 as [2001:db8::1]:587); all share the credentials, and one failing at connection level is skipped for SMART_HOST_COOLDOWN',
     ...derived(
       "**required**, unless SMART_HOST_PROVIDER names a preset (then the preset's host)",
-      parsedBy(parseHostOrAddress),
+      parsedBy(parseSmartHostList),
     ),
   },
   SMART_HOST_PORT: {
     section: 'sender',
-    doc: 'smart host port',
+    doc: 'smart host port (of SMART_HOST entries without their own)',
     ...derived("the SMART_HOST_PROVIDER preset's port, else 587", port),
   },
   SMART_HOST_TLS: {
     section: 'sender',
-    doc: 'implicit, starttls (required, never falls back to plain) or none',
+    doc: 'implicit, starttls (required, never falls back to plain) or none, for every SMART_HOST entry',
     ...derived(
-      "the SMART_HOST_PROVIDER preset's mode unless SMART_HOST_PORT is set; else implicit when SMART_HOST_PORT is 465, else starttls",
+      "the SMART_HOST_PROVIDER preset's mode unless a port is set (SMART_HOST_PORT or in the entry); else implicit on port 465, else starttls",
       parsedBy((value) => parseOneOf(value, ['implicit', 'starttls', 'none'])),
     ),
   },
@@ -392,6 +407,35 @@ const DEFINITIONS = {
       '5m',
       parsedBy((value) => parseDurationWithin(value, { min: 1000 })),
     ),
+  },
+  // docs/reference.md "Failover, routes and rate limits".
+  SMART_HOST_COOLDOWN: {
+    section: 'sender',
+    doc: 'how long a smart host that failed at connection level (refused, timeout, TLS, 421 greeting, authentication) is skipped; doubles while it keeps failing, up to 10m',
+    ...withDefault(
+      '30s',
+      parsedBy((value) =>
+        parseDurationWithin(value, {
+          min: 1,
+          max: { value: MAX_COOLDOWN_MS, why: 'the longest cool-down' },
+        }),
+      ),
+    ),
+  },
+  SMART_HOST_RATE: {
+    section: 'sender',
+    doc: "messages per route across all sender replicas, <count>/<duration> (30/1m; duration 1s to 1d, count up to 100000); mail over it waits, never bounces; off (or 0) = no limit, not even the preset's",
+    ...derived(presetRateDefault('rate'), parsedBy(parseSendingRate)),
+  },
+  SMART_HOST_RECIPIENT_RATE: {
+    section: 'sender',
+    doc: 'recipients per route across all sender replicas, like SMART_HOST_RATE (10000/1d); off (or 0) = no limit',
+    ...derived(presetRateDefault('recipientRate'), parsedBy(parseSendingRate)),
+  },
+  SMART_HOST_ROUTES_FILE: {
+    section: 'sender',
+    doc: 'YAML file of named routes (match: senders, users; smartHost: host, port, tls, user, passwordFile, authMethods, provider, region, oauth2, rate, recipientRate, cooldown, caFile, tlsVerify; rewriteFrom, dkimKeysDir), checked in order before the SMART_HOST_* route; see docs/reference.md',
+    ...optional('none: every message takes the SMART_HOST_* route', readableFile),
   },
   SMTP_FILTER_FILE: {
     section: 'ingress',

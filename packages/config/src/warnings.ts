@@ -1,7 +1,10 @@
 import type { Environment } from './environment.ts';
 import { FILE_SUFFIX } from './secret-names.ts';
 import { isIngressConfig, isSenderConfig } from './config-guards.ts';
-import type { IngressConfig, SenderConfig } from './types.ts';
+import type { Problem } from './errors.ts';
+import { inRouteWords, keyOf } from './routes/route-keys.ts';
+import { formatHostAndPort, parseSmartHostList } from './smart-host-list.ts';
+import type { IngressConfig, SenderConfig, SmartHostConfig } from './types.ts';
 import { PROVIDER_PRESETS } from './provider-presets.ts';
 import { relayTrustWarnings } from './trust-rules.ts';
 import { VARIABLES } from './variables.ts';
@@ -82,6 +85,72 @@ function heloNameWarning(heloName: string, env: Environment): string | undefined
   );
 }
 
+/** What one smart host's settings probably do not mean; named by variable (routes rename them). */
+function smartHostWarnings(smartHost: SmartHostConfig): Problem[] {
+  const warnings: Problem[] = [];
+  const add = (variable: string, message: string) => warnings.push({ variable, message });
+  if (smartHost.provider === 'm365' && smartHost.password !== undefined) {
+    add(
+      'SMART_HOST_PASSWORD',
+      'Microsoft 365 turns basic SMTP AUTH off by default from the end of December 2026; ' +
+        'configure OAuth2 (SMART_HOST_OAUTH2_CLIENT_ID, see the README recipe)',
+    );
+  }
+  const presetHost =
+    smartHost.provider === undefined
+      ? undefined
+      : PROVIDER_PRESETS[smartHost.provider].host(smartHost.region);
+  if (presetHost !== undefined && presetHost !== smartHost.host) {
+    add(
+      'SMART_HOST',
+      `${smartHost.host} is used, not ${presetHost} of SMART_HOST_PROVIDER=${smartHost.provider ?? ''} (an explicit SMART_HOST wins)`,
+    );
+  }
+  // A TLS mode that does not match the port shows up only as a timeout at the first delivery.
+  const several = smartHost.hosts.length > 1;
+  for (const { host, port, tls } of smartHost.hosts) {
+    const where = several ? formatHostAndPort(host, port) : `port ${String(port)}`;
+    if (port === 465 && tls === 'starttls') {
+      add('SMART_HOST_TLS', `starttls on ${where}, which normally speaks implicit TLS`);
+    }
+    if ((port === 587 || port === 25) && tls === 'implicit') {
+      add('SMART_HOST_TLS', `implicit on ${where}, which normally uses STARTTLS`);
+    }
+  }
+  if (smartHost.hosts.some(({ tls }) => tls === 'none') && smartHost.password !== undefined) {
+    add('SMART_HOST_TLS', 'none, so SMART_HOST_PASSWORD is sent unencrypted');
+  }
+  if (smartHost.hosts.some(({ tls }) => tls !== 'none') && !smartHost.tlsVerify) {
+    add('SMART_HOST_TLS_VERIFY', "false, so the smart host's certificate is not checked");
+  }
+  return warnings;
+}
+
+/** SMART_HOST_PORT set, but every SMART_HOST entry names its own port. */
+function unusedPortWarning(env: Environment): string | undefined {
+  if (!env['SMART_HOST_PORT']?.trim()) return undefined;
+  try {
+    const entries = parseSmartHostList(env['SMART_HOST'] ?? '');
+    return entries.every(({ port }) => port !== undefined)
+      ? 'SMART_HOST_PORT: has no effect: every SMART_HOST entry has its own port'
+      : undefined;
+  } catch {
+    return undefined; // SMART_HOST unset (a preset's host) or invalid (not loaded)
+  }
+}
+
+function routeWarnings(config: SenderConfig): string[] {
+  return config.routes.flatMap((route, index) =>
+    smartHostWarnings(route.smartHost)
+      // Taken from SMART_HOST_TLS_VERIFY: its own warning says it once.
+      .filter(({ variable }) => variable !== 'SMART_HOST_TLS_VERIFY' || config.smartHost.tlsVerify)
+      .map(
+        ({ variable, message }) =>
+          `SMART_HOST_ROUTES_FILE: routes[${String(index)}].${keyOf(variable)}: ${inRouteWords(message)}`,
+      ),
+  );
+}
+
 function senderWarnings(config: SenderConfig, env: Environment): string[] {
   const { smartHost } = config;
   const warnings: string[] = [];
@@ -92,21 +161,6 @@ function senderWarnings(config: SenderConfig, env: Environment): string[] {
       `DEMO_SMART_HOST: neither SMART_HOST nor SMART_HOST_PROVIDER is set, so mail goes to the demo capture smart host ${smartHost.host}:${String(smartHost.port)} and is never delivered`,
     );
   }
-  if (smartHost.provider === 'm365' && smartHost.password !== undefined) {
-    warnings.push(
-      'SMART_HOST_PASSWORD: Microsoft 365 turns basic SMTP AUTH off by default from the end of December 2026; ' +
-        'configure OAuth2 (SMART_HOST_OAUTH2_CLIENT_ID, see the README recipe)',
-    );
-  }
-  const presetHost =
-    smartHost.provider === undefined
-      ? undefined
-      : PROVIDER_PRESETS[smartHost.provider].host(smartHost.region);
-  if (presetHost !== undefined && presetHost !== smartHost.host) {
-    warnings.push(
-      `SMART_HOST: ${smartHost.host} is used, not ${presetHost} of SMART_HOST_PROVIDER=${smartHost.provider ?? ''} (an explicit SMART_HOST wins)`,
-    );
-  }
   if (
     env['SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE'] &&
     smartHost.oauth2?.grant.kind === 'refresh-token'
@@ -115,21 +169,12 @@ function senderWarnings(config: SenderConfig, env: Environment): string[] {
       'SMART_HOST_OAUTH2_SERVICE_ACCOUNT_FILE: ignored, SMART_HOST_OAUTH2_REFRESH_TOKEN is set and takes precedence',
     );
   }
-  // A TLS mode that does not match the port shows up only as a timeout at the first delivery.
-  if (smartHost.port === 465 && smartHost.tls === 'starttls') {
-    warnings.push('SMART_HOST_TLS: starttls on port 465, which normally speaks implicit TLS');
-  }
-  if ((smartHost.port === 587 || smartHost.port === 25) && smartHost.tls === 'implicit') {
-    warnings.push(
-      `SMART_HOST_TLS: implicit on port ${smartHost.port}, which normally uses STARTTLS`,
-    );
-  }
-  if (smartHost.tls === 'none' && smartHost.password !== undefined) {
-    warnings.push('SMART_HOST_TLS: none, so SMART_HOST_PASSWORD is sent unencrypted');
-  }
-  if (smartHost.tls !== 'none' && !smartHost.tlsVerify) {
-    warnings.push("SMART_HOST_TLS_VERIFY: false, so the smart host's certificate is not checked");
-  }
+  const unusedPort = unusedPortWarning(env);
+  if (unusedPort !== undefined) warnings.push(unusedPort);
+  warnings.push(
+    ...smartHostWarnings(smartHost).map(({ variable, message }) => `${variable}: ${message}`),
+    ...routeWarnings(config),
+  );
   return warnings;
 }
 

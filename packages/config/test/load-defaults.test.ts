@@ -66,6 +66,10 @@ const SENDER_DEFAULTS: SenderConfig = {
     host: 'smtp.example.com',
     port: 587,
     tls: 'starttls',
+    hosts: [{ host: 'smtp.example.com', port: 587, tls: 'starttls' }],
+    cooldownMs: 30_000,
+    rate: undefined,
+    recipientRate: undefined,
     user: undefined,
     password: undefined,
     authMethods: undefined,
@@ -83,6 +87,8 @@ const SENDER_DEFAULTS: SenderConfig = {
   dkimKeysDir: undefined,
   smartHostTranscriptDir: undefined,
   pop3: undefined,
+  routesFile: undefined,
+  routes: [],
 };
 
 describe('defaults', () => {

@@ -132,10 +132,8 @@ const ROWS: readonly (readonly [Environment, readonly string[]])[] = [
   ],
   [{ SMART_HOST: '' }, ['SMART_HOST: required (or set SMART_HOST_PROVIDER)']],
   [
-    { SMART_HOST: 'smtp.gmail.com:587' },
-    [
-      'SMART_HOST: must be a host name or IP address, got "smtp.gmail.com:587" (set the port in the matching _PORT variable)',
-    ],
+    { SMART_HOST: 'smtp.gmail.com:smtp' },
+    ['SMART_HOST: entry "smtp.gmail.com:smtp": must be a port number 1-65535, got "smtp"'],
   ],
   [{ SMART_HOST_PORT: 'smtp' }, ['SMART_HOST_PORT: must be a port number 1-65535, got "smtp"']],
   [

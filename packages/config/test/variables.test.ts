@@ -73,6 +73,11 @@ const SPEC_NAMES = [
   'SMART_HOST_POP3_PORT',
   'SMART_HOST_POP3_TLS',
   'SMART_HOST_POP3_INTERVAL',
+  // failover over several smart hosts, routes and rate limits
+  'SMART_HOST_COOLDOWN',
+  'SMART_HOST_RATE',
+  'SMART_HOST_RECIPIENT_RATE',
+  'SMART_HOST_ROUTES_FILE',
   // transaction filter rules, abuse protection, session transcripts
   'SMTP_FILTER_FILE',
   'SMTP_FILTER_BLOCK_TIME',

@@ -23,6 +23,10 @@ export interface RelayMetrics {
   readonly clientBlocks: Counter<'reason'>;
   /** Connections ingress refused before the greeting, by reason (per-ip-limit, blocked-auth, blocked-filter, shutting-down). */
   readonly connectionsRefused: Counter<'reason'>;
+  /** Connection-level failures (refused, TLS, 421 greeting, AUTH) that put a smart host in cool-down. */
+  readonly smartHostFailures: Counter<'route' | 'host'>;
+  /** Outcomes of delivery attempts per route: delivered, deferred, bounced, held, throttled. */
+  readonly routeAttempts: Counter<'route' | 'outcome'>;
 }
 
 export function createMetrics(): RelayMetrics {
@@ -111,6 +115,18 @@ export function createMetrics(): RelayMetrics {
       labelNames: ['reason'],
       registers,
     }),
+    smartHostFailures: new Counter({
+      name: 'smtp_relay_smart_host_failures_total',
+      help: 'Connection-level failures (refused, timeout, TLS, 421 greeting, AUTH) that put a smart host in cool-down, by route and host',
+      labelNames: ['route', 'host'],
+      registers,
+    }),
+    routeAttempts: new Counter({
+      name: 'smtp_relay_route_attempts_total',
+      help: 'How delivery attempts ended per route: delivered, deferred, bounced, held (systemic), throttled (waited without an attempt)',
+      labelNames: ['route', 'outcome'],
+      registers,
+    }),
   };
 }
 
@@ -140,4 +156,93 @@ export function registerQueueDepth(
       for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
     },
   });
+}
+
+/** What the route gauges show of one route (the sender's route status report). */
+export interface RouteGaugeSample {
+  readonly name: string;
+  readonly hosts: readonly {
+    readonly host: string;
+    readonly port: number;
+    readonly coolingDownMs: number;
+  }[];
+  readonly pausedMs: number;
+  readonly heldMs: number;
+  readonly connectionLimit: number | null;
+}
+
+/**
+ * Per route and smart host, read when /metrics is scraped, like the queue
+ * depth: host up/down and cool-down left, the route's throttling pause, its
+ * systemic hold and its lowered connection limit (0 = not lowered).
+ */
+export function registerRouteGauges(
+  metrics: RelayMetrics,
+  readRoutes: () => Promise<readonly RouteGaugeSample[]>,
+): void {
+  const registers = [metrics.registry];
+  let latest: Promise<readonly RouteGaugeSample[] | undefined> | undefined;
+  // One read per scrape for all the gauges below.
+  const read = (): Promise<readonly RouteGaugeSample[] | undefined> => {
+    latest ??= withTimeout(
+      readRoutes().catch(() => undefined),
+      QUEUE_DEPTH_TIMEOUT_MS,
+      () => undefined,
+    ).finally(() => {
+      latest = undefined;
+    });
+    return latest;
+  };
+  const hostGauge = (name: string, help: string, value: (coolingDownMs: number) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['route', 'host'],
+      registers,
+      async collect() {
+        for (const route of (await read()) ?? []) {
+          for (const host of route.hosts) {
+            this.set(
+              { route: route.name, host: `${host.host}:${String(host.port)}` },
+              value(host.coolingDownMs),
+            );
+          }
+        }
+      },
+    });
+  hostGauge(
+    'smtp_relay_smart_host_up',
+    'Whether a smart host of a route is up (1) or cooling down (0)',
+    (ms) => (ms > 0 ? 0 : 1),
+  );
+  hostGauge(
+    'smtp_relay_smart_host_cooldown_seconds',
+    'Cool-down left of a smart host of a route (0 when up)',
+    (ms) => ms / 1000,
+  );
+  const routeGauge = (name: string, help: string, value: (route: RouteGaugeSample) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['route'],
+      registers,
+      async collect() {
+        for (const route of (await read()) ?? []) this.set({ route: route.name }, value(route));
+      },
+    });
+  routeGauge(
+    'smtp_relay_route_paused_seconds',
+    'Pause left of a route after its smart host said it throttles (0 = not paused)',
+    (route) => route.pausedMs / 1000,
+  );
+  routeGauge(
+    'smtp_relay_route_held_seconds',
+    'Systemic hold left of a route (credentials, TLS, keys; 0 = not held)',
+    (route) => route.heldMs / 1000,
+  );
+  routeGauge(
+    'smtp_relay_route_connection_limit',
+    'Connections a route may use at once after "too many connections" replies (0 = not lowered)',
+    (route) => route.connectionLimit ?? 0,
+  );
 }

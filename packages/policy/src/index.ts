@@ -27,6 +27,12 @@ export {
 export { createRelayNetworks, isValidRelayNetwork, type RelayNetworks } from './relay-networks.ts';
 export { readStoredSecret, type StoredSecret, type StoredSecretKind } from './stored-secret.ts';
 export { parseSendersFile, type SenderRules } from './parse-senders-file.ts';
+export {
+  matchesSenderPattern,
+  parseSenderPattern,
+  type SenderPattern,
+  type SenderPatternResult,
+} from './sender-pattern.ts';
 export { decideSender, type SenderDecision } from './sender-permission.ts';
 export { verifyPassword } from './verify-password.ts';
 export * from './relay-decision.ts';

@@ -41,6 +41,13 @@ export const deliveryJobV1Schema = z.object({
   authUser: z.string().nullable(),
   bodyType: z.enum(['7bit', '8bitmime']),
   smtpUtf8: z.boolean(),
+  // The route of SMART_HOST_ROUTES_FILE the sender chose, recorded on the
+  // first attempt (docs/reference.md "Failover, routes and rate limits"); a
+  // bounce carries its message's. Absent: not routed yet (or no routes file).
+  route: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+    .optional(),
 });
 
 export type DeliveryJob = z.infer<typeof deliveryJobV1Schema>;
@@ -70,6 +77,8 @@ export interface NewDeliveryJob {
   readonly authUser: string | null;
   readonly bodyType: '7bit' | '8bitmime';
   readonly smtpUtf8: boolean;
+  /** A bounce's: the route of the message it reports on. */
+  readonly route?: string | undefined;
 }
 
 /**
@@ -91,5 +100,6 @@ export function newDeliveryJob(input: NewDeliveryJob): DeliveryJob {
     authUser: input.authUser,
     bodyType: input.bodyType,
     smtpUtf8: input.smtpUtf8,
+    ...(input.route === undefined ? {} : { route: input.route }),
   };
 }

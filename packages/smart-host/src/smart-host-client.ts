@@ -47,11 +47,31 @@ export interface SmartHostError extends Error {
   recipient?: string | undefined;
   rejected?: string[] | undefined;
   rejectedErrors?: SmartHostError[] | undefined;
+  /**
+   * Where the attempt failed: `session` = connecting, TLS, greeting, EHLO or AUTH,
+   * before MAIL (nothing of the message left); `transaction` = MAIL, RCPT, DATA
+   * (the smart host may even have the message when the connection drops). Only a
+   * session failure is a reason to try another host (failover/host-failure.ts).
+   */
+  stage?: 'session' | 'transaction' | undefined;
+}
+
+export interface SmartHostSendOptions {
+  /**
+   * Try every host of the route in order, cooling down or not: a systemic hold's
+   * probe must reach a host to learn whether the problem is gone. Only clients
+   * that fail over (failover/route-client.ts) act on it; wrappers pass it on.
+   */
+  readonly ignoreCooldown?: boolean;
 }
 
 export interface SmartHostClient {
   /** Resolves when at least one recipient was accepted; rejects otherwise. */
-  send(envelope: SmartHostEnvelope, body: readonly Buffer[]): Promise<SmartHostSendResult>;
+  send(
+    envelope: SmartHostEnvelope,
+    body: readonly Buffer[],
+    options?: SmartHostSendOptions,
+  ): Promise<SmartHostSendResult>;
   close(): Promise<void>;
 }
 
@@ -153,7 +173,11 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
       clearTimeout(pooled.idleTimer);
       if (!pooled.closed) return { pooled, reused: true };
     }
-    return { pooled: await open(), reused: false };
+    try {
+      return { pooled: await open(), reused: false };
+    } catch (error) {
+      throw atStage(error, 'session');
+    }
   }
 
   async function sendOnce(
@@ -172,12 +196,13 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
       // A reused connection the smart host closed while it sat idle fails before
       // any byte of the message left: safe to try once on a fresh connection.
       if (reused && isStaleConnection(error)) return sendOnce(envelope, body);
-      throw error;
+      throw atStage(error, 'transaction');
     }
   }
 
   return {
-    send: sendOnce,
+    // SmartHostSendOptions concern clients with several hosts; one host has nothing to skip.
+    send: (envelope, body) => sendOnce(envelope, body),
     close() {
       closing = true;
       for (const pooled of [...all]) discard(pooled);
@@ -337,6 +362,12 @@ function isStaleConnection(error: unknown): boolean {
     (shaped.code === 'ECONNECTION' || shaped.code === 'ESOCKET') &&
     (shaped.command === undefined || shaped.command === 'API' || shaped.command === 'MAIL FROM')
   );
+}
+
+/** Marks where an error happened; nodemailer's `command` cannot tell (a socket error mid-DATA says CONN). */
+function atStage(error: unknown, stage: 'session' | 'transaction'): unknown {
+  if (error instanceof Error) (error as SmartHostError).stage = stage;
+  return error;
 }
 
 function smartHostError(code: string, message: string): SmartHostError {

@@ -7,6 +7,7 @@ import type { AuthMechanism } from '@smtp-relay/config';
 import { createLogger, createTranscriptWriter } from '@smtp-relay/observability';
 import { startFakeSmartHost, waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
 import { createSmartHostClient } from '../src/smart-host-client.ts';
+import { singleHostConfig } from './single-host-config.ts';
 
 // nodemailer's transaction log, through our adapter, into one file per
 // connection to a real (fake) smart host.
@@ -61,7 +62,7 @@ describe('smart host client transcripts', () => {
       const root = join(dir, mechanism);
       const writer = createTranscriptWriter({ dir: root, logger });
       const client = createSmartHostClient({
-        smartHost: {
+        smartHost: singleHostConfig({
           provider: undefined,
           region: undefined,
           demo: false,
@@ -74,7 +75,7 @@ describe('smart host client transcripts', () => {
           authMethods: [mechanism],
           caFile: undefined,
           tlsVerify: true,
-        },
+        }),
         extraCa: undefined,
         heloName: 'relay.test',
         timeoutMs: 5000,

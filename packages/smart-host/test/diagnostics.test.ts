@@ -7,6 +7,7 @@ import { judgeTls, type TlsFacts } from '../src/diagnostics/certificate-report.t
 import { describeError, type DiagnosticStep } from '../src/diagnostics/diagnostic-step.ts';
 import { hasExtension } from '../src/diagnostics/session-steps.ts';
 import { parseReplies, ProbeError } from '../src/diagnostics/smtp-probe.ts';
+import { singleHostConfig } from './single-host-config.ts';
 
 // The pure parts of check-smarthost: reply parsing, the TLS verdict for
 // certificates the fake smart host cannot present (expired, another name),
@@ -185,7 +186,7 @@ describe('judgeTls', () => {
 });
 
 describe('compareMechanisms', () => {
-  const smartHost: SmartHostConfig = {
+  const smartHost: SmartHostConfig = singleHostConfig({
     provider: undefined,
     region: undefined,
     demo: false,
@@ -198,7 +199,7 @@ describe('compareMechanisms', () => {
     authMethods: undefined,
     caFile: undefined,
     tlsVerify: true,
-  };
+  });
   const oauth2: SmartHostConfig['oauth2'] = {
     provider: 'microsoft',
     tenant: 'example.onmicrosoft.com',

@@ -2,19 +2,22 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { SmartHostConfig } from '@smtp-relay/config';
-import { RELAY_VERSION, createLogger } from '@smtp-relay/observability';
+import { RELAY_VERSION, createLogger, createMetrics } from '@smtp-relay/observability';
 import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
 import {
   generateCertificates,
+  getFreePort,
   startFakePop3Server,
   startFakeSmartHost,
   type FakePop3Server,
   type FakeSmartHost,
   type GeneratedCertificates,
 } from '@smtp-relay/testkit';
+import { createMemoryHostHealthStore } from '../src/failover/host-health-store.ts';
 import { createPop3BeforeSmtpClient } from '../src/pop3/pop3-before-smtp.ts';
 import type { SmartHostClient, SmartHostError } from '../src/smart-host-client.ts';
 import { createSmartHostClient } from '../src/smart-host-client.ts';
+import { singleHostConfig } from './single-host-config.ts';
 
 // The smart-host client with POP3 before SMTP, against a POP3 server and a
 // smart host that refuses MAIL from an address without a recent POP3 login
@@ -64,7 +67,7 @@ describe('POP3 before SMTP', () => {
   });
 
   function smartHostConfig(): SmartHostConfig {
-    return {
+    return singleHostConfig({
       provider: undefined,
       region: undefined,
       demo: false,
@@ -77,10 +80,10 @@ describe('POP3 before SMTP', () => {
       authMethods: undefined,
       caFile: certs.caFile,
       tlsVerify: true,
-    };
+    });
   }
 
-  function client(clock: { ms: number }) {
+  function client(clock: { ms: number }, smartHostConfigured: SmartHostConfig = smartHostConfig()) {
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, callback) {
@@ -89,7 +92,10 @@ describe('POP3 before SMTP', () => {
       },
     });
     const created = createPop3BeforeSmtpClient({
-      smartHost: smartHostConfig(),
+      smartHost: smartHostConfigured,
+      route: 'default',
+      health: createMemoryHostHealthStore(),
+      metrics: createMetrics(),
       pop3: { host: '127.0.0.1', port: pop3.port, tls: 'starttls', intervalMs: INTERVAL },
       extraCa: Buffer.from(certs.caCert),
       heloName: 'relay.test',
@@ -178,5 +184,28 @@ describe('POP3 before SMTP', () => {
     await relay.send(ENVELOPE, BODY);
     assert.equal(pop3.logins.length, 1);
     assert.equal(smartHost.messages.length, 1);
+  });
+
+  it("logs in to POP3 once, then fails over among the route's smart hosts", async () => {
+    const unreachable = await getFreePort();
+    const config = smartHostConfig();
+    const { client: relay, lines } = client(
+      { ms: 0 },
+      {
+        ...config,
+        hosts: [
+          { host: '127.0.0.1', port: unreachable, tls: 'starttls' },
+          { host: '127.0.0.1', port: smartHost.port, tls: 'starttls' },
+        ],
+      },
+    );
+    await relay.send(ENVELOPE, BODY);
+    await relay.send(ENVELOPE, BODY, { ignoreCooldown: true });
+    assert.equal(pop3.logins.length, 1);
+    assert.equal(smartHost.messages.length, 2);
+    assert.deepEqual(
+      lines.map((l) => l['event']),
+      ['pop3.login', 'smart-host.down', 'smart-host.failover', 'smart-host.failover'],
+    );
   });
 });

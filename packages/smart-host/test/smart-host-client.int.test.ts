@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '@smtp-relay/observability';
 import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
 import { createSmartHostClient } from '../src/smart-host-client.ts';
+import { singleHostConfig } from './single-host-config.ts';
 
 // A smart host (or a load balancer without a healthy backend) that accepts the
 // TCP connection and closes it before its greeting: a network problem to retry,
@@ -27,7 +28,7 @@ describe('smart host client against a peer that closes before the greeting', () 
   for (const credentials of [false, true]) {
     it(`fails as a transient network error (${credentials ? 'with' : 'without'} SMART_HOST_USER)`, async () => {
       const client = createSmartHostClient({
-        smartHost: {
+        smartHost: singleHostConfig({
           provider: undefined,
           region: undefined,
           demo: false,
@@ -40,7 +41,7 @@ describe('smart host client against a peer that closes before the greeting', () 
           authMethods: undefined,
           caFile: undefined,
           tlsVerify: true,
-        },
+        }),
         extraCa: undefined,
         heloName: 'relay.test',
         timeoutMs: 5000,

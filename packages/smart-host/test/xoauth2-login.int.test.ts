@@ -20,6 +20,7 @@ import {
   createTokenEndpointCall,
   type SmartHostClient,
 } from '../src/index.ts';
+import { singleHostConfig } from './single-host-config.ts';
 
 // XOAUTH2 through the same client the sender uses, against a smart host that
 // answers a bad token with a plain 535 (no 334 challenge, as Microsoft 365 does):
@@ -86,7 +87,7 @@ async function client(): Promise<{ client: SmartHostClient; logs: Record<string,
     scope: 'https://outlook.office365.com/.default',
     grant: { kind: 'client-credentials', clientSecret: APP.clientSecret },
   } as const;
-  const smartHostConfig: SmartHostConfig = {
+  const smartHostConfig: SmartHostConfig = singleHostConfig({
     provider: 'm365',
     region: undefined,
     demo: false,
@@ -99,7 +100,7 @@ async function client(): Promise<{ client: SmartHostClient; logs: Record<string,
     authMethods: undefined,
     caFile: certs.caFile,
     tlsVerify: true,
-  };
+  });
   const oauth2Tokens = createOAuth2TokenProvider({
     config: oauth2,
     user: MAILBOX,

@@ -27,6 +27,9 @@ export type FailureCategory =
   | 'message-too-big'
   // The smart host limits our rate or quota: wait, never bounce for it.
   | 'throttled'
+  // The smart host refuses another connection from us ("421 too many connections"):
+  // the route sends with fewer at once, never bounce for it.
+  | 'connection-limit'
   | 'deferred'
   | 'network'
   | 'timeout'

@@ -26,6 +26,16 @@ const CERTIFICATE_ERROR =
 const THROTTLING_CODES: ReadonlySet<number> = new Set([421, 450, 451, 452, 454]);
 const THROTTLING_TEXT = /\brate(?:limit\w*)?\b|throttl|too many (?!recipients\b)/i;
 
+// A smart host that caps how many connections one client may hold refuses the
+// next one at the greeting (Postfix "421 4.7.0 Error: too many connections
+// from <ip>", Exim "421 Too many concurrent SMTP connections", Exchange "421
+// 4.3.2 The maximum number of concurrent server connections has exceeded a
+// limit", Nodemailer's smtp-server "421 <name> Too many connected clients,
+// try again in a moment"). Not a rate: the route lowers its concurrency
+// instead of pausing (docs/adr/012-shared-rate-limiter.md).
+const CONNECTION_LIMIT_TEXT =
+  /too many (?:concurrent |open |simultaneous |parallel )?(?:smtp |server )?(?:connections|sessions|connected clients)|\bconnection (?:count )?limit\b|maximum number of concurrent/i;
+
 // First match wins: specific rows before the generic ones their replies would
 // otherwise fall into. Each row has a test in delivery-classification.test.ts
 // or, for the provider rows, provider-rules.test.ts.
@@ -73,6 +83,18 @@ export const CLASSIFICATION_RULES: readonly ClassificationRule[] = [
     kind: 'systemic',
     category: 'dkim',
     hint: 'A key in DKIM_KEYS_DIR cannot be used (the dkim.failed line names its domain, selector and reason): replace <domain>/<selector>.pem with an unencrypted PEM key, RSA of at least 1024 bits or Ed25519, and check it with npx smtp-relay dkim <file>; meanwhile deliveries are held as for any systemic failure and this mail is never sent unsigned.',
+  },
+  {
+    // Before the provider limits and the generic throttling row, whose
+    // "too many" text would take it.
+    name: 'smart host refuses more connections at once',
+    matches: (e) =>
+      e.responseCode === 421 &&
+      (commandIs(e, 'CONN') || commandIs(e, 'EHLO') || commandIs(e, 'HELO')) &&
+      replySays(e, CONNECTION_LIMIT_TEXT),
+    kind: 'transient',
+    category: 'connection-limit',
+    hint: 'The smart host refuses more connections from this relay at once: the route sends with fewer connections for a while and mail waits; if it keeps happening, lower SENDER_CONCURRENCY or the number of sender replicas.',
   },
   ...PROVIDER_LIMIT_RULES,
   {

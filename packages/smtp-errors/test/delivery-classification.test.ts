@@ -109,7 +109,8 @@ const rows: readonly ClassificationRow[] = [
     category: 'pop3',
   },
   {
-    rule: 'smart host throttling (4xx)',
+    // Postfix's anvil limit: a cap on connections, not a rate (docs/adr/012).
+    rule: 'smart host refuses more connections at once',
     error: {
       code: 'EPROTOCOL',
       responseCode: 421,
@@ -118,8 +119,128 @@ const rows: readonly ClassificationRow[] = [
       message: 'Invalid greeting',
     },
     kind: 'transient',
+    category: 'connection-limit',
+    reply: '421 4.7.0',
+    hint: /fewer connections.*SENDER_CONCURRENCY/,
+  },
+  {
+    // Exim, without an enhanced code.
+    rule: 'smart host refuses more connections at once',
+    error: {
+      code: 'EPROTOCOL',
+      responseCode: 421,
+      command: 'CONN',
+      response:
+        '421 mx.isp.example Too many concurrent SMTP connections from this IP address; please try again later.',
+      message: 'Invalid greeting',
+    },
+    kind: 'transient',
+    category: 'connection-limit',
+  },
+  {
+    // Exchange's words, not a "too many" text at all.
+    rule: 'smart host refuses more connections at once',
+    error: {
+      code: 'EPROTOCOL',
+      responseCode: 421,
+      command: 'CONN',
+      response:
+        '421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, closing transmission channel',
+      message: 'Invalid greeting',
+    },
+    kind: 'transient',
+    category: 'connection-limit',
+  },
+  {
+    // Nodemailer's smtp-server past its maxClients.
+    rule: 'smart host refuses more connections at once',
+    error: {
+      code: 'EPROTOCOL',
+      responseCode: 421,
+      command: 'CONN',
+      response: '421 mx.isp.example Too many connected clients, try again in a moment',
+      message: 'Invalid greeting',
+    },
+    kind: 'transient',
+    category: 'connection-limit',
+  },
+  {
+    // Some servers greet and refuse at EHLO instead.
+    rule: 'smart host refuses more connections at once',
+    error: {
+      code: 'EPROTOCOL',
+      responseCode: 421,
+      command: 'EHLO',
+      response: '421 4.7.0 Connection limit exceeded, try again later',
+      message: 'Invalid response',
+    },
+    kind: 'transient',
+    category: 'connection-limit',
+  },
+  {
+    // A rate reply at the greeting pauses the route: it is not a cap on connections.
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EPROTOCOL',
+      responseCode: 421,
+      command: 'CONN',
+      response: '421 4.7.0 mail.isp.example Error: connection rate limit exceeded',
+      message: 'Invalid greeting',
+    },
+    kind: 'transient',
     category: 'throttled',
     hint: /SENDER_CONCURRENCY/,
+  },
+  {
+    // "Too many connections" after the greeting is said of the session's sending, not a cap.
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EENVELOPE',
+      responseCode: 421,
+      command: 'MAIL FROM',
+      response: '421 4.7.0 Too many connections, slow down',
+      message: 'Mail command failed',
+    },
+    kind: 'transient',
+    category: 'throttled',
+  },
+  {
+    // The codes SPEC names for throttling (421, 450, 451, 452, 454), each with its words.
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EENVELOPE',
+      responseCode: 450,
+      command: 'MAIL FROM',
+      response: '450 4.7.1 Too many messages from this sender, slow down',
+      message: 'Mail command failed',
+    },
+    kind: 'transient',
+    category: 'throttled',
+  },
+  {
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EENVELOPE',
+      responseCode: 452,
+      command: 'RCPT TO',
+      response: '452 4.7.0 Throttled: recipient rate exceeded',
+      message: 'Recipient command failed',
+    },
+    kind: 'transient',
+    category: 'throttled',
+  },
+  {
+    // Before "temporary refusal of AUTH or STARTTLS": the words say throttling.
+    rule: 'smart host throttling (4xx)',
+    error: {
+      code: 'EAUTH',
+      responseCode: 454,
+      command: 'AUTH PLAIN',
+      response: '454 4.7.0 Throttling: too many AUTH commands, try later',
+      message: 'Invalid login',
+    },
+    kind: 'transient',
+    category: 'throttled',
   },
   {
     rule: 'smart host throttling (4xx)',

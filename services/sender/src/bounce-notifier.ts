@@ -25,6 +25,8 @@ export interface BounceNotifierDependencies {
   readonly store: MessageStore;
   readonly queue: DeliveryQueue;
   readonly logger: Logger;
+  /** The smart host a route's replies came from (named in the bounce); default: SMART_HOST's first. */
+  readonly smartHostOf?: (route: string | undefined) => string;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function createBounceNotifier(
       const message = buildBounceMessage({
         reportingMta: config.smtpHostname,
         postmaster: config.postmaster,
-        smartHost: config.smartHost.host,
+        smartHost: deps.smartHostOf?.(job.route) ?? config.smartHost.host,
         recipient: job.mailFrom,
         originalMessageId: job.messageId,
         arrivalDate: new Date(job.receivedAt),
@@ -91,6 +93,8 @@ export async function createBounceNotifier(
           authUser: null,
           bodyType: '8bitmime',
           smtpUtf8: false,
+          // docs/reference.md "Failover, routes and rate limits": a bounce takes its message's route.
+          route: job.route,
         }),
       );
       logger.info(

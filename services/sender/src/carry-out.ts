@@ -9,6 +9,7 @@ import type { RecipientFailure } from './deliver.ts';
 import type { AttemptHold } from './delivery-hold.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import type { DeliveryDecision } from './outcome.ts';
+import { waitWithoutAttempt } from './wait-without-attempt.ts';
 
 // Applies a decision: bookkeeping in the store and the bounce queue, then the
 // answer BullMQ understands (a return value completes the job; the errors
@@ -21,6 +22,8 @@ export interface DeliveryJobHandle {
   /** Failed attempts before this one. */
   readonly attemptsMade: number;
   updateData(data: DeliveryJob): Promise<void>;
+  /** Back to the delayed set until `timestamp` without an attempt counted (wait-without-attempt.ts). */
+  moveToDelayed(timestamp: number, token?: string): Promise<void>;
 }
 
 export interface CarryOutDependencies {
@@ -44,7 +47,14 @@ export interface DecidedAttempt {
   readonly log: Logger;
   /** Its part in a systemic hold (delivery-hold.ts). */
   readonly hold: AttemptHold;
+  /** BullMQ's lock token of the job, to move it back to the delayed set. */
+  readonly token: string | undefined;
+  /** true: a hold keeps the whole queue waiting; false: only the route's jobs (delivery-route.ts). */
+  readonly holdsQueue: boolean;
 }
+
+/** A throttled message comes back this soon; its route's pause then keeps it waiting. */
+const THROTTLED_RETURN_MS = 1000;
 
 // Redis may refuse writes for a moment (a failover, memory full): a bounce or a
 // job update is tried this often, well within the job's 10 s lock.
@@ -90,13 +100,27 @@ export async function carryOut(
       });
       throw new DeferredDelivery(decision.failure, decision.delayMs);
     }
+    case 'throttle': {
+      // Not `through`: a throttling reply (at the greeting, or Gmail's "too
+      // many login attempts" at AUTH) does not show that our settings work, so
+      // a probe ending here lets the next delivery probe.
+      events.throttled(log, decision.failure, durationMs);
+      throw await waitWithoutAttempt(attempt.job, THROTTLED_RETURN_MS, attempt.token, attempt.now);
+    }
     case 'hold': {
       // Holds the whole queue, every sender replica, unless a hold already
       // runs: one probe per hold instead of every queued message failing AUTH
       // against the smart host (docs/adr/003).
       const holdMs = await attempt.hold.systemic();
       events.systemic(log, decision.failure, { holdMs, durationMs });
-      throw Worker.RateLimitError();
+      if (attempt.holdsQueue) throw Worker.RateLimitError();
+      // The route's own hold: this job waits for its end like the route's others.
+      throw await waitWithoutAttempt(
+        attempt.job,
+        holdMs ?? THROTTLED_RETURN_MS,
+        attempt.token,
+        attempt.now,
+      );
     }
     case 'dead-letter': {
       events.deadLetter(log, decision.reason);

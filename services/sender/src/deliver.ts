@@ -1,7 +1,7 @@
 import type { DeliveryJob } from '@smtp-relay/queue';
 import { classifyDeliveryError, type DeliveryFailure } from '@smtp-relay/smtp-errors';
 import type { MessageStore } from '@smtp-relay/store';
-import type { SmartHostClient, SmartHostError } from '@smtp-relay/smart-host';
+import type { SmartHostClient, SmartHostError, SmartHostSendOptions } from '@smtp-relay/smart-host';
 import { rewriteForDelivery } from './rewrite-from.ts';
 
 // One delivery attempt: body from the store, envelope from the job, to the
@@ -34,6 +34,7 @@ export interface DeliverDependencies {
   readonly client: SmartHostClient;
   /** REWRITE_FROM; undefined: the stored sender and message. */
   readonly rewriteFrom?: string | undefined;
+  readonly sendOptions?: SmartHostSendOptions;
 }
 
 export async function deliver(
@@ -53,6 +54,7 @@ export async function deliver(
         use8BitMime: job.bodyType === '8bitmime',
       },
       chunks,
+      deps.sendOptions,
     );
     return sortRecipients(result.accepted, result.rejected, result.response);
   } catch (error) {

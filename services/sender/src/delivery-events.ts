@@ -30,6 +30,10 @@ export interface DeliveryEvents {
     failure: DeliveryFailure,
     at: { readonly holdMs: number | undefined; readonly durationMs: number },
   ): void;
+  /** The smart host throttles: the message waits for its route, no attempt counted. */
+  throttled(log: Logger, failure: DeliveryFailure, durationMs: number): void;
+  /** Not tried now: the route is held, paused or at a limit; no attempt counted. */
+  waiting(log: Logger, reason: string, waitMs: number): void;
   deadLetter(log: Logger, reason: string): void;
   bounceNotQueued(
     log: Logger,
@@ -117,6 +121,25 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
         },
         'smart host settings problem: all deliveries on hold (messages are kept, none bounced)',
       );
+    },
+    throttled(log, failure, durationMs) {
+      metrics.messagesDeferred.inc({ category: failure.category });
+      log.warn(
+        {
+          event: 'delivery.throttled',
+          smtpCode: failure.reply.code,
+          enhancedCode: failure.reply.enhanced,
+          reply: formatReply(failure.reply),
+          category: failure.category,
+          hint: failure.hint,
+          durationMs,
+        },
+        'the smart host throttles: the route pauses, the message waits (no attempt counted, never bounced)',
+      );
+    },
+    waiting(log, reason, waitMs) {
+      // One line per job and wait: debug, or a throttled route would flood the log.
+      log.debug({ event: 'delivery.waiting', reason, waitMs }, 'waits for its route');
     },
     deadLetter(log, reason) {
       log.error({ event: 'delivery.dead-letter', reason }, 'cannot be delivered');

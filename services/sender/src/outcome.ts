@@ -37,6 +37,12 @@ export type DeliveryDecision =
        */
       readonly updatedJob: DeliveryJob | undefined;
     }
+  /**
+   * The smart host throttles us (or caps our connections) and took nobody:
+   * the route pauses and the message waits without an attempt counted, never
+   * bounced (docs/reference.md "Failover, routes and rate limits").
+   */
+  | { readonly action: 'throttle'; readonly failure: DeliveryFailure }
   /** Our settings are wrong: hold every message (this one untouched) and retry later. */
   | { readonly action: 'hold'; readonly failure: DeliveryFailure }
   /** The job cannot be processed at all; an operator must look. */
@@ -72,6 +78,13 @@ function finish(
   return { action: 'finish', delivered, bounced, result };
 }
 
+/** A reply that says "slower", not "later": throttling, or too many connections. */
+function isThrottling(recipient: RecipientFailure): boolean {
+  return (
+    recipient.failure.category === 'throttled' || recipient.failure.category === 'connection-limit'
+  );
+}
+
 export function decide(
   job: DeliveryJob,
   attempt: DeliveryAttempt,
@@ -88,6 +101,9 @@ export function decide(
       const { delivered, bounced, deferred, response } = attempt;
       const [first] = deferred;
       if (first === undefined) return finish(delivered, bounced, response);
+      if (delivered.length === 0 && bounced.length === 0 && deferred.every(isThrottling)) {
+        return { action: 'throttle', failure: first.failure };
+      }
       const expiresAt = job.receivedAt + context.maxQueueLifetimeMs;
       if (context.now >= expiresAt) {
         return finish(delivered, [...bounced, ...deferred.map(expired)], response);

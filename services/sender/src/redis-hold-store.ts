@@ -7,9 +7,13 @@ import type { HoldChange, HoldState } from './systemic-hold.ts';
 //   <prefix>:hold:holds  holds in a row; no expiry, only a probe that gets through ends it
 //   <prefix>:hold:until  present while a hold runs (expires with it)
 //   <prefix>:hold:probe  the probe's job id (expires with its claim)
-// and BullMQ's queue-wide rate limit key (`limiterKey`), which keeps every
-// worker from taking jobs: written as queue.rateLimit() does, removed by
-// `npx smtp-relay queue resume`.
+// and a pause key that says how long deliveries must wait. Without
+// SMART_HOST_ROUTES_FILE that is BullMQ's queue-wide rate limit key
+// (`limiterKey`), which keeps every worker from taking jobs: written as
+// queue.rateLimit() does, removed by `npx smtp-relay queue resume`. With
+// routes a hold is the route's own (`<prefix>:hold:route:<name>:*`, pause key
+// `...:paused`): the other routes go on, and the held route's jobs wait as
+// delayed jobs (process-delivery.ts).
 
 /**
  * The worker's limiter: far above any real rate, there so that BullMQ obeys
@@ -20,11 +24,13 @@ export const WORKER_LIMITER = { max: 1_000_000, duration: 1000 } as const;
 // What queue.rateLimit() writes into the key.
 const PAUSED = String(Number.MAX_SAFE_INTEGER);
 
-function holdKeys(prefix: string) {
+function holdKeys(prefix: string, route: string | undefined) {
+  const base = route === undefined ? `${prefix}:hold` : `${prefix}:hold:route:${route}`;
   return {
-    holds: `${prefix}:hold:holds`,
-    until: `${prefix}:hold:until`,
-    probe: `${prefix}:hold:probe`,
+    holds: `${base}:holds`,
+    until: `${base}:until`,
+    probe: `${base}:probe`,
+    paused: `${base}:paused`,
   } as const;
 }
 
@@ -62,13 +68,19 @@ export interface RedisHoldStoreOptions {
   readonly redis: Redis;
   /** QUEUE_PREFIX */
   readonly prefix: string;
+  /**
+   * The route's own hold; undefined: the one route there is, holding the whole
+   * queue through `limiterKey`.
+   */
+  readonly route?: string | undefined;
   /** BullMQ's rate limit key of the delivery queue (queue.keys.limiter). */
   readonly limiterKey: string;
 }
 
 export function createRedisHoldStore(options: RedisHoldStoreOptions): HoldStore {
-  const { redis, limiterKey } = options;
-  const keys = holdKeys(options.prefix);
+  const keys = holdKeys(options.prefix, options.route);
+  const { redis } = options;
+  const pauseKey = options.route === undefined ? options.limiterKey : keys.paused;
   return {
     async read() {
       const replies = await redis
@@ -77,8 +89,8 @@ export function createRedisHoldStore(options: RedisHoldStoreOptions): HoldStore 
         .pttl(keys.until)
         .get(keys.probe)
         .pttl(keys.probe)
-        .get(limiterKey)
-        .pttl(limiterKey)
+        .get(pauseKey)
+        .pttl(pauseKey)
         .exec();
       const values = (replies ?? []).map(([error, value]) => {
         if (error) throw error;
@@ -106,7 +118,7 @@ export function createRedisHoldStore(options: RedisHoldStoreOptions): HoldStore 
         keys.holds,
         keys.until,
         keys.probe,
-        limiterKey,
+        pauseKey,
         ...expectedArguments(expected),
         String(WORKER_LIMITER.max),
         ...changeArguments(change),

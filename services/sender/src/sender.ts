@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { SenderConfig } from '@smtp-relay/config';
 import {
   CLOSE_STEP_MS,
   SENDER_AFTER_WORKER_MS,
   closeRedis,
+  registerRouteGauges,
   settleWithin,
   startTranscripts,
   watchRedis,
@@ -13,20 +13,27 @@ import {
   type StopBudget,
 } from '@smtp-relay/observability';
 import { createDeliveryQueue, hasJob, type QueueAccess } from '@smtp-relay/queue';
+import { createRedisHostHealthStore } from '@smtp-relay/smart-host';
 import {
-  createPop3BeforeSmtpClient,
-  createSharedOAuth2Tokens,
-  createSmartHostClient,
-} from '@smtp-relay/smart-host';
+  countRouteOutcome,
+  publishRouteStatus,
+  type RouteOutcome as CountedOutcome,
+} from '@smtp-relay/smart-host/route-status';
 import { createRedisMessageStore } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { createBounceNotifier } from './bounce-notifier.ts';
-import { createDeliveryHold } from './delivery-hold.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
-import { createRedisHoldStore } from './redis-hold-store.ts';
-import { signBeforeSending, startDkimSigning } from './sign-before-sending.ts';
-import { holdTiming } from './systemic-hold.ts';
+import { buildRoutes } from './routes/build-routes.ts';
+import { deliveryRoutes } from './routes/delivery-route.ts';
+import { routeMatchers } from './routes/resolve-route.ts';
+import type { RouteOutcome } from './routes/route-outcome.ts';
+import { reportRoutes } from './routes/route-status-report.ts';
 import { createDeliveryWorker } from './worker.ts';
+
+/** The outcomes the dashboard counts per route (waits and holds are metrics only). */
+function isCountedOutcome(outcome: RouteOutcome): outcome is CountedOutcome {
+  return outcome !== 'held' && outcome !== 'limited';
+}
 
 export interface Sender {
   /** Starts taking jobs. */
@@ -46,6 +53,8 @@ export interface Sender {
 // any DATA transfer still being stored (a chunk is written every 512 KiB).
 const SWEEP_INTERVAL_MS = 15 * 60_000;
 const ORPHAN_MIN_IDLE_SECONDS = 6 * 3600;
+// Well within the status key's 30 s lifetime, so a live sender keeps it.
+const ROUTE_STATUS_INTERVAL_MS = 5000;
 
 export interface SenderDependencies {
   readonly config: SenderConfig;
@@ -71,17 +80,6 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     logger.debug({ event: 'queue.error', err: error }, 'queue error');
   });
   const store = createRedisMessageStore({ redis: connection, prefix: config.queuePrefix });
-  const extraCa =
-    config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile);
-  const oauth2Tokens = createSharedOAuth2Tokens({
-    smartHost: config.smartHost,
-    prefix: config.queuePrefix,
-    clientTimeoutMs: config.clientTimeoutMs,
-    redis: connection,
-    extraCa,
-    logger,
-    metrics,
-  });
   const transcripts =
     config.smartHostTranscriptDir === undefined
       ? undefined
@@ -90,52 +88,43 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
           retentionMs: config.transcriptRetentionMs,
           logger,
         });
-  const clientOptions = {
-    smartHost: config.smartHost,
-    extraCa,
-    heloName: config.heloName,
-    timeoutMs: config.clientTimeoutMs,
+  const health = createRedisHostHealthStore(connection, config.queuePrefix);
+  const routes = await buildRoutes({
+    config,
+    redis: connection,
+    limiterKey: queue.toKey('limiter'),
+    health,
+    transcripts: transcripts?.writer,
     logger,
-    ...(oauth2Tokens ? { oauth2Tokens } : {}),
-    ...(transcripts ? { transcripts: transcripts.writer } : {}),
-  };
-  // docs/reference.md "POP3 before SMTP": a POP3 login ahead of the messages.
-  const smartHostClient =
-    config.pop3 === undefined
-      ? createSmartHostClient(clientOptions)
-      : createPop3BeforeSmtpClient({ ...clientOptions, pop3: config.pop3 });
-  // docs/reference.md "DKIM signing": inside send(), after deliver.ts's rewriting.
-  const client =
-    config.dkimKeysDir === undefined
-      ? smartHostClient
-      : signBeforeSending(
-          smartHostClient,
-          await startDkimSigning(config.dkimKeysDir, logger),
-          logger,
-        );
-  const bounces = await createBounceNotifier({ config, store, queue, logger });
-  // docs/adr/003: one hold and one probe for every sender replica.
-  const hold = createDeliveryHold(
-    createRedisHoldStore({
-      redis: connection,
-      prefix: config.queuePrefix,
-      limiterKey: queue.toKey('limiter'),
-    }),
-    holdTiming(config.retryDelaysMs, config.clientTimeoutMs),
-  );
+    metrics,
+  });
+  const report = () => reportRoutes(routes, health);
+  registerRouteGauges(metrics, report);
+  const bounces = await createBounceNotifier({
+    config,
+    store,
+    queue,
+    logger,
+    smartHostOf: (name) =>
+      (routes.find((route) => route.name === name) ?? routes.at(-1))?.smartHost.host ??
+      config.smartHost.host,
+  });
   const worker = createDeliveryWorker({
     settings: {
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
       retryDelaysMs: config.retryDelaysMs,
       maxQueueLifetimeMs: config.maxQueueLifetimeMs,
-      rewriteFrom: config.rewriteFrom,
     },
     connection: workerConnection,
     store,
-    client,
+    routes: deliveryRoutes(routes, routeMatchers(config.routes)),
     bounces,
-    hold,
+    onRouteOutcome: (route, outcome) => {
+      if (isCountedOutcome(outcome)) {
+        void countRouteOutcome(connection, config.queuePrefix, route, outcome);
+      }
+    },
     logger,
     metrics,
     autorun: false,
@@ -156,6 +145,18 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     }
   };
   let sweepTimer: NodeJS.Timeout | undefined;
+  // The routes' state for the admin API and dashboard of every process.
+  const publish = async (): Promise<void> => {
+    try {
+      await publishRouteStatus(connection, config.queuePrefix, await report());
+    } catch (error) {
+      logger.debug(
+        { event: 'routes.status-not-published', err: error },
+        'route status not published',
+      );
+    }
+  };
+  let statusTimer: NodeJS.Timeout | undefined;
 
   return {
     start() {
@@ -166,13 +167,19 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
         SWEEP_INTERVAL_MS + Math.floor(Math.random() * 60_000),
       );
       sweepTimer.unref();
+      void publish();
+      statusTimer = setInterval(() => {
+        void publish();
+      }, ROUTE_STATUS_INTERVAL_MS);
+      statusTimer.unref();
       void worker.run().catch((error: unknown) => {
         logger.error({ event: 'worker.stopped', err: error }, 'worker stopped');
       });
       logger.info(
         {
           event: 'sender.started',
-          smartHost: `${config.smartHost.host}:${String(config.smartHost.port)}`,
+          smartHost: config.smartHost.hosts.map((h) => `${h.host}:${String(h.port)}`).join(','),
+          routes: config.routes.map((route) => route.name),
           tls: config.smartHost.tls,
           auth: config.smartHost.oauth2
             ? `oauth2 (${config.smartHost.oauth2.grant.kind})`
@@ -186,6 +193,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     },
     async close(budget) {
       clearInterval(sweepTimer);
+      clearInterval(statusTimer);
       // In-flight deliveries get what is left once the steps below have their
       // share (stop-budget.ts); past that they are abandoned and BullMQ hands
       // them to another sender once their lock expires (at-least-once).
@@ -204,7 +212,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
         void worker.close(true).catch(() => undefined);
       }
       // Synchronous underneath (the pool drops its sockets): no share of its own.
-      await client.close();
+      await Promise.all(routes.map((route) => route.client.close()));
       // Bounded: with Redis gone these would wait for a reconnection.
       const closeStepMs = (): number => budget.atMost(CLOSE_STEP_MS);
       if (transcripts) await settleWithin(transcripts.close(), closeStepMs(), budget.clock);

@@ -40,7 +40,7 @@ export function signBeforeSending(
   logger: Logger,
 ): SmartHostClient {
   return {
-    async send(envelope, body) {
+    async send(envelope, body, options) {
       let signed: readonly Buffer[];
       try {
         signed = await signer.sign(body);
@@ -60,7 +60,7 @@ export function signBeforeSending(
         throw error;
       }
       const size = signed.reduce((total, chunk) => total + chunk.length, 0);
-      return client.send({ ...envelope, size }, signed);
+      return client.send({ ...envelope, size }, signed, options);
     },
     close: () => client.close(),
   };

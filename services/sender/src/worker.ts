@@ -1,15 +1,15 @@
 import { isRedisConnectionError, type Logger, type RelayMetrics } from '@smtp-relay/observability';
 import { DELIVERY_QUEUE_NAME, RELAY_BACKOFF_TYPE, type DeliveryJob } from '@smtp-relay/queue';
-import type { SmartHostClient } from '@smtp-relay/smart-host';
 import type { MessageStore } from '@smtp-relay/store';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BounceNotifier } from './bounce-notifier.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { DeferredDelivery } from './deferred-delivery.ts';
-import type { DeliveryHold } from './delivery-hold.ts';
 import { createDeliveryProcessor } from './process-delivery.ts';
 import { WORKER_LIMITER } from './redis-hold-store.ts';
+import type { DeliveryRoutes } from './routes/delivery-route.ts';
+import type { RouteOutcome } from './routes/route-outcome.ts';
 
 // BullMQ glue: the worker's options and how its callbacks reach the delivery
 // processor. Everything a delivery does is in process-delivery.ts.
@@ -19,8 +19,6 @@ interface DeliveryWorkerSettings {
   readonly concurrency: number;
   readonly retryDelaysMs: readonly number[];
   readonly maxQueueLifetimeMs: number;
-  /** REWRITE_FROM */
-  readonly rewriteFrom?: string | undefined;
 }
 
 export interface DeliveryWorkerDependencies {
@@ -28,10 +26,10 @@ export interface DeliveryWorkerDependencies {
   /** A connection with maxRetriesPerRequest: null (BullMQ requires it for workers). */
   readonly connection: Redis;
   readonly store: MessageStore;
-  readonly client: SmartHostClient;
+  /** Each with its smart-host client, its systemic hold and its limits (shared by every replica). */
+  readonly routes: DeliveryRoutes;
   readonly bounces: BounceNotifier;
-  /** Systemic holds shared by every replica, on the queue's rate limit key (redis-hold-store.ts). */
-  readonly hold: DeliveryHold;
+  readonly onRouteOutcome?: (route: string, outcome: RouteOutcome) => void;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   /** false: the caller starts it with worker.run() */
@@ -44,9 +42,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
   const processDelivery = createDeliveryProcessor({
     settings,
     store: deps.store,
-    client: deps.client,
+    routes: deps.routes,
     bounces: deps.bounces,
-    hold: deps.hold,
+    ...(deps.onRouteOutcome ? { onRouteOutcome: deps.onRouteOutcome } : {}),
     clock: deps.clock ?? systemClock,
     logger,
     metrics: deps.metrics,
@@ -54,8 +52,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
 
   // Three parameters: BullMQ passes the abort signal (Worker.cancelAllJobs) only
   // to a processor that declares it.
-  const processor = (job: Job<DeliveryJob>, _token?: string, signal?: AbortSignal) =>
-    processDelivery(job, signal);
+  const processor = (job: Job<DeliveryJob>, token?: string, signal?: AbortSignal) =>
+    processDelivery(job, signal, token);
 
   const worker = new Worker<DeliveryJob>(DELIVERY_QUEUE_NAME, processor, {
     connection: deps.connection,

@@ -44,12 +44,44 @@ const badCredentials = classifyDeliveryError({
   message: 'Invalid login',
 });
 
+// A smart host that says "slower": a rate at MAIL, a cap on connections at the greeting.
+const throttled = classifyDeliveryError({
+  code: 'EENVELOPE',
+  responseCode: 421,
+  command: 'MAIL FROM',
+  response: '421 4.7.0 Too many messages, slow down',
+  message: 'Mail command failed',
+});
+const rateAtRcpt = classifyDeliveryError({
+  code: 'EENVELOPE',
+  responseCode: 452,
+  command: 'RCPT TO',
+  response: '452 4.7.0 Rate limit exceeded, try again later',
+  message: 'Recipient command failed',
+});
+const tooManyConnections = classifyDeliveryError({
+  code: 'EPROTOCOL',
+  responseCode: 421,
+  command: 'CONN',
+  response: '421 4.7.0 Error: too many connections from 192.0.2.7',
+  message: 'Invalid greeting',
+});
+
 const bouncedBob: RecipientFailure = { recipient: 'bob@example.com', failure: noSuchUser };
 const deferredCarol: RecipientFailure = { recipient: 'carol@example.com', failure: greylisted };
 const deferredDave: RecipientFailure = {
   recipient: 'dave@example.com',
   failure: connectionRefused,
 };
+
+const throttledCarol: RecipientFailure = { recipient: 'carol@example.com', failure: throttled };
+const throttledDave: RecipientFailure = { recipient: 'dave@example.com', failure: rateAtRcpt };
+const cappedCarol: RecipientFailure = {
+  recipient: 'carol@example.com',
+  failure: tooManyConnections,
+};
+const cappedDave: RecipientFailure = { recipient: 'dave@example.com', failure: tooManyConnections };
+const throttledErin: RecipientFailure = { recipient: 'erin@example.com', failure: rateAtRcpt };
 
 const RESPONSE = '250 2.0.0 Ok: queued as ABC';
 
@@ -105,6 +137,7 @@ const withRecipients = (attempt: DeliveryAttempt, recipients: readonly string[])
 // Attempts some of whose recipients are done: the retry stores the rest.
 const carolDeferred = attempted(['alice@example.com'], [], [deferredCarol]);
 const partial = attempted(['alice@example.com'], [bouncedBob], [deferredCarol]);
+const aliceThenThrottled = attempted(['alice@example.com'], [], [throttledErin]);
 
 describe('decide', () => {
   const rows: readonly {
@@ -321,6 +354,68 @@ describe('decide', () => {
         delivered: ['alice@example.com'],
         bounced: [],
         result: { kind: 'completed', response: 'delivered' },
+      },
+    },
+    {
+      name: 'every recipient throttled: throttle, with the first reply',
+      attempt: attempted([], [], [throttledCarol, throttledDave]),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: { action: 'throttle', failure: throttled },
+    },
+    {
+      name: 'too many connections at the greeting: throttle',
+      attempt: attempted([], [], [cappedCarol, cappedDave]),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: { action: 'throttle', failure: tooManyConnections },
+    },
+    {
+      name: 'throttled past the lifetime: still throttle, never bounced as expired',
+      attempt: attempted([], [], [throttledCarol]),
+      context: context(EXPIRES_AT + HOUR, 9),
+      expected: { action: 'throttle', failure: throttled },
+    },
+    {
+      name: 'throttled and greylisted: retry on the schedule (not every reply says slower)',
+      attempt: attempted([], [], [throttledDave, deferredCarol]),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: {
+        action: 'retry',
+        delayMs: 5 * MINUTE,
+        delivered: [],
+        bounced: [],
+        remaining: [throttledDave, deferredCarol],
+        failure: rateAtRcpt,
+        updatedJob: undefined,
+      },
+    },
+    {
+      name: 'some delivered, the rest throttled: retry without them',
+      attempt: aliceThenThrottled,
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: {
+        action: 'retry',
+        delayMs: 5 * MINUTE,
+        delivered: ['alice@example.com'],
+        bounced: [],
+        remaining: [throttledErin],
+        failure: rateAtRcpt,
+        updatedJob: withRecipients(aliceThenThrottled, ['erin@example.com']),
+      },
+    },
+    {
+      name: 'some bounced, the rest throttled: retry (the bounce must not wait)',
+      attempt: attempted([], [bouncedBob], [throttledCarol]),
+      context: context(RECEIVED_AT + MINUTE, 1),
+      expected: {
+        action: 'retry',
+        delayMs: 5 * MINUTE,
+        delivered: [],
+        bounced: [bouncedBob],
+        remaining: [throttledCarol],
+        failure: throttled,
+        updatedJob: withRecipients(attempted([], [bouncedBob], [throttledCarol]), [
+          'carol@example.com',
+        ]),
       },
     },
   ];

@@ -1,16 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_ROUTE_NAME, type SendingRate } from '@smtp-relay/config';
 import { createMetrics } from '@smtp-relay/observability';
 import { newDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
+import { createMemoryRouteLimits } from '@smtp-relay/smart-host';
 import { createMemoryMessageStore, type MessageStore } from '@smtp-relay/store';
-import { RateLimitError, UnrecoverableError } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
 import { DeferredDelivery } from '../src/deferred-delivery.ts';
 import { createDeliveryProcessor } from '../src/process-delivery.ts';
+import { deliveryRoutes, type DeliveryRoute } from '../src/routes/delivery-route.ts';
+import { routeMatchers } from '../src/routes/resolve-route.ts';
 import { createCapturedLogger } from './fakes/captured-logger.ts';
 import { createManualClock } from './fakes/manual-clock.ts';
 import { createMemoryHold } from './fakes/memory-hold.ts';
 import { createMemoryJob } from './fakes/memory-job.ts';
 import { createRecordingBounceNotifier } from './fakes/recording-bounce-notifier.ts';
+import { routeConfig } from './fakes/route-config.ts';
+import { singleRoute } from './fakes/single-route.ts';
 import {
   createScriptedSmartHostClient,
   smartHostError,
@@ -80,6 +86,8 @@ interface Setup {
   readonly bounceFailures?: number;
   readonly withoutBody?: boolean;
   readonly store?: (store: MessageStore) => MessageStore;
+  /** The route's SMART_HOST_RATE (default: none). */
+  readonly rate?: SendingRate;
 }
 
 async function setUp(setup: Setup) {
@@ -95,14 +103,19 @@ async function setUp(setup: Setup) {
   const client = createScriptedSmartHostClient(setup.steps);
   const bounces = createRecordingBounceNotifier(setup.bounceFailures);
   const hold = createMemoryHold(clock, SETTINGS.retryDelaysMs);
+  const limits = createMemoryRouteLimits({
+    route: DEFAULT_ROUTE_NAME,
+    rate: setup.rate,
+    recipientRate: undefined,
+    now: () => clock.now(),
+  });
   const log = createCapturedLogger();
   const metrics = createMetrics();
   const process = createDeliveryProcessor({
     settings: SETTINGS,
     store,
-    client,
+    routes: singleRoute({ client, hold, limits }),
     bounces,
-    hold,
     clock,
     logger: log.logger,
     metrics,
@@ -111,7 +124,18 @@ async function setUp(setup: Setup) {
     attemptsMade: setup.attemptsMade ?? 0,
     updateFailures: setup.updateFailures ?? 0,
   });
-  return { process, job, client, bounces, holds: hold.store.holdsSet, log, metrics, memory, clock };
+  return {
+    process,
+    job,
+    client,
+    bounces,
+    holds: hold.store.holdsSet,
+    limits,
+    log,
+    metrics,
+    memory,
+    clock,
+  };
 }
 
 /** Alice delivered, Bob refused for good, Carol greylisted: a retry for Carol. */
@@ -141,6 +165,8 @@ async function outcomeOf(run: Promise<string>) {
     }
     if (error instanceof UnrecoverableError) return { failed: error.message };
     if (error instanceof RateLimitError) return { handedBack: true };
+    // Moved back to the delayed set by the processor itself: no attempt counted.
+    if (error instanceof DelayedError) return { delayed: true };
     throw error;
   }
 }
@@ -354,5 +380,221 @@ describe('delivery processor: the sender stops mid-delivery', () => {
     assert.deepEqual(await outcomeOf(t.process(t.job, new AbortController().signal)), {
       completed: RESPONSE,
     });
+  });
+});
+
+/** When a job moved back to the delayed set comes back, as an offset from `now`: [at least, below]. */
+function returnsWithin(until: number | undefined, now: number, ms: number): boolean {
+  // wait-without-attempt.ts spreads the jobs over a second.
+  return until !== undefined && until >= now + ms && until < now + ms + 1000;
+}
+
+describe('delivery processor: route limits and a smart host that throttles', () => {
+  it('over SMART_HOST_RATE: moved to the delayed set untried, no attempt counted', async () => {
+    const t = await setUp({ steps: [reply([ALICE])], rate: { count: 1, perMs: MINUTE } });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), { completed: RESPONSE });
+    const next = createMemoryJob(jobData([ALICE]), { attemptsMade: 2 });
+    assert.deepEqual(await outcomeOf(t.process(next)), { delayed: true });
+    assert.equal(t.client.sent.length, 1, 'the second one never reached the smart host');
+    assert.ok(returnsWithin(next.delayedUntil, t.clock.now(), MINUTE), String(next.delayedUntil));
+    assert.equal(next.attemptsMade, 2);
+    assert.equal(next.updateCalls, 0);
+    assert.deepEqual(t.log.events(), ['delivery.delivered', 'delivery.waiting']);
+    assert.deepEqual(
+      t.log
+        .lines()
+        .filter((line) => line['event'] === 'delivery.waiting')
+        .map((l) => l['reason']),
+      ['rate'],
+    );
+    assert.deepEqual(await counter(t.metrics, 'smtp_relay_route_attempts_total'), [
+      'smtp_relay_route_attempts_total{route="default",outcome="delivered"} 1',
+      'smtp_relay_route_attempts_total{route="default",outcome="limited"} 1',
+    ]);
+  });
+
+  const throttlingReplies = [
+    smartHostError('EENVELOPE', 'Mail command failed', {
+      responseCode: 421,
+      command: 'MAIL FROM',
+      response: '421 4.7.0 Too many messages, slow down',
+    }),
+    smartHostError('EENVELOPE', 'Mail command failed', {
+      responseCode: 454,
+      command: 'MAIL FROM',
+      response: '454 4.7.0 Throttling failure: Maximum sending rate exceeded.',
+    }),
+  ];
+  for (const error of throttlingReplies) {
+    it(`"${String(error.response)}": waits untried and pauses the route, never deferred or bounced`, async () => {
+      const t = await setUp({
+        steps: [{ kind: 'fail', error }],
+        data: jobData([ALICE, BOB]),
+        attemptsMade: 3,
+      });
+      assert.deepEqual(await outcomeOf(t.process(t.job)), { delayed: true });
+      assert.ok(returnsWithin(t.job.delayedUntil, t.clock.now(), 1000), String(t.job.delayedUntil));
+      assert.deepEqual(t.bounces.notices, []);
+      assert.equal(t.job.updateCalls, 0);
+      assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), true);
+      assert.deepEqual(t.log.events(), ['delivery.throttled']);
+      assert.deepEqual(await counter(t.metrics, 'smtp_relay_route_attempts_total'), [
+        'smtp_relay_route_attempts_total{route="default",outcome="throttled"} 1',
+      ]);
+      const limits = await t.limits.read();
+      assert.ok(limits.pausedMs > 0, JSON.stringify(limits));
+      assert.equal(limits.pauses, 1);
+
+      // The route is paused: when it comes back the job waits again, untried.
+      const back = createMemoryJob(jobData([ALICE, BOB]), { attemptsMade: 3 });
+      assert.deepEqual(await outcomeOf(t.process(back)), { delayed: true });
+      assert.equal(t.client.sent.length, 1);
+      assert.ok(returnsWithin(back.delayedUntil, t.clock.now(), limits.pausedMs));
+    });
+  }
+
+  it('too many connections at the greeting: waits untried, the route lowers its connections', async () => {
+    const tooManyConnections = smartHostError('EPROTOCOL', 'Invalid greeting', {
+      responseCode: 421,
+      command: 'CONN',
+      response: '421 4.7.0 Error: too many connections from 192.0.2.7',
+    });
+    const t = await setUp({ steps: [{ kind: 'fail', error: tooManyConnections }] });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), { delayed: true });
+    assert.deepEqual(t.bounces.notices, []);
+    assert.deepEqual(t.log.events(), ['delivery.throttled']);
+    const limits = await t.limits.read();
+    assert.equal(limits.pausedMs, 0, 'not a rate: no pause');
+    assert.equal(limits.connectionLimit, 1);
+  });
+
+  it('greylisted: deferred on RETRY_DELAYS, and the route is not paused', async () => {
+    const t = await setUp({ steps: [{ kind: 'fail', error: greylisted }] });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), {
+      retryInMs: 5 * MINUTE,
+      reason: '450 4.7.1 Greylisted (deferred)',
+    });
+    assert.equal(t.job.delayedUntil, undefined);
+    assert.equal((await t.limits.read()).pausedMs, 0);
+  });
+});
+
+describe('delivery processor: routes of SMART_HOST_ROUTES_FILE', () => {
+  const SALES_ID = '01M8BYCJJG0123456789SALES0';
+  const OTHER_ID = '01M8BYCJJG0123456789OTHER0';
+
+  /** The route `sales` (senders at sales.example.com) and the default route, each its own. */
+  function setUpRoutes(steps: {
+    readonly sales: readonly SmartHostStep[];
+    readonly fallback: readonly SmartHostStep[];
+  }) {
+    const clock = createManualClock(RECEIVED_AT + MINUTE);
+    const store = createMemoryMessageStore({ now: () => clock.now() });
+    const route = (name: string, routeSteps: readonly SmartHostStep[]) => {
+      const client = createScriptedSmartHostClient(routeSteps);
+      const hold = createMemoryHold(clock, SETTINGS.retryDelaysMs);
+      const limits = createMemoryRouteLimits({
+        route: name,
+        rate: undefined,
+        recipientRate: undefined,
+        now: () => clock.now(),
+      });
+      const built: DeliveryRoute = {
+        name,
+        client,
+        rewriteFrom: undefined,
+        hold,
+        holdsQueue: false,
+        limits,
+      };
+      return { built, client, hold };
+    };
+    const sales = route('sales', steps.sales);
+    const fallback = route(DEFAULT_ROUTE_NAME, steps.fallback);
+    const log = createCapturedLogger();
+    const process = createDeliveryProcessor({
+      settings: SETTINGS,
+      store,
+      routes: deliveryRoutes(
+        [sales.built, fallback.built],
+        routeMatchers([routeConfig('sales', ['*@sales.example.com'])]),
+      ),
+      bounces: createRecordingBounceNotifier(),
+      clock,
+      logger: log.logger,
+      metrics: createMetrics(),
+    });
+    /** A queued job of a new message from `mailFrom`, its body stored. */
+    const queued = async (messageId: string, mailFrom: string) => {
+      const writer = store.openWriter(messageId);
+      await writer.write(Buffer.from(BODY));
+      await writer.finish();
+      return createMemoryJob({ ...jobData([ALICE]), messageId, mailFrom });
+    };
+    return { process, queued, sales, fallback, log, clock };
+  }
+
+  it('records the route chosen on the job and sends through that route only', async () => {
+    const t = setUpRoutes({ sales: [reply([ALICE])], fallback: [reply([ALICE])] });
+    const salesJob = await t.queued(SALES_ID, 'ann@sales.example.com');
+    const otherJob = await t.queued(OTHER_ID, 'ann@example.net');
+    assert.deepEqual(await outcomeOf(t.process(salesJob)), { completed: RESPONSE });
+    assert.deepEqual(await outcomeOf(t.process(otherJob)), { completed: RESPONSE });
+    assert.equal((salesJob.stored as DeliveryJob).route, 'sales');
+    assert.equal((otherJob.stored as DeliveryJob).route, DEFAULT_ROUTE_NAME);
+    assert.deepEqual(
+      t.sales.client.sent.map((m) => m.envelope.from),
+      ['ann@sales.example.com'],
+    );
+    assert.deepEqual(
+      t.fallback.client.sent.map((m) => m.envelope.from),
+      ['ann@example.net'],
+    );
+  });
+
+  it('a route already on the job is not written again', async () => {
+    const t = setUpRoutes({ sales: [], fallback: [reply([ALICE])] });
+    // Recorded before the routes file changed: it keeps its route.
+    const job = await t.queued(OTHER_ID, 'ann@example.net');
+    await job.updateData({ ...(job.stored as DeliveryJob), route: DEFAULT_ROUTE_NAME });
+    assert.deepEqual(await outcomeOf(t.process(job)), { completed: RESPONSE });
+    assert.equal(job.updateCalls, 1, 'only the set-up above');
+  });
+
+  it('a systemic failure holds its own route only; its jobs wait as delayed jobs', async () => {
+    const t = setUpRoutes({
+      sales: [{ kind: 'fail', error: badCredentials }],
+      fallback: [reply([ALICE])],
+    });
+    const first = await t.queued(SALES_ID, 'ann@sales.example.com');
+    // The attempt that failed waits for the end of its route's hold (docs/adr/003),
+    // as a delayed job: the queue is not rate-limited.
+    assert.deepEqual(await outcomeOf(t.process(first)), { delayed: true });
+    assert.ok(
+      returnsWithin(first.delayedUntil, t.clock.now(), 5 * MINUTE),
+      String(first.delayedUntil),
+    );
+    assert.deepEqual(t.sales.hold.store.holdsSet, [5 * MINUTE]);
+
+    // The default route goes on.
+    const other = await t.queued(OTHER_ID, 'ann@example.net');
+    assert.deepEqual(await outcomeOf(t.process(other)), { completed: RESPONSE });
+    assert.deepEqual(t.fallback.hold.store.holdsSet, []);
+
+    // The held route's next job: moved to the delayed set, not the whole queue rate-limited.
+    const next = await t.queued('01M8BYCJJG0123456789SALES1', 'bob@sales.example.com');
+    assert.deepEqual(await outcomeOf(t.process(next)), { delayed: true });
+    assert.ok(
+      returnsWithin(next.delayedUntil, t.clock.now(), 5 * MINUTE),
+      String(next.delayedUntil),
+    );
+    assert.equal(t.sales.client.sent.length, 1);
+    assert.deepEqual(
+      t.log
+        .lines()
+        .filter((line) => line['event'] === 'delivery.waiting')
+        .map((l) => l['reason']),
+      ['held'],
+    );
   });
 });

@@ -126,3 +126,64 @@ describe('systemic hold in Redis', () => {
     assert.equal(await next.hold.systemic(), 600);
   });
 });
+
+describe('systemic holds per route in Redis (SMART_HOST_ROUTES_FILE)', () => {
+  let redis: TestRedisConnection<Redis>;
+  let queue: DeliveryQueue;
+  const prefix = uniquePrefix('route-hold');
+  // Long enough that nothing expires while a test looks.
+  const LONG: HoldTiming = { retryDelaysMs: [60_000], probeClaimMs: 60_000, probePollMs: 100 };
+
+  before(async () => {
+    redis = await connectTestRedis(prefix, (url) => new Redis(url));
+    queue = createDeliveryQueue({ connection: redis.connection, prefix });
+  });
+
+  after(async () => {
+    await queue.close();
+    await redis.close();
+  });
+
+  /** A route's hold (undefined: the one route, holding the whole queue). */
+  const storeOf = (route: string | undefined) =>
+    createRedisHoldStore({
+      redis: redis.connection,
+      prefix,
+      route,
+      limiterKey: queue.toKey('limiter'),
+    });
+
+  it('holding route a leaves route b, the route-less hold and the queue alone', async () => {
+    const a = createDeliveryHold(storeOf('a'), LONG);
+    const b = createDeliveryHold(storeOf('b'), LONG);
+    const started = await a.begin('a-1');
+    assert.ok(started.kind === 'deliver');
+    assert.equal(await started.hold.systemic(), 60_000);
+
+    assert.equal((await a.begin('a-2')).kind, 'wait', 'route a is held');
+    const onB = await b.begin('b-1');
+    assert.ok(onB.kind === 'deliver', 'route b is not');
+    await onB.hold.finish();
+    assert.deepEqual(await storeOf('b').read(), NOT_HELD);
+    assert.deepEqual(await storeOf(undefined).read(), NOT_HELD);
+    assert.equal(await redis.connection.exists(queue.toKey('limiter')), 0, 'workers not paused');
+    const held = await storeOf('a').read();
+    assert.equal(held.holds, 1);
+    assert.ok(held.holdingMs > 0 && held.pausedMs > 0, JSON.stringify(held));
+
+    assert.equal(await storeOf('a').change(held, { kind: 'clear' }), true);
+    assert.deepEqual(await storeOf('a').read(), NOT_HELD);
+  });
+
+  it('the route-less hold is still the queue rate limit, and holds no route', async () => {
+    const store = storeOf(undefined);
+    assert.equal(await store.change(NOT_HELD, { kind: 'hold', holds: 1, ms: 60_000 }), true);
+    const ttl = await queue.getRateLimitTtl(WORKER_LIMITER.max);
+    assert.ok(ttl > 0 && ttl <= 60_000, `BullMQ sees the hold: ${String(ttl)} ms`);
+    assert.deepEqual(await storeOf('a').read(), NOT_HELD);
+    // `npx smtp-relay queue resume` lifts it as before routes existed.
+    await queue.removeRateLimitKey();
+    assert.equal((await store.read()).pausedMs, 0);
+    assert.equal(await store.change(await store.read(), { kind: 'clear' }), true);
+  });
+});

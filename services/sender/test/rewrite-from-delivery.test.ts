@@ -7,6 +7,7 @@ import { UnrecoverableError } from 'bullmq';
 import { createDeliveryProcessor } from '../src/process-delivery.ts';
 import { createCapturedLogger } from './fakes/captured-logger.ts';
 import { createManualClock } from './fakes/manual-clock.ts';
+import { singleRoute } from './fakes/single-route.ts';
 import { createMemoryHold } from './fakes/memory-hold.ts';
 import { createMemoryJob } from './fakes/memory-job.ts';
 import { createRecordingBounceNotifier } from './fakes/recording-bounce-notifier.ts';
@@ -34,11 +35,10 @@ async function attempt(step: SmartHostStep) {
   const client = createScriptedSmartHostClient([step]);
   const bounces = createRecordingBounceNotifier();
   const process = createDeliveryProcessor({
-    settings: { retryDelaysMs: [60_000], maxQueueLifetimeMs: 86_400_000, rewriteFrom: RELAY },
+    settings: { retryDelaysMs: [60_000], maxQueueLifetimeMs: 86_400_000 },
     store,
-    client,
+    routes: singleRoute({ client, hold: createMemoryHold(clock), rewriteFrom: RELAY }),
     bounces,
-    hold: createMemoryHold(clock),
     clock,
     logger: createCapturedLogger().logger,
     metrics: createMetrics(),

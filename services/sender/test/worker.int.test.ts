@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_ROUTE_NAME } from '@smtp-relay/config';
 import { createMetrics } from '@smtp-relay/observability';
 import {
   createDeliveryProducer,
@@ -8,8 +9,14 @@ import {
   newMessageId,
   type DeliveryQueue,
 } from '@smtp-relay/queue';
+import { createMemoryRouteLimits } from '@smtp-relay/smart-host';
 import { createRedisMessageStore } from '@smtp-relay/store';
-import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
+import {
+  connectTestRedis,
+  uniquePrefix,
+  waitFor,
+  type TestRedisConnection,
+} from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
 import { createDeliveryHold } from '../src/delivery-hold.ts';
 import { createRedisHoldStore } from '../src/redis-hold-store.ts';
@@ -17,13 +24,18 @@ import { holdTiming } from '../src/systemic-hold.ts';
 import { createDeliveryWorker } from '../src/worker.ts';
 import { createCapturedLogger } from './fakes/captured-logger.ts';
 import { createRecordingBounceNotifier } from './fakes/recording-bounce-notifier.ts';
-import { createScriptedSmartHostClient } from './fakes/scripted-smart-host-client.ts';
+import { singleRoute } from './fakes/single-route.ts';
+import {
+  createScriptedSmartHostClient,
+  smartHostError,
+} from './fakes/scripted-smart-host-client.ts';
 
-// The one path e2e tests do not reach: a stop whose deadline passes with a
-// delivery in flight, through BullMQ itself (the abort signal reaches the
-// processor, and the job it hands back is waiting again, its attempt uncounted).
+// Paths e2e tests do not reach, through BullMQ itself: a stop whose deadline
+// passes with a delivery in flight (the abort signal reaches the processor, and
+// the job it hands back is waiting again, its attempt uncounted), and jobs that
+// wait for their route (moved to the delayed set, their attempts uncounted).
 
-describe('delivery worker stopped mid-delivery (real Redis, real BullMQ)', () => {
+describe('delivery worker (real Redis, real BullMQ)', () => {
   let redis: TestRedisConnection<Redis>;
   let queue: DeliveryQueue;
   const prefix = uniquePrefix('worker');
@@ -38,7 +50,7 @@ describe('delivery worker stopped mid-delivery (real Redis, real BullMQ)', () =>
     await redis.close();
   });
 
-  it('hands the job back to the queue untouched', async () => {
+  it('stopped mid-delivery: hands the job back to the queue untouched', async () => {
     const store = createRedisMessageStore({ redis: redis.connection, prefix });
     const id = newMessageId();
     const writer = store.openWriter(id);
@@ -65,16 +77,18 @@ describe('delivery worker stopped mid-delivery (real Redis, real BullMQ)', () =>
       settings: { prefix, concurrency: 1, retryDelaysMs: [60_000], maxQueueLifetimeMs: 3_600_000 },
       connection,
       store,
-      client,
+      routes: singleRoute({
+        client,
+        hold: createDeliveryHold(
+          createRedisHoldStore({
+            redis: redis.connection,
+            prefix,
+            limiterKey: queue.toKey('limiter'),
+          }),
+          holdTiming([60_000], 60_000),
+        ),
+      }),
       bounces,
-      hold: createDeliveryHold(
-        createRedisHoldStore({
-          redis: redis.connection,
-          prefix,
-          limiterKey: queue.toKey('limiter'),
-        }),
-        holdTiming([60_000], 60_000),
-      ),
       logger: log.logger,
       metrics: createMetrics(),
     });
@@ -96,5 +110,82 @@ describe('delivery worker stopped mid-delivery (real Redis, real BullMQ)', () =>
     assert.equal(await store.exists(id), true);
     assert.deepEqual(bounces.notices, []);
     assert.deepEqual(log.events(), ['delivery.interrupted']);
+  });
+
+  it('a throttled job and one its paused route turns away wait as delayed jobs, attempts uncounted', async () => {
+    const store = createRedisMessageStore({ redis: redis.connection, prefix });
+    const ids = [newMessageId(), newMessageId()];
+    for (const id of ids) {
+      const writer = store.openWriter(id);
+      await writer.write(Buffer.from('Subject: slow down\r\n\r\nbody\r\n'));
+      const size = await writer.finish();
+      await createDeliveryProducer(queue).enqueue(
+        newDeliveryJob({
+          messageId: id,
+          size,
+          mailFrom: 'device@lan.test',
+          recipients: ['boss@example.test'],
+          receivedAt: Date.now(),
+          client: { address: '192.0.2.7', helo: 'device.lan' },
+          authUser: null,
+          bodyType: '7bit',
+          smtpUtf8: false,
+        }),
+      );
+    }
+    const throttling = smartHostError('EENVELOPE', 'Mail command failed', {
+      responseCode: 421,
+      command: 'MAIL FROM',
+      response: '421 4.7.0 Too many messages, slow down',
+    });
+    const client = createScriptedSmartHostClient([{ kind: 'fail', error: throttling }]);
+    const limits = createMemoryRouteLimits({
+      route: DEFAULT_ROUTE_NAME,
+      rate: undefined,
+      recipientRate: undefined,
+    });
+    const log = createCapturedLogger();
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const worker = createDeliveryWorker({
+      settings: { prefix, concurrency: 1, retryDelaysMs: [60_000], maxQueueLifetimeMs: 3_600_000 },
+      connection,
+      store,
+      routes: singleRoute({
+        client,
+        limits,
+        hold: createDeliveryHold(
+          createRedisHoldStore({
+            redis: redis.connection,
+            prefix,
+            limiterKey: queue.toKey('limiter'),
+          }),
+          holdTiming([60_000], 60_000),
+        ),
+      }),
+      bounces: createRecordingBounceNotifier(),
+      logger: log.logger,
+      metrics: createMetrics(),
+    });
+    try {
+      await waitFor(
+        async () => {
+          const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+          return states.every((state) => state === 'delayed');
+        },
+        { description: 'both jobs to be delayed' },
+      );
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    for (const id of ids) {
+      const job = await queue.getJob(id);
+      assert.equal(job?.attemptsMade, 0, 'no attempt counted');
+      assert.equal(job.failedReason, undefined);
+      assert.equal(await store.exists(id), true);
+    }
+    assert.equal(client.sent.length, 1, 'only the first reached the smart host');
+    assert.ok((await limits.read()).pausedMs > 0);
+    assert.deepEqual(log.events().slice(0, 2), ['delivery.throttled', 'delivery.waiting']);
   });
 });

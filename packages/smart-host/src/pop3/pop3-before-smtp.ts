@@ -1,9 +1,6 @@
 import type { Pop3Config } from '@smtp-relay/config';
-import {
-  createSmartHostClient,
-  type SmartHostClient,
-  type SmartHostClientOptions,
-} from '../smart-host-client.ts';
+import { createRouteClient, type RouteClientOptions } from '../failover/route-client.ts';
+import type { SmartHostClient } from '../smart-host-client.ts';
 import { createLoginGate } from './login-gate.ts';
 import { isPop3Error } from './pop3-error.ts';
 import { pop3Login } from './pop3-login.ts';
@@ -15,16 +12,18 @@ import { pop3Login } from './pop3-login.ts';
 // window, and such servers check the address at MAIL or RCPT, answering 5xx
 // (a bounce) once the window has passed.
 
-export interface Pop3BeforeSmtpOptions extends SmartHostClientOptions {
+export interface Pop3BeforeSmtpOptions extends RouteClientOptions {
   readonly pop3: Pop3Config;
   /** Milliseconds on a monotonic clock (the login gate's); for tests. */
   readonly now?: () => number;
 }
 
 /**
- * The smart-host client, with a POP3 login at most once per SMART_HOST_POP3_INTERVAL
- * before its messages. The login takes the place of SMTP AUTH (as in Mercury): the
- * credentials are the POP3 mailbox's, so they are not offered to the smart host.
+ * The route's client (its smart hosts with failover), with a POP3 login at most once
+ * per SMART_HOST_POP3_INTERVAL before its messages. The login takes the place of SMTP
+ * AUTH (as in Mercury): the credentials are the POP3 mailbox's, so they are not
+ * offered to the smart host. The gate comes first: a failed POP3 login is not a
+ * failure of any smart host, so it never cools one down.
  */
 export function createPop3BeforeSmtpClient(options: Pop3BeforeSmtpOptions): SmartHostClient {
   const { pop3, smartHost, logger } = options;
@@ -33,7 +32,7 @@ export function createPop3BeforeSmtpClient(options: Pop3BeforeSmtpOptions): Smar
   if (user === undefined || password === undefined) {
     throw new Error('POP3 before SMTP needs SMART_HOST_USER and SMART_HOST_PASSWORD');
   }
-  const smtp = createSmartHostClient({
+  const smtp = createRouteClient({
     ...options,
     smartHost: { ...smartHost, user: undefined, password: undefined, authMethods: undefined },
   });
@@ -72,9 +71,9 @@ export function createPop3BeforeSmtpClient(options: Pop3BeforeSmtpOptions): Smar
     },
   });
   return {
-    async send(envelope, body) {
+    async send(envelope, body, sendOptions) {
       await gate.ensure();
-      return smtp.send(envelope, body);
+      return smtp.send(envelope, body, sendOptions);
     },
     close() {
       stopping.abort();

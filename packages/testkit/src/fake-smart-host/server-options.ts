@@ -101,6 +101,7 @@ export function buildServerOptions(
     // Replies carry the enhanced code written by the script; smtp-server adds none.
     hideENHANCEDSTATUSCODES: true,
     maxAllowedUnauthenticatedCommands: false,
+    ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
 
     onConnect(session, callback) {
       const { greeting } = state.script;

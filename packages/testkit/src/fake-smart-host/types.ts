@@ -122,4 +122,10 @@ export interface FakeSmartHostOptions {
   port?: number;
   /** Refuse MAIL from clients without a recent POP3 login (checked before the script). */
   requirePop3Login?: FakeSmartHostPop3Requirement;
+  /**
+   * Connections open at once before smtp-server greets the next with its own
+   * `421 <name> Too many connected clients, try again in a moment` (recorded as
+   * a close without a connect event). Default: no cap.
+   */
+  maxClients?: number;
 }

@@ -5,6 +5,8 @@ export interface MemoryJob extends DeliveryJobHandle {
   /** The data as stored now (after updates). */
   readonly stored: unknown;
   readonly updateCalls: number;
+  /** When moveToDelayed was last told to bring it back; undefined: never. */
+  readonly delayedUntil: number | undefined;
 }
 
 /** A queued job held in memory; the first `updateFailures` updateData calls reject. */
@@ -14,6 +16,7 @@ export function createMemoryJob(
 ): MemoryJob {
   let stored = data;
   let updateCalls = 0;
+  let delayedUntil: number | undefined;
   return {
     id: 'test-job',
     get data() {
@@ -25,6 +28,9 @@ export function createMemoryJob(
     get updateCalls() {
       return updateCalls;
     },
+    get delayedUntil() {
+      return delayedUntil;
+    },
     attemptsMade: options.attemptsMade ?? 0,
     updateData(next: DeliveryJob) {
       updateCalls++;
@@ -32,6 +38,10 @@ export function createMemoryJob(
         return Promise.reject(new Error('READONLY You can’t write against a read only replica.'));
       }
       stored = structuredClone(next);
+      return Promise.resolve();
+    },
+    moveToDelayed(timestamp: number) {
+      delayedUntil = timestamp;
       return Promise.resolve();
     },
   };

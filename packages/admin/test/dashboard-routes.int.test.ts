@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createLogger, createMetrics, RELAY_VERSION } from '@smtp-relay/observability';
+import {
+  createDeliveryQueue,
+  DELIVERY_JOB_NAME,
+  newDeliveryJob,
+  newMessageId,
+  type DeliveryQueue,
+} from '@smtp-relay/queue';
+import {
+  countRouteOutcome,
+  publishRouteStatus,
+  type PublishedRouteStatus,
+} from '@smtp-relay/smart-host/route-status';
+import { createRedisMessageStore } from '@smtp-relay/store';
+import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { chromium, type Browser, type Locator } from 'playwright-core';
+import { createRelayAdminHttp } from '../src/relay-admin-http.ts';
+
+// The "Routes" section and the route column of /ui in a real headless
+// Chromium (Debian's package), fed by a route status published in a real Redis.
+
+const TOKEN = 'dashboard-routes-token-42';
+const CHROMIUM = '/usr/bin/chromium';
+
+const SALES: PublishedRouteStatus = {
+  name: 'sales',
+  match: { senders: ['*@sales.example.com'], users: ['scanner-3f'] },
+  hosts: [
+    {
+      host: 'primary.example',
+      port: 587,
+      tls: 'starttls',
+      up: false,
+      coolingDownMs: 600_000,
+      failures: 2,
+    },
+    { host: 'backup.example', port: 465, tls: 'implicit', up: true, coolingDownMs: 0, failures: 0 },
+  ],
+  rate: '30/1m',
+  recipientRate: '10000/1d',
+  sentInWindow: 7,
+  recipientsInWindow: 9,
+  pausedMs: 120_000,
+  pauses: 2,
+  heldMs: 0,
+  connectionLimit: 2,
+  inFlight: 1,
+};
+
+const DEFAULT: PublishedRouteStatus = {
+  name: 'default',
+  match: null,
+  hosts: [
+    { host: 'smtp.isp.example', port: 25, tls: 'none', up: true, coolingDownMs: 0, failures: 0 },
+  ],
+  rate: null,
+  recipientRate: null,
+  sentInWindow: 0,
+  recipientsInWindow: 0,
+  pausedMs: 0,
+  pauses: 0,
+  heldMs: 3_600_000,
+  connectionLimit: null,
+  inFlight: 0,
+};
+
+/** The text of each line (div) of each cell of a row. */
+async function cellLines(row: Locator): Promise<string[][]> {
+  const cells = await row.locator('td').all();
+  return Promise.all(
+    cells.map(async (cell) => {
+      const lines = await cell.locator('div').allTextContents();
+      return lines.length > 0 ? lines : [(await cell.textContent()) ?? ''];
+    }),
+  );
+}
+
+describe('routes on the dashboard (/ui)', () => {
+  let redis: TestRedisConnection<Redis>;
+  let queue: DeliveryQueue;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  const prefix = uniquePrefix('dashboard-routes');
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
+    redis = await connectTestRedis(prefix, (url) => new Redis(url));
+    const { connection } = redis;
+    queue = createDeliveryQueue({ connection, prefix });
+    app = await createRelayAdminHttp({
+      logger: createLogger({ service: 'test', version: RELAY_VERSION, level: 'silent' }),
+      metrics: createMetrics(),
+      readiness: [],
+      queueAccess: {
+        queue,
+        store: createRedisMessageStore({ redis: connection, prefix }),
+        redis: connection,
+        prefix,
+      },
+      adminToken: TOKEN,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${String((app.server.address() as AddressInfo).port)}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+  });
+
+  after(async () => {
+    await browser.close();
+    await app.close();
+    await queue.close();
+    await redis.close();
+  });
+
+  it('shows each route: hosts up and down, pause and hold, rate usage, connections, counts; and the route of a message', async () => {
+    await publishRouteStatus(redis.connection, prefix, [SALES, DEFAULT]);
+    for (const outcome of ['delivered', 'delivered', 'delivered', 'deferred', 'throttled'] as const)
+      await countRouteOutcome(redis.connection, prefix, 'sales', outcome);
+    await countRouteOutcome(redis.connection, prefix, 'default', 'bounced');
+    const id = newMessageId();
+    const job = newDeliveryJob({
+      messageId: id,
+      size: 20,
+      mailFrom: 'scanner@sales.example.com',
+      recipients: ['boss@example.test'],
+      receivedAt: Date.now(),
+      client: { address: '192.0.2.7', helo: 'scanner.lan' },
+      authUser: null,
+      bodyType: '7bit',
+      smtpUtf8: false,
+      route: 'sales',
+    });
+    await queue.add(DELIVERY_JOB_NAME, job, { jobId: id, delay: 3_600_000 });
+
+    const context = await browser.newContext({
+      httpCredentials: { username: 'admin', password: TOKEN },
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}/ui?state=delayed`);
+
+    const sales = page.locator('tr[data-route="sales"]');
+    await sales.waitFor();
+    const [name, hosts, state, rate, connections, ...counts] = await cellLines(sales);
+    assert.deepEqual(name, ['sales', 'senders *@sales.example.com; users scanner-3f']);
+    assert.equal(hosts?.length, 2);
+    // Times left are shortened by the list's age: 10 min, or a second less.
+    assert.match(
+      hosts[0] ?? '',
+      /^primary\.example:587 \(starttls\): down, (10 min|9 min 59 s) left \(2 failed\)$/,
+    );
+    assert.equal(hosts[1], 'backup.example:465 (implicit): up');
+    assert.match(
+      state?.join('|') ?? '',
+      /^paused \(throttled\), (2 min|1 min 59 s) left, pause 2$/,
+    );
+    assert.deepEqual(rate, ['7 of 30/1m messages', '9 of 10000/1d recipients']);
+    assert.deepEqual(connections, ['1 in use, limit 2']);
+    assert.deepEqual(counts, [['3'], ['1'], ['0'], ['1']]);
+
+    const [defaultName, defaultHosts, held, noLimit, defaultConnections, ...defaultCounts] =
+      await cellLines(page.locator('tr[data-route="default"]'));
+    assert.deepEqual(defaultName, ['default', 'mail no other route takes']);
+    assert.deepEqual(defaultHosts, ['smtp.isp.example:25 (none): up']);
+    assert.match(held?.join('|') ?? '', /^held, (1 h|59 min 59 s) left$/);
+    assert.deepEqual(noLimit, ['no limit']);
+    assert.deepEqual(defaultConnections, ['0 in use']);
+    assert.deepEqual(defaultCounts, [['0'], ['0'], ['1'], ['0']]);
+    assert.equal(await page.locator('#no-routes').isHidden(), true);
+
+    const message = page.locator(`tr[data-id="${id}"]`);
+    await message.waitFor();
+    assert.equal(await message.locator('td').nth(8).textContent(), 'sales');
+    await context.close();
+  });
+
+  it('says so when no sender has published the routes', async () => {
+    await publishRouteStatus(redis.connection, prefix, []);
+    const context = await browser.newContext({
+      httpCredentials: { username: 'admin', password: TOKEN },
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}/ui`);
+    await page.locator('#no-routes').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#routes tr').count(), 0);
+    await context.close();
+  });
+});

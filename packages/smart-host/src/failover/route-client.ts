@@ -1,0 +1,136 @@
+import type { RelayMetrics } from '@smtp-relay/observability';
+import {
+  createSmartHostClient,
+  type SmartHostClient,
+  type SmartHostClientOptions,
+  type SmartHostError,
+} from '../smart-host-client.ts';
+import { mostTellingError } from './failover-errors.ts';
+import { hostFailure } from './host-failure.ts';
+import { hostKey, type HostHealth, type HostHealthStore } from './host-health-store.ts';
+
+// One route's smart hosts (SMART_HOST as a list) behind one client, tried in
+// order (docs/reference.md "Failover, routes and rate limits"): a host that
+// fails at connection level is cooled down for every replica and the same
+// attempt moves on to the next at once. Each host keeps its own connection pool.
+
+export interface RouteClientOptions extends SmartHostClientOptions {
+  /** The route's name (DEFAULT_ROUTE_NAME for the SMART_HOST_* variables): in keys, events, metrics. */
+  readonly route: string;
+  readonly health: HostHealthStore;
+  readonly metrics: Pick<RelayMetrics, 'smartHostFailures'>;
+}
+
+interface RouteHost {
+  readonly key: string;
+  readonly client: SmartHostClient;
+}
+
+/** A SmartHostClient over `smartHost.hosts` with ordered failover and shared cool-downs. */
+export function createRouteClient(options: RouteClientOptions): SmartHostClient {
+  const { route, health, metrics, logger, smartHost } = options;
+  // The configuration never builds an empty list; a hand-made one must not mean "always cooling down".
+  if (smartHost.hosts.length === 0) throw new Error(`route ${route} has no smart host`);
+  const hosts: readonly RouteHost[] = smartHost.hosts.map((endpoint) => ({
+    key: hostKey(endpoint),
+    client: createSmartHostClient({
+      ...options,
+      smartHost: { ...smartHost, host: endpoint.host, port: endpoint.port, tls: endpoint.tls },
+    }),
+  }));
+  const keys = hosts.map((host) => host.key);
+
+  /** Redis trouble must not stop the failover itself: the host is then simply tried again. */
+  async function recording<T>(host: RouteHost, record: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await record();
+    } catch (storeError) {
+      logger.warn(
+        { event: 'smart-host.health-unavailable', route, host: host.key, err: storeError },
+        'could not record the health of the smart host',
+      );
+      return undefined;
+    }
+  }
+
+  async function failed(host: RouteHost, error: unknown, reason: string): Promise<void> {
+    const change = await recording(host, () =>
+      health.recordFailure(route, host.key, smartHost.cooldownMs),
+    );
+    if (change?.started !== true) return;
+    metrics.smartHostFailures.inc({ route, host: host.key });
+    const shaped = error as SmartHostError;
+    logger.warn(
+      {
+        event: 'smart-host.down',
+        route,
+        host: host.key,
+        reason,
+        code: shaped.code,
+        responseCode: shaped.responseCode,
+        error: shaped.message,
+        cooldownMs: change.cooldownMs,
+        failures: change.failures,
+      },
+      'smart host failed at connection level: skipped while it cools down',
+    );
+  }
+
+  async function succeeded(host: RouteHost, before: HostHealth | undefined): Promise<void> {
+    // Only a host known to have failed costs a write: most messages cost one read.
+    if (before === undefined || (before.failures === 0 && before.coolingDownMs === 0)) return;
+    if ((await recording(host, () => health.recordSuccess(route, host.key))) !== true) return;
+    logger.info(
+      { event: 'smart-host.up', route, host: host.key, failures: before.failures },
+      'smart host took a message again after failing',
+    );
+  }
+
+  return {
+    async send(envelope, body, sendOptions) {
+      const state = await health.read(route, keys);
+      const coolingMs = (host: RouteHost): number => state.get(host.key)?.coolingDownMs ?? 0;
+      // A systemic hold's probe tries every host: it must learn whether any is back.
+      const order: RouteHost[] =
+        sendOptions?.ignoreCooldown === true
+          ? [...hosts]
+          : hosts.filter((host) => coolingMs(host) <= 0);
+      // Every host is cooling down: the one back soonest is tried, alone. The
+      // message is then deferred on RETRY_DELAYS with that host's own failure
+      // (held, if it is our credentials), or goes out the moment the host is
+      // back: with one smart host this is exactly what happened before
+      // failover existed (docs/reference.md "Failover, routes and rate limits").
+      if (order.length === 0) {
+        const soonest = hosts.reduce((best, host) =>
+          coolingMs(host) < coolingMs(best) ? host : best,
+        );
+        order.push(soonest);
+      }
+      const errors: unknown[] = [];
+      for (const [index, host] of order.entries()) {
+        try {
+          const result = await host.client.send(envelope, body, sendOptions);
+          await succeeded(host, state.get(host.key));
+          return result;
+        } catch (error) {
+          const { reason } = hostFailure(error);
+          if (reason === undefined) throw error;
+          errors.push(error);
+          await failed(host, error, reason);
+          const next = order[index + 1];
+          if (next !== undefined) {
+            logger.info(
+              { event: 'smart-host.failover', route, from: host.key, to: next.key, reason },
+              'trying the next smart host of the route',
+            );
+          }
+        }
+      }
+      const [first, ...rest] = errors;
+      throw mostTellingError([first, ...rest]);
+    },
+    async close() {
+      await Promise.all(hosts.map((host) => host.client.close()));
+    },
+  };
+}
