@@ -107,7 +107,10 @@ describe('SMART_HOST with two hosts: failover', () => {
     assert.equal(down['reason'], 'unreachable');
     assert.equal(down['cooldownMs'], 6000);
     assert.equal(down['failures'], 1);
+    // Lines about hosts name the message they happened to.
+    assert.equal(down['messageId'], first);
     assert.equal(logsOf(stack, 'smart-host.failover').length, 1);
+    assert.equal(logsOf(stack, 'smart-host.failover')[0]?.['messageId'], first);
 
     // While A cools down the next message goes straight to B: A is not tried
     // (a try would fail again and log another failover).

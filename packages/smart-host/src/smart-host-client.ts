@@ -63,6 +63,8 @@ export interface SmartHostSendOptions {
    * that fail over (failover/route-client.ts) act on it; wrappers pass it on.
    */
   readonly ignoreCooldown?: boolean;
+  /** The delivery's own logger (message id, route), for what the send logs about hosts. */
+  readonly logger?: Logger;
 }
 
 export interface SmartHostClient {

@@ -120,7 +120,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies): De
           client: route.client,
           rewriteFrom: route.rewriteFrom,
           // The probe must reach the smart host: a host cooling down is tried too.
-          sendOptions: { ignoreCooldown: start.kind === 'probe' },
+          sendOptions: { ignoreCooldown: start.kind === 'probe', logger: log },
         });
         const now = clock.now();
         if (signal?.aborted === true) {

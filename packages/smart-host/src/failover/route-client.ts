@@ -1,4 +1,4 @@
-import type { RelayMetrics } from '@smtp-relay/observability';
+import type { Logger, RelayMetrics } from '@smtp-relay/observability';
 import {
   createSmartHostClient,
   type SmartHostClient,
@@ -28,7 +28,7 @@ interface RouteHost {
 
 /** A SmartHostClient over `smartHost.hosts` with ordered failover and shared cool-downs. */
 export function createRouteClient(options: RouteClientOptions): SmartHostClient {
-  const { route, health, metrics, logger, smartHost } = options;
+  const { route, health, metrics, smartHost } = options;
   // The configuration never builds an empty list; a hand-made one must not mean "always cooling down".
   if (smartHost.hosts.length === 0) throw new Error(`route ${route} has no smart host`);
   const hosts: readonly RouteHost[] = smartHost.hosts.map((endpoint) => ({
@@ -41,7 +41,11 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
   const keys = hosts.map((host) => host.key);
 
   /** Redis trouble must not stop the failover itself: the host is then simply tried again. */
-  async function recording<T>(host: RouteHost, record: () => Promise<T>): Promise<T | undefined> {
+  async function recording<T>(
+    logger: Logger,
+    host: RouteHost,
+    record: () => Promise<T>,
+  ): Promise<T | undefined> {
     try {
       return await record();
     } catch (storeError) {
@@ -53,8 +57,13 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
     }
   }
 
-  async function failed(host: RouteHost, error: unknown, reason: string): Promise<void> {
-    const change = await recording(host, () =>
+  async function failed(
+    logger: Logger,
+    host: RouteHost,
+    error: unknown,
+    reason: string,
+  ): Promise<void> {
+    const change = await recording(logger, host, () =>
       health.recordFailure(route, host.key, smartHost.cooldownMs),
     );
     if (change?.started !== true) return;
@@ -76,10 +85,16 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
     );
   }
 
-  async function succeeded(host: RouteHost, before: HostHealth | undefined): Promise<void> {
+  async function succeeded(
+    logger: Logger,
+    host: RouteHost,
+    before: HostHealth | undefined,
+  ): Promise<void> {
     // Only a host known to have failed costs a write: most messages cost one read.
     if (before === undefined || (before.failures === 0 && before.coolingDownMs === 0)) return;
-    if ((await recording(host, () => health.recordSuccess(route, host.key))) !== true) return;
+    if ((await recording(logger, host, () => health.recordSuccess(route, host.key))) !== true) {
+      return;
+    }
     logger.info(
       { event: 'smart-host.up', route, host: host.key, failures: before.failures },
       'smart host took a message again after failing',
@@ -88,6 +103,8 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
 
   return {
     async send(envelope, body, sendOptions) {
+      // Lines about hosts name the message they happened to, when the caller says which.
+      const logger = sendOptions?.logger ?? options.logger;
       const state = await health.read(route, keys);
       const coolingMs = (host: RouteHost): number => state.get(host.key)?.coolingDownMs ?? 0;
       // A systemic hold's probe tries every host: it must learn whether any is back.
@@ -110,13 +127,13 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
       for (const [index, host] of order.entries()) {
         try {
           const result = await host.client.send(envelope, body, sendOptions);
-          await succeeded(host, state.get(host.key));
+          await succeeded(logger, host, state.get(host.key));
           return result;
         } catch (error) {
           const { reason } = hostFailure(error);
           if (reason === undefined) throw error;
           errors.push(error);
-          await failed(host, error, reason);
+          await failed(logger, host, error, reason);
           const next = order[index + 1];
           if (next !== undefined) {
             logger.info(
