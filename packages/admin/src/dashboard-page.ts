@@ -118,12 +118,24 @@ function renderTabs(counts) {
   }));
 }
 
+// Why a delayed message waits for its route without an attempt (docs/reference.md
+// "Failover, routes and rate limits").
+const WAITING = {
+  held: 'its route is held (our settings: see delivery.systemic)',
+  paused: 'the smart host throttles, its route is paused',
+  throttled: 'the smart host throttles, its route is paused',
+  rate: 'over SMART_HOST_RATE',
+  'recipient-rate': 'over SMART_HOST_RECIPIENT_RATE',
+  connections: "at its route's connection limit",
+};
+
 function renderRows(messages) {
   rows.replaceChildren(...messages.map((m) => {
     const tr = document.createElement('tr');
     tr.dataset.id = m.id;
     tr.append(cell(m.id, 'mono'), cell(when(m.receivedAt)), cell(m.from || '<>'), cell(m.to.join(', ')), cell(size(m.size)),
-      cell(m.attempts), cell(m.lastError, 'reply'), cell(when(m.nextAttemptAt)), cell(m.route, 'mono'));
+      cell(m.attempts), cell(m.throttled ? 'throttled: ' + WAITING[m.throttled] : m.lastError, 'reply'),
+      cell(when(m.nextAttemptAt)), cell(m.route, 'mono'));
     const actions = document.createElement('td');
     actions.className = 'actions';
     if (m.state === 'delayed' || m.state === 'failed') {

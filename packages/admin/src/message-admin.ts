@@ -29,6 +29,12 @@ export interface MessageView {
   readonly client: string | null;
   /** The route of SMART_HOST_ROUTES_FILE the sender chose; null until its first attempt. */
   readonly route: string | null;
+  /**
+   * A delayed message that waits for its route without an attempt (shown as
+   * throttled): held, paused (the smart host throttles), rate, recipient-rate,
+   * connections, throttled; null when it waits for a retry or does not wait.
+   */
+  readonly throttled: string | null;
 }
 
 export type AdminResult =
@@ -53,6 +59,7 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
   async function view(job: Job, state: MessageState | 'unknown'): Promise<MessageView> {
     const parsed = parseDeliveryJob(job.data);
     const data = parsed.ok ? parsed.job : undefined;
+    const dueAt = state === 'delayed' ? await nextAttemptAt(deps.queue, job.id ?? '') : undefined;
     return {
       id: job.id ?? '',
       state,
@@ -63,12 +70,14 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       attempts: job.attemptsMade,
       lastError: job.failedReason || (parsed.ok ? null : `invalid job: ${parsed.problem}`),
       receivedAt: new Date(data?.receivedAt ?? job.timestamp).toISOString(),
-      nextAttemptAt:
-        state === 'delayed' ? iso(await nextAttemptAt(deps.queue, job.id ?? '')) : null,
+      nextAttemptAt: iso(dueAt),
       finishedAt: iso(job.finishedOn),
       authUser: data?.authUser ?? null,
       client: data ? `${data.client.helo} [${data.client.address}]` : null,
       route: data?.route ?? null,
+      // The sender wrote the moment it sent the job back; a retry later (or a
+      // retry now) is due at another one.
+      throttled: dueAt !== undefined && data?.waiting?.until === dueAt ? data.waiting.reason : null,
     };
   }
 

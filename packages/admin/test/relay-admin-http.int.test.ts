@@ -6,6 +6,7 @@ import {
   DELIVERY_JOB_NAME,
   newDeliveryJob,
   newMessageId,
+  nextAttemptAt,
   type DeliveryQueue,
 } from '@smtp-relay/queue';
 import {
@@ -154,5 +155,27 @@ describe('admin HTTP: routes and the route of a message (real Redis)', () => {
         .messages.map((message) => [message.id, message.route]),
     );
     assert.deepEqual([routes.get(routed), routes.get(unrouted)], ['sales', null]);
+  });
+
+  it('a message sent back untried for its route shows as throttled, with why; a retry does not', async () => {
+    const waiting = await queued('sales');
+    const retrying = await queued('sales');
+    // What the sender writes when it sends a job back without an attempt: the
+    // reason and the very moment the job is due again.
+    for (const [id, until] of [
+      [waiting, await nextAttemptAt(queue, waiting)],
+      // A later retry: due at another moment than the wait it once had.
+      [retrying, ((await nextAttemptAt(queue, retrying)) ?? 0) - 60_000],
+    ] as const) {
+      const job = await queue.getJob(id);
+      assert.ok(job && until !== undefined);
+      await job.updateData({ ...job.data, waiting: { reason: 'rate', until } });
+    }
+    const throttled = async (id: string): Promise<unknown> =>
+      (
+        await app.inject({ method: 'GET', url: `/api/v1/messages/${id}`, headers: AUTHORIZED })
+      ).json<{ throttled: unknown }>().throttled;
+    assert.equal(await throttled(waiting), 'rate');
+    assert.equal(await throttled(retrying), null);
   });
 });

@@ -48,6 +48,16 @@ export const deliveryJobV1Schema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
     .optional(),
+  // Set when the sender sent the job back untried (its route held, paused by
+  // the smart host's throttling, or at a limit): why, and the epoch ms it was
+  // told to come back. While the job is delayed until exactly then, the
+  // dashboard shows it as throttled rather than as a retry.
+  waiting: z
+    .object({
+      reason: z.enum(['held', 'paused', 'rate', 'recipient-rate', 'connections', 'throttled']),
+      until: z.number().int().positive(),
+    })
+    .optional(),
 });
 
 export type DeliveryJob = z.infer<typeof deliveryJobV1Schema>;

@@ -105,7 +105,7 @@ export async function carryOut(
       // many login attempts" at AUTH) does not show that our settings work, so
       // a probe ending here lets the next delivery probe.
       events.throttled(log, decision.failure, durationMs);
-      throw await waitWithoutAttempt(attempt.job, THROTTLED_RETURN_MS, attempt.token, attempt.now);
+      throw await waitWithoutAttempt(attempt, 'throttled', THROTTLED_RETURN_MS, attempt.now);
     }
     case 'hold': {
       // Holds the whole queue, every sender replica, unless a hold already
@@ -115,12 +115,7 @@ export async function carryOut(
       events.systemic(log, decision.failure, { holdMs, durationMs });
       if (attempt.holdsQueue) throw Worker.RateLimitError();
       // The route's own hold: this job waits for its end like the route's others.
-      throw await waitWithoutAttempt(
-        attempt.job,
-        holdMs ?? THROTTLED_RETURN_MS,
-        attempt.token,
-        attempt.now,
-      );
+      throw await waitWithoutAttempt(attempt, 'held', holdMs ?? THROTTLED_RETURN_MS, attempt.now);
     }
     case 'dead-letter': {
       events.deadLetter(log, decision.reason);

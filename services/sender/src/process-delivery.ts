@@ -10,7 +10,7 @@ import { createDeliveryEvents } from './delivery-events.ts';
 import { decide, type DeliveryDecision } from './outcome.ts';
 import type { DeliveryRoute, DeliveryRoutes } from './routes/delivery-route.ts';
 import { routeOutcome, leaseOutcome, type RouteOutcome } from './routes/route-outcome.ts';
-import { waitWithoutAttempt } from './wait-without-attempt.ts';
+import { waitWithoutAttempt, type WaitReason } from './wait-without-attempt.ts';
 
 // One job, start to end: validate it, find its route, pass the route's hold
 // and limits, make the attempt, decide, carry out. What BullMQ sees is the
@@ -91,10 +91,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies): De
     });
     const data = record ? await recordRoute(job, parsed.job, route, log) : parsed.job;
 
-    const wait = async (reason: string, ms: number): Promise<Error> => {
+    const wait = async (reason: WaitReason, ms: number): Promise<Error> => {
       events.waiting(log, reason, ms);
       count(route.name, 'limited');
-      return waitWithoutAttempt(job, ms, token, clock.now());
+      return waitWithoutAttempt({ job, data, token }, reason, ms, clock.now());
     };
 
     // docs/adr/003: during a hold, or while the probe that ends it is out, the

@@ -398,7 +398,12 @@ describe('delivery processor: route limits and a smart host that throttles', () 
     assert.equal(t.client.sent.length, 1, 'the second one never reached the smart host');
     assert.ok(returnsWithin(next.delayedUntil, t.clock.now(), MINUTE), String(next.delayedUntil));
     assert.equal(next.attemptsMade, 2);
-    assert.equal(next.updateCalls, 0);
+    // Written for the dashboard: why it waits, and until when (shown as throttled).
+    assert.equal(next.updateCalls, 1);
+    assert.deepEqual((next.stored as DeliveryJob).waiting, {
+      reason: 'rate',
+      until: next.delayedUntil,
+    });
     assert.deepEqual(t.log.events(), ['delivery.delivered', 'delivery.waiting']);
     assert.deepEqual(
       t.log
@@ -435,7 +440,12 @@ describe('delivery processor: route limits and a smart host that throttles', () 
       assert.deepEqual(await outcomeOf(t.process(t.job)), { delayed: true });
       assert.ok(returnsWithin(t.job.delayedUntil, t.clock.now(), 1000), String(t.job.delayedUntil));
       assert.deepEqual(t.bounces.notices, []);
-      assert.equal(t.job.updateCalls, 0);
+      assert.equal(t.job.updateCalls, 1);
+      assert.deepEqual((t.job.stored as DeliveryJob).waiting, {
+        reason: 'throttled',
+        until: t.job.delayedUntil,
+      });
+      assert.deepEqual((t.job.stored as DeliveryJob).recipients, [ALICE, BOB], 'nobody dropped');
       assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), true);
       assert.deepEqual(t.log.events(), ['delivery.throttled']);
       assert.deepEqual(await counter(t.metrics, 'smtp_relay_route_attempts_total'), [

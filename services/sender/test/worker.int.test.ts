@@ -7,6 +7,7 @@ import {
   createDeliveryQueue,
   newDeliveryJob,
   newMessageId,
+  nextAttemptAt,
   type DeliveryQueue,
 } from '@smtp-relay/queue';
 import { createMemoryRouteLimits } from '@smtp-relay/smart-host';
@@ -183,6 +184,10 @@ describe('delivery worker (real Redis, real BullMQ)', () => {
       assert.equal(job?.attemptsMade, 0, 'no attempt counted');
       assert.equal(job.failedReason, undefined);
       assert.equal(await store.exists(id), true);
+      // Due again at exactly the moment written on it: the dashboard shows it as throttled.
+      const { waiting } = job.data;
+      assert.ok(waiting, 'why it waits is on the job');
+      assert.equal(await nextAttemptAt(queue, id), waiting.until);
     }
     assert.equal(client.sent.length, 1, 'only the first reached the smart host');
     assert.ok((await limits.read()).pausedMs > 0);
