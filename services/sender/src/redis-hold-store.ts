@@ -1,19 +1,21 @@
+import { holdKeys } from '@smtp-relay/queue';
 import type { Redis } from 'ioredis';
 import type { HoldStore } from './delivery-hold.ts';
 import type { HoldChange, HoldState } from './systemic-hold.ts';
 
 // Where the sender replicas share a systemic hold (systemic-hold.ts), under
-// QUEUE_PREFIX. Key names are built here and nowhere else:
+// QUEUE_PREFIX, in the keys of @smtp-relay/queue hold-keys.ts:
 //   <prefix>:hold:holds  holds in a row; no expiry, only a probe that gets through ends it
 //   <prefix>:hold:until  present while a hold runs (expires with it)
 //   <prefix>:hold:probe  the probe's job id (expires with its claim)
 // and a pause key that says how long deliveries must wait. Without
 // SMART_HOST_ROUTES_FILE that is BullMQ's queue-wide rate limit key
 // (`limiterKey`), which keeps every worker from taking jobs: written as
-// queue.rateLimit() does, removed by `npx smtp-relay queue resume`. With
-// routes a hold is the route's own (`<prefix>:hold:route:<name>:*`, pause key
-// `...:paused`): the other routes go on, and the held route's jobs wait as
-// delayed jobs (process-delivery.ts).
+// queue.rateLimit() does. With routes a hold is the route's own
+// (`<prefix>:hold:route:<name>:*`, pause key `...:paused`): the other routes
+// go on, and the held route's jobs wait as delayed jobs (process-delivery.ts).
+// `npx smtp-relay queue resume` (@smtp-relay/queue resume-deliveries.ts) ends
+// either.
 
 /**
  * The worker's limiter: far above any real rate, there so that BullMQ obeys
@@ -23,16 +25,6 @@ export const WORKER_LIMITER = { max: 1_000_000, duration: 1000 } as const;
 
 // What queue.rateLimit() writes into the key.
 const PAUSED = String(Number.MAX_SAFE_INTEGER);
-
-function holdKeys(prefix: string, route: string | undefined) {
-  const base = route === undefined ? `${prefix}:hold` : `${prefix}:hold:route:${route}`;
-  return {
-    holds: `${base}:holds`,
-    until: `${base}:until`,
-    probe: `${base}:probe`,
-    paused: `${base}:paused`,
-  } as const;
-}
 
 // KEYS: holds, until, probe, limiter. ARGV: the expected state (holds, holding,
 // probe, paused: as compared below), the limiter's max, then the change

@@ -1,6 +1,6 @@
 import { createMessageAdmin, MESSAGE_STATES, type MessageState } from '@smtp-relay/admin';
 import type { Environment } from '@smtp-relay/config';
-import { createDeliveryQueue } from '@smtp-relay/queue';
+import { createDeliveryQueue, resumeDeliveries, type ResumedDeliveries } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
 import type { CommandIo } from '../command-io.ts';
 import { openQueueRedis } from '../queue-redis.ts';
@@ -15,8 +15,22 @@ Commands:
   show <id>                one message
   retry <id>               try a delayed message now, or a failed one again
   delete <id>              drop a message (no bounce is sent)
-  resume                   end a hold after a systemic failure (e.g. once the
-                           smart-host password is fixed) instead of waiting for it`;
+  resume                   end every hold after a systemic failure (e.g. once the
+                           smart-host password is fixed) instead of waiting for it:
+                           the whole queue's, and each route's, whose messages
+                           waiting for the hold come back at once`;
+
+/** What `queue resume` did, in one line. */
+export function describeResume(resumed: ResumedDeliveries): string {
+  const done: string[] = [];
+  if (resumed.queueHold) done.push('queue hold lifted');
+  if (resumed.routes.length > 0) {
+    const routes = `${resumed.routes.length === 1 ? 'route' : 'routes'} ${resumed.routes.join(', ')}`;
+    const messages = `${String(resumed.promoted)} ${resumed.promoted === 1 ? 'message' : 'messages'}`;
+    done.push(`${routes}: ${messages} back in the queue`);
+  }
+  return done.length === 0 ? 'no hold to end' : `deliveries resumed (${done.join('; ')})`;
+}
 
 export async function runQueue(
   args: readonly string[],
@@ -85,9 +99,7 @@ export async function runQueue(
         return result.ok ? 0 : 1;
       }
       case 'resume': {
-        // The hold is BullMQ's queue-wide rate limit key.
-        await queue.removeRateLimitKey();
-        io.print('deliveries resumed');
+        io.print(describeResume(await resumeDeliveries({ queue, redis, prefix })));
         return 0;
       }
       case undefined:
