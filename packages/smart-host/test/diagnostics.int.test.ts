@@ -8,7 +8,7 @@ import {
   type FakeSmartHostOptions,
   type GeneratedCertificates,
 } from '@smtp-relay/testkit';
-import { checkSmartHost } from '../src/diagnostics/check-smart-host.ts';
+import { checkSmartHostRoute, type SmartHostCheckOptions } from '../src/diagnostics/check-route.ts';
 import type { DiagnosticStep, SmartHostCheckReport } from '../src/diagnostics/diagnostic-step.ts';
 import { TEST_MESSAGE_SUBJECT } from '../src/diagnostics/test-message.ts';
 
@@ -18,6 +18,13 @@ import { TEST_MESSAGE_SUBJECT } from '../src/diagnostics/test-message.ts';
 
 const USER = 'relay@example.test';
 const PASSWORD = 'correct horse battery';
+
+/** The default route of one host: its report. */
+async function checkSmartHost(options: SmartHostCheckOptions): Promise<SmartHostCheckReport> {
+  const { hosts } = await checkSmartHostRoute(options);
+  assert.equal(hosts.length, 1);
+  return hosts[0] as SmartHostCheckReport;
+}
 
 type HostName = 'starttls' | 'implicit' | 'plain' | 'refusing';
 

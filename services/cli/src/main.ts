@@ -24,9 +24,9 @@ Commands:
                            filter rule; lift one
   oauth2 login|check       get the first OAuth2 refresh token; check the
                            configured grant gets an access token
-  check-smarthost [--json] [--send-to ADDRESS]
-                           connect and log in to the smart host (and send a
-                           test message to ADDRESS)
+  check-smarthost [--json] [--send-to ADDRESS] [--route NAME]
+                           connect and log in to each smart host of a route
+                           (and send a test message to ADDRESS)
   dkim KEYFILE [--json]    check a DKIM key of DKIM_KEYS_DIR and print the DNS
                            TXT record to publish for it
 
@@ -55,6 +55,7 @@ const { values, positionals } = parseArgs({
     'authorization-url': { type: 'string' },
     timeout: { type: 'string' },
     'send-to': { type: 'string' },
+    route: { type: 'string' },
   },
 });
 const text = (name: string): string | undefined => {
@@ -134,7 +135,7 @@ switch (command) {
     exitCode = help
       ? 0
       : await runCheckSmartHost(
-          { json: values['json'] === true, sendTo: text('send-to') },
+          { json: values['json'] === true, sendTo: text('send-to'), route: text('route') },
           process.env,
           io,
         );

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { SenderConfig } from '@smtp-relay/config';
+import type { SenderConfig, SmartHostConfig } from '@smtp-relay/config';
 import { RELAY_VERSION, createLogger, createMetrics } from '@smtp-relay/observability';
 import { createSharedOAuth2Tokens, type OAuth2TokenProvider } from '@smtp-relay/smart-host';
 import { Redis } from 'ioredis';
@@ -11,15 +11,22 @@ export interface CliTokenSource {
   close(): Promise<void>;
 }
 
+/** Where the senders keep the shared token state, and how long a token request may take. */
+type TokenSourceSettings = Pick<SenderConfig, 'redisUrl' | 'queuePrefix' | 'clientTimeoutMs'>;
+
 const REDIS_PROBE_MS = 2000;
 
 /**
  * The token provider a command uses: the one the senders share when Redis answers
  * (a refresh token they rotated is used, and one rotated now is kept for them),
- * else one of its own in memory with the configured refresh token.
+ * else one of its own in memory with the configured refresh token. `smartHost`: the
+ * default route's (config.smartHost) or a route's of SMART_HOST_ROUTES_FILE.
  */
-export async function openTokenSource(config: SenderConfig): Promise<CliTokenSource | undefined> {
-  const { oauth2, user } = config.smartHost;
+export async function openTokenSource(
+  smartHost: SmartHostConfig,
+  config: TokenSourceSettings,
+): Promise<CliTokenSource | undefined> {
+  const { oauth2, user } = smartHost;
   if (oauth2 === undefined || user === undefined) return undefined;
   const redis = new Redis(config.redisUrl, {
     maxRetriesPerRequest: 1,
@@ -37,10 +44,9 @@ export async function openTokenSource(config: SenderConfig): Promise<CliTokenSou
       () => false,
     );
   if (!shared) redis.disconnect();
-  const extraCa =
-    config.smartHost.caFile === undefined ? undefined : await readFile(config.smartHost.caFile);
+  const extraCa = smartHost.caFile === undefined ? undefined : await readFile(smartHost.caFile);
   const tokens = createSharedOAuth2Tokens({
-    smartHost: config.smartHost,
+    smartHost,
     prefix: config.queuePrefix,
     redis: shared ? redis : undefined,
     extraCa,

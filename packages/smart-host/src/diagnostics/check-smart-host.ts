@@ -1,7 +1,6 @@
-import type { Environment, SenderConfig } from '@smtp-relay/config';
+import type { SenderConfig, SmartHostConfig } from '@smtp-relay/config';
 import type { OAuth2TokenProvider } from '../oauth2/token-provider.ts';
 import { compareMechanisms, credentialsOf, verifyLogin, type LoginOptions } from './auth-steps.ts';
-import { loadConfiguration } from './configuration-step.ts';
 import {
   describeError,
   failed,
@@ -12,56 +11,57 @@ import { connectToHost, resolveHost } from './network-steps.ts';
 import { probeSession } from './session-steps.ts';
 import { sendTestMessage } from './test-message.ts';
 
-// `npx smtp-relay check-smarthost`, read top to bottom: configuration, DNS,
-// TCP, greeting/TLS/EHLO, AUTH mechanisms, login, test message. Each step
-// runs only when the one before passed (or only warned): after a failure the
-// rest would fail the same way and hide the first cause.
+// One smart host of a route, read top to bottom: DNS, TCP, greeting/TLS/EHLO,
+// AUTH mechanisms, login, test message (check-route.ts loads the configuration
+// and runs this for each host). Each step runs only when the one before passed
+// (or only warned): after a failure the rest would fail the same way and hide
+// the first cause.
 
 export interface OAuth2TokenSource {
   readonly tokens: OAuth2TokenProvider;
   close(): Promise<void>;
 }
 
-export interface SmartHostCheckOptions {
-  readonly env: Environment;
-  /** Send a test message to this address after the login. */
-  readonly sendTo?: string | undefined;
-  /** Opens the access-token source for XOAUTH2; called only when OAuth2 is configured. */
-  readonly openOAuth2Tokens?: (config: SenderConfig) => Promise<OAuth2TokenSource | undefined>;
-  readonly now?: () => Date;
-  /**
-   * Each wait is SMTP_CLIENT_TIMEOUT capped at this (default 15 s): the sender
-   * may wait a minute for a slow smart host, an operator at a prompt should not.
-   */
-  readonly maxWaitMs?: number;
+/** Opens the access-token source for XOAUTH2 with a route's smart host (its credentials). */
+export type OpenOAuth2Tokens = (
+  smartHost: SmartHostConfig,
+  config: SenderConfig,
+) => Promise<OAuth2TokenSource | undefined>;
+
+export interface HostCheckOptions {
+  /** The route's smart host, its host, port and tls those of the one host to check. */
+  readonly smartHost: SmartHostConfig;
+  readonly config: SenderConfig;
+  /** The route's CA file's contents. */
+  readonly extraCa: Buffer | undefined;
+  /** The configuration's steps, first in the report. */
+  readonly configSteps: readonly DiagnosticStep[];
+  /** How a step of this host names what to change (a route's keys rather than variables). */
+  readonly naming: (step: DiagnosticStep) => DiagnosticStep;
+  readonly sendTo: string | undefined;
+  /** Called only when OAuth2 is configured. */
+  readonly openOAuth2Tokens: OpenOAuth2Tokens | undefined;
+  readonly now: () => Date;
+  readonly timeoutMs: number;
 }
 
-const DEFAULT_MAX_WAIT_MS = 15_000;
-
-export async function checkSmartHost(
-  options: SmartHostCheckOptions,
-): Promise<SmartHostCheckReport> {
-  const now = options.now ?? (() => new Date());
-  const configuration = await loadConfiguration(options.env);
-  const { config, extraCa } = configuration;
-  const steps: DiagnosticStep[] = [...configuration.steps];
-  if (config === undefined) return finish(steps, undefined, []);
-
-  const { smartHost } = config;
+export async function checkSmartHost(options: HostCheckOptions): Promise<SmartHostCheckReport> {
+  const { smartHost, config, extraCa, now, timeoutMs } = options;
   const target = `${smartHost.host}:${String(smartHost.port)}`;
-  const secrets = secretsOf(config);
-  const timeoutMs = Math.min(config.clientTimeoutMs, options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+  const steps: DiagnosticStep[] = [...options.configSteps];
+  const add = (...found: DiagnosticStep[]): void => {
+    steps.push(...found.map(options.naming));
+  };
   const passing = (): boolean => steps.every((step) => step.ok !== false);
+  const report = (): SmartHostCheckReport => finish(steps, target, secretsOf(smartHost, config));
 
   const resolved = await resolveHost(smartHost.host);
-  steps.push(resolved.step);
-  if (!passing()) return finish(steps, target, secrets);
+  add(resolved.step);
+  if (!passing()) return report();
 
   const connected = await connectToHost(resolved.addresses, smartHost.port, timeoutMs);
-  steps.push(connected.step);
-  if (connected.socket === undefined || connected.address === undefined) {
-    return finish(steps, target, secrets);
-  }
+  add(connected.step);
+  if (connected.socket === undefined || connected.address === undefined) return report();
 
   const session = await probeSession(connected.socket, {
     smartHost,
@@ -71,25 +71,25 @@ export async function checkSmartHost(
     address: connected.address,
     now: now(),
   });
-  steps.push(...session.steps);
-  if (session.capabilities === undefined || !passing()) return finish(steps, target, secrets);
+  add(...session.steps);
+  if (session.capabilities === undefined || !passing()) return report();
 
-  steps.push(compareMechanisms(session.capabilities, smartHost));
-  if (!passing()) return finish(steps, target, secrets);
+  add(compareMechanisms(session.capabilities, smartHost));
+  if (!passing()) return report();
 
   let tokenSource: OAuth2TokenSource | undefined;
   try {
     if (credentialsOf(smartHost).kind === 'oauth2') {
-      tokenSource = await options.openOAuth2Tokens?.(config);
+      tokenSource = await options.openOAuth2Tokens?.(smartHost, config);
     }
   } catch (error) {
-    steps.push(
+    add(
       failed('login', `no OAuth2 token source: ${describeError(error)}`, {
         cause: 'Run npx smtp-relay oauth2 check for the details.',
         variable: 'SMART_HOST_OAUTH2_CLIENT_ID',
       }),
     );
-    return finish(steps, target, secrets);
+    return report();
   }
   try {
     const login: LoginOptions = {
@@ -99,9 +99,9 @@ export async function checkSmartHost(
       timeoutMs,
       oauth2Tokens: tokenSource?.tokens,
     };
-    steps.push(await verifyLogin(login));
+    add(await verifyLogin(login));
     if (passing() && options.sendTo !== undefined) {
-      steps.push(
+      add(
         await sendTestMessage({
           ...login,
           from: testSender(smartHost.user, config.postmaster),
@@ -113,20 +113,21 @@ export async function checkSmartHost(
   } finally {
     await tokenSource?.close();
   }
-  return finish(steps, target, secrets);
+  return report();
 }
 
 /** Values that must never be printed, even if a smart host echoed one back. */
-function secretsOf(config: SenderConfig): string[] {
-  const { password, oauth2 } = config.smartHost;
-  const grant = oauth2?.grant;
-  const candidates = [
-    password,
-    grant?.kind === 'refresh-token' ? grant.refreshToken : undefined,
-    grant?.kind === 'refresh-token' || grant?.kind === 'client-credentials'
-      ? grant.clientSecret
-      : undefined,
-  ];
+function secretsOf(smartHost: SmartHostConfig, config: SenderConfig): string[] {
+  const candidates = [smartHost, config.smartHost].flatMap(({ password, oauth2 }) => {
+    const grant = oauth2?.grant;
+    return [
+      password,
+      grant?.kind === 'refresh-token' ? grant.refreshToken : undefined,
+      grant?.kind === 'refresh-token' || grant?.kind === 'client-credentials'
+        ? grant.clientSecret
+        : undefined,
+    ];
+  });
   // Very short values would blank out ordinary words.
   return candidates.filter((value): value is string => value !== undefined && value.length >= 4);
 }

@@ -5,6 +5,7 @@ import {
   loadSenderConfig,
   type Environment,
   type SenderConfig,
+  type SmartHostConfig,
 } from '@smtp-relay/config';
 import { credentialsOf } from './auth-steps.ts';
 import { describeError, failed, passed, warned, type DiagnosticStep } from './diagnostic-step.ts';
@@ -14,12 +15,9 @@ import { describeError, failed, passed, warned, type DiagnosticStep } from './di
 // start-up, among them a HELO name that is not a fully qualified domain
 // (smart hosts with reject_non_fqdn_helo_hostname refuse `EHLO vm`).
 
-export interface LoadedConfiguration {
-  readonly steps: readonly DiagnosticStep[];
-  readonly config: SenderConfig | undefined;
-  /** SMART_HOST_CA_FILE's contents. */
-  readonly extraCa: Buffer | undefined;
-}
+export type LoadedConfiguration =
+  | { readonly config: undefined; readonly problems: readonly DiagnosticStep[] }
+  | { readonly config: SenderConfig; readonly warnings: readonly DiagnosticStep[] };
 
 const VARIABLE_PREFIX = /^([A-Z][A-Z0-9_]*): /;
 
@@ -27,59 +25,56 @@ function variableOf(text: string): string | undefined {
   return VARIABLE_PREFIX.exec(text)?.[1];
 }
 
-export async function loadConfiguration(env: Environment): Promise<LoadedConfiguration> {
+export function loadConfiguration(env: Environment): LoadedConfiguration {
   let config: SenderConfig;
   try {
     config = loadSenderConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return {
-      steps: error.problems.map((problem) =>
+      config: undefined,
+      problems: error.problems.map((problem) =>
         failed('config', problem, {
           cause:
             'The sender would not start with this value ("npx smtp-relay config sender" lists every setting).',
           variable: variableOf(problem),
         }),
       ),
-      config: undefined,
-      extraCa: undefined,
     };
-  }
-  const { smartHost } = config;
-  let extraCa: Buffer | undefined;
-  if (smartHost.caFile !== undefined) {
-    try {
-      extraCa = await readFile(smartHost.caFile);
-    } catch (error) {
-      return {
-        steps: [
-          failed(
-            'config',
-            `SMART_HOST_CA_FILE ${smartHost.caFile} cannot be read: ${describeError(error)}`,
-            {
-              cause:
-                'Mount the CA certificate (PEM) where SMART_HOST_CA_FILE points, readable by this user.',
-              variable: 'SMART_HOST_CA_FILE',
-            },
-          ),
-        ],
-        config: undefined,
-        extraCa: undefined,
-      };
-    }
   }
   const warnings = findConfigWarnings(env, config).map((warning) =>
     warned('config', warning, { variable: variableOf(warning) }),
   );
-  return {
-    steps: [passed('config', describeConfiguration(config)), ...warnings],
-    config,
-    extraCa,
-  };
+  return { config, warnings };
 }
 
-function describeConfiguration(config: SenderConfig): string {
-  const { smartHost } = config;
+/** SMART_HOST_CA_FILE's contents (a route's caFile), or the step that says it cannot be read. */
+export async function readCaFile(
+  smartHost: SmartHostConfig,
+): Promise<{ readonly extraCa: Buffer | undefined } | { readonly step: DiagnosticStep }> {
+  if (smartHost.caFile === undefined) return { extraCa: undefined };
+  try {
+    return { extraCa: await readFile(smartHost.caFile) };
+  } catch (error) {
+    return {
+      step: failed(
+        'config',
+        `SMART_HOST_CA_FILE ${smartHost.caFile} cannot be read: ${describeError(error)}`,
+        {
+          cause:
+            'Mount the CA certificate (PEM) where SMART_HOST_CA_FILE points, readable by this user.',
+          variable: 'SMART_HOST_CA_FILE',
+        },
+      ),
+    };
+  }
+}
+
+/** The settings one host is checked with: its address and TLS mode, the login, the HELO name. */
+export function describeConfiguration(
+  smartHost: SmartHostConfig,
+  heloName: string,
+): DiagnosticStep {
   const credentials = credentialsOf(smartHost);
   const login =
     credentials.kind === undefined
@@ -89,9 +84,12 @@ function describeConfiguration(config: SenderConfig): string {
     smartHost.authMethods === undefined ? '' : ` (${smartHost.authMethods.join(' ')} only)`;
   const provider =
     smartHost.provider === undefined ? '' : ` via SMART_HOST_PROVIDER=${smartHost.provider}`;
-  return [
-    `smart host ${smartHost.host}:${String(smartHost.port)}${provider}, SMART_HOST_TLS=${smartHost.tls}`,
-    `${login}${methods}`,
-    `HELO ${config.heloName}`,
-  ].join(', ');
+  return passed(
+    'config',
+    [
+      `smart host ${smartHost.host}:${String(smartHost.port)}${provider}, SMART_HOST_TLS=${smartHost.tls}`,
+      `${login}${methods}`,
+      `HELO ${heloName}`,
+    ].join(', '),
+  );
 }

@@ -1,8 +1,10 @@
 export {
-  checkSmartHost,
-  type OAuth2TokenSource,
+  checkSmartHostRoute,
+  UnknownRouteError,
+  type RouteCheckReport,
   type SmartHostCheckOptions,
-} from './check-smart-host.ts';
+} from './check-route.ts';
+export type { OAuth2TokenSource, OpenOAuth2Tokens } from './check-smart-host.ts';
 export type {
   DiagnosticStatus,
   DiagnosticStep,

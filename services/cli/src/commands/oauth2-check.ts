@@ -76,7 +76,7 @@ async function check(env: Environment, now: () => number): Promise<CheckReport> 
     };
   }
   const tokenEndpoint = new URL(oauth2.tokenUrl).host;
-  const source = await openTokenSource(config);
+  const source = await openTokenSource(config.smartHost, config);
   if (source === undefined) throw new Error('OAuth2 configured but no token source');
   try {
     const token = await source.tokens.refresh();
