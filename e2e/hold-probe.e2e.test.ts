@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startFakeSmartHost, waitFor, type FakeSmartHost } from '@smtp-relay/testkit';
-import type { LogLine, RelayProcess } from './harness/relay-process.ts';
+import { holdPeriods, holdStarts, loginTimes, loginsPerHoldEnd } from './harness/hold-periods.ts';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
@@ -17,37 +17,6 @@ const MESSAGES = 24;
 const RETRY_DELAYS = '400ms,800ms,1200ms';
 const HOLD_STARTS = 5;
 const WRONG_PASSWORD = { code: 535, message: '5.7.8 Authentication credentials invalid' };
-
-interface HoldStart {
-  readonly at: number;
-  readonly holdMs: number;
-}
-
-/** The failures that started a hold (the others failed inside one), oldest first. */
-function holdStarts(senders: readonly RelayProcess[]): HoldStart[] {
-  return senders
-    .flatMap((sender) => sender.logs)
-    .filter(
-      (line: LogLine) => line.event === 'delivery.systemic' && typeof line['holdMs'] === 'number',
-    )
-    .map((line) => ({ at: Date.parse(String(line['time'])), holdMs: Number(line['holdMs']) }))
-    .sort((a, b) => a.at - b.at);
-}
-
-/**
- * Hold starts grouped by hold: a start in the first half of a running hold
- * belongs to it (two replicas each starting their own).
- */
-function holdPeriods(starts: readonly HoldStart[]): HoldStart[][] {
-  const periods: HoldStart[][] = [];
-  for (const start of starts) {
-    const current = periods.at(-1);
-    const first = current?.[0];
-    if (current && first && start.at < first.at + first.holdMs / 2) current.push(start);
-    else periods.push([start]);
-  }
-  return periods;
-}
 
 describe('a hold ends with one probe across all sender replicas', () => {
   let redis: TestRedis;
@@ -94,17 +63,11 @@ describe('a hold ends with one probe across all sender replicas', () => {
       timeoutMs: 30_000,
       description: `${String(HOLD_STARTS)} holds`,
     });
-    const logins = smartHost.events.flatMap((e) => (e.type === 'auth' ? [e.at.getTime()] : []));
+    const logins = loginTimes(smartHost);
     const periods = holdPeriods(holdStarts(senders));
     // Logins from the start of one hold to the start of the next: the first
     // hold's also has the deliveries that were in flight when it began.
-    const perHoldEnd = periods
-      .slice(1, -1)
-      .map(
-        (period, i) =>
-          logins.filter((at) => at > (period[0]?.at ?? 0) && at <= (periods[i + 2]?.[0]?.at ?? 0))
-            .length,
-      );
+    const perHoldEnd = loginsPerHoldEnd(periods, logins);
     const described = `logins per hold end: ${JSON.stringify(perHoldEnd)}; hold starts per hold: ${JSON.stringify(periods.map((p) => p.length))}; logins in all: ${String(logins.length)}`;
     const windows = HOLD_STARTS - 2;
     assert.deepEqual(perHoldEnd.slice(0, windows), Array<number>(windows).fill(1), described);
