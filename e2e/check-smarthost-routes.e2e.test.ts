@@ -5,16 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   generateCertificates,
-  getFreePort,
-  startFakeSmartHost,
   type FakeSmartHost,
   type GeneratedCertificates,
 } from '@smtp-relay/testkit';
 import type { RouteCheckReport } from '@smtp-relay/smart-host';
 import { stringify } from 'yaml';
-import type { CommandIo } from '../services/cli/src/command-io.ts';
-import { runCheckSmartHost } from '../services/cli/src/commands/check-smarthost.ts';
-import { runCli } from './harness/run-node.ts';
+import { check, checkEnv, cli, startLoginSmartHost } from './harness/check-smarthost.ts';
 
 // `npx smtp-relay check-smarthost` with a backup smart host and with routes
 // (docs/reference.md "Failover, routes and rate limits"): every host of the route
@@ -26,37 +22,6 @@ const USER = 'relay@example.test';
 const PASSWORD = 'Sup3r-secret-relay-password';
 const SALES_USER = 'sales-relay';
 const SALES_PASSWORD = 'sales-secret-0123';
-
-interface Captured {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function check(
-  env: Record<string, string>,
-  options: { json?: boolean; sendTo?: string; route?: string } = {},
-): Promise<Captured> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: CommandIo = {
-    interactive: false,
-    print: (text) => stdout.push(text),
-    error: (text) => stderr.push(text),
-    readPassword: () => Promise.resolve(undefined),
-  };
-  const code = await runCheckSmartHost(
-    { json: options.json ?? false, sendTo: options.sendTo, route: options.route },
-    env,
-    io,
-  );
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-}
-
-async function cli(args: readonly string[], env: Record<string, string>): Promise<Captured> {
-  const { code, stdout, stderr } = await runCli(['check-smarthost', ...args], env);
-  return { code: code ?? -1, stdout, stderr };
-}
 
 /** The lines of `host N of M: ...`'s block, up to the next block or the verdict. */
 function block(text: string, heading: string): string {
@@ -85,11 +50,7 @@ describe('npx smtp-relay check-smarthost: every host of a route', () => {
     certs = await generateCertificates();
     dir = await mkdtemp(join(tmpdir(), 'check-smarthost-routes-'));
     const start = (username: string, password: string) =>
-      startFakeSmartHost({
-        tls: 'starttls',
-        certificate: { key: certs.key, cert: certs.cert },
-        auth: { username, password, methods: ['PLAIN', 'LOGIN'] },
-      });
+      startLoginSmartHost(certs, username, password);
     [primary, backup, secondary, sales] = await Promise.all([
       start(USER, PASSWORD),
       start(USER, 'the-backup-wants-another-one'),
@@ -132,11 +93,7 @@ describe('npx smtp-relay check-smarthost: every host of a route', () => {
     base = {
       SMART_HOST_USER: USER,
       SMART_HOST_PASSWORD: PASSWORD,
-      SMART_HOST_TLS: 'starttls',
-      SMART_HOST_CA_FILE: certs.caFile,
-      SMTP_HOSTNAME: 'relay.example.test',
-      SMTP_CLIENT_TIMEOUT: '5s',
-      REDIS_URL: `redis://127.0.0.1:${String(await getFreePort())}`,
+      ...(await checkEnv(certs)),
     };
   });
 

@@ -3,13 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import {
   generateCertificates,
   getFreePort,
-  startFakeSmartHost,
   type FakeSmartHost,
   type GeneratedCertificates,
 } from '@smtp-relay/testkit';
 import type { SmartHostCheckReport } from '@smtp-relay/smart-host';
-import type { CommandIo } from '../services/cli/src/command-io.ts';
-import { runCheckSmartHost } from '../services/cli/src/commands/check-smarthost.ts';
+import { check, checkEnv, cli, startLoginSmartHost } from './harness/check-smarthost.ts';
 import {
   APP,
   MAILBOX,
@@ -17,7 +15,6 @@ import {
   startOAuth2World,
   type OAuth2World,
 } from './harness/oauth2-relay.ts';
-import { runCli } from './harness/run-node.ts';
 
 // `npx smtp-relay check-smarthost` as the operator sees it: the command's
 // output and exit code against a real fake smart host (password and OAuth2),
@@ -27,39 +24,6 @@ import { runCli } from './harness/run-node.ts';
 const USER = 'relay@example.test';
 const PASSWORD = 'Sup3r-secret-relay-password';
 
-interface Captured {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function check(
-  env: Record<string, string>,
-  options: { json?: boolean; sendTo?: string } = {},
-): Promise<Captured> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: CommandIo = {
-    interactive: false,
-    print: (text) => stdout.push(text),
-    error: (text) => stderr.push(text),
-    readPassword: () => Promise.resolve(undefined),
-  };
-  const code = await runCheckSmartHost(
-    { json: options.json ?? false, sendTo: options.sendTo },
-    env,
-    io,
-  );
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-}
-
-/** The real command line: `node services/cli/src/main.ts check-smarthost ...`. */
-async function cli(args: readonly string[], env: Record<string, string>): Promise<Captured> {
-  const { code, stdout, stderr } = await runCli(['check-smarthost', ...args], env);
-  // A process killed by a signal has no exit code: count it as a failure.
-  return { code: code ?? -1, stdout, stderr };
-}
-
 describe('npx smtp-relay check-smarthost', () => {
   let certs: GeneratedCertificates;
   let smartHost: FakeSmartHost;
@@ -68,21 +32,12 @@ describe('npx smtp-relay check-smarthost', () => {
 
   before(async () => {
     certs = await generateCertificates();
-    smartHost = await startFakeSmartHost({
-      tls: 'starttls',
-      certificate: { key: certs.key, cert: certs.cert },
-      auth: { username: USER, password: PASSWORD, methods: ['PLAIN', 'LOGIN'] },
-    });
+    smartHost = await startLoginSmartHost(certs, USER, PASSWORD);
     world = await startOAuth2World(certs);
     base = {
       SMART_HOST: '127.0.0.1',
       SMART_HOST_PORT: String(smartHost.port),
-      SMART_HOST_TLS: 'starttls',
-      SMART_HOST_CA_FILE: certs.caFile,
-      SMTP_HOSTNAME: 'relay.example.test',
-      SMTP_CLIENT_TIMEOUT: '5s',
-      // Nothing listens there: the OAuth2 token source falls back to memory at once.
-      REDIS_URL: `redis://127.0.0.1:${String(await getFreePort())}`,
+      ...(await checkEnv(certs)),
     };
   });
 

@@ -2,25 +2,17 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, createMetrics, RELAY_VERSION } from '@smtp-relay/observability';
-import {
-  createDeliveryQueue,
-  DELIVERY_JOB_NAME,
-  newDeliveryJob,
-  newMessageId,
-  type DeliveryQueue,
-} from '@smtp-relay/queue';
+import type { DeliveryQueue } from '@smtp-relay/queue';
 import {
   countRouteOutcome,
   publishRouteStatus,
   type PublishedRouteStatus,
 } from '@smtp-relay/smart-host/route-status';
-import { createRedisMessageStore } from '@smtp-relay/store';
-import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
+import { uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { chromium, type Browser, type Locator } from 'playwright-core';
-import { createRelayAdminHttp } from '../src/relay-admin-http.ts';
+import { queueLater, salesRoute, startAdminApp, type AdminApp } from './admin-fixture.ts';
 
 // The "Routes" section and the route column of /ui in a real headless
 // Chromium (Debian's package), fed by a route status published in a real Redis.
@@ -28,30 +20,11 @@ import { createRelayAdminHttp } from '../src/relay-admin-http.ts';
 const TOKEN = 'dashboard-routes-token-42';
 const CHROMIUM = '/usr/bin/chromium';
 
-const SALES: PublishedRouteStatus = {
-  name: 'sales',
+const SALES = salesRoute({
   match: { senders: ['*@sales.example.com'], users: ['scanner-3f'] },
-  hosts: [
-    {
-      host: 'primary.example',
-      port: 587,
-      tls: 'starttls',
-      up: false,
-      coolingDownMs: 600_000,
-      failures: 2,
-    },
-    { host: 'backup.example', port: 465, tls: 'implicit', up: true, coolingDownMs: 0, failures: 0 },
-  ],
-  rate: '30/1m',
-  recipientRate: '10000/1d',
-  sentInWindow: 7,
-  recipientsInWindow: 9,
   pausedMs: 120_000,
   pauses: 2,
-  heldMs: 0,
-  connectionLimit: 2,
-  inFlight: 1,
-};
+});
 
 const DEFAULT: PublishedRouteStatus = {
   name: 'default',
@@ -82,6 +55,7 @@ async function cellLines(row: Locator): Promise<string[][]> {
 }
 
 describe('routes on the dashboard (/ui)', () => {
+  let admin: AdminApp;
   let redis: TestRedisConnection<Redis>;
   let queue: DeliveryQueue;
   let app: FastifyInstance;
@@ -91,23 +65,8 @@ describe('routes on the dashboard (/ui)', () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
-    redis = await connectTestRedis(prefix, (url) => new Redis(url));
-    const { connection } = redis;
-    queue = createDeliveryQueue({ connection, prefix });
-    app = await createRelayAdminHttp({
-      logger: createLogger({ service: 'test', version: RELAY_VERSION, level: 'silent' }),
-      metrics: createMetrics(),
-      readiness: [],
-      queueAccess: {
-        queue,
-        store: createRedisMessageStore({ redis: connection, prefix }),
-        redis: connection,
-        prefix,
-      },
-      adminToken: TOKEN,
-      host: '127.0.0.1',
-      port: 0,
-    });
+    admin = await startAdminApp(prefix, TOKEN);
+    ({ redis, queue, app } = admin);
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${String((app.server.address() as AddressInfo).port)}`;
     browser = await chromium.launch({
@@ -118,9 +77,7 @@ describe('routes on the dashboard (/ui)', () => {
 
   after(async () => {
     await browser.close();
-    await app.close();
-    await queue.close();
-    await redis.close();
+    await admin.close();
   });
 
   it('shows each route: hosts up and down, pause and hold, rate usage, connections, counts; and the route of a message', async () => {
@@ -128,20 +85,7 @@ describe('routes on the dashboard (/ui)', () => {
     for (const outcome of ['delivered', 'delivered', 'delivered', 'deferred', 'throttled'] as const)
       await countRouteOutcome(redis.connection, prefix, 'sales', outcome);
     await countRouteOutcome(redis.connection, prefix, 'default', 'bounced');
-    const id = newMessageId();
-    const job = newDeliveryJob({
-      messageId: id,
-      size: 20,
-      mailFrom: 'scanner@sales.example.com',
-      recipients: ['boss@example.test'],
-      receivedAt: Date.now(),
-      client: { address: '192.0.2.7', helo: 'scanner.lan' },
-      authUser: null,
-      bodyType: '7bit',
-      smtpUtf8: false,
-      route: 'sales',
-    });
-    await queue.add(DELIVERY_JOB_NAME, job, { jobId: id, delay: 3_600_000 });
+    const id = await queueLater(queue, 'sales');
 
     const context = await browser.newContext({
       httpCredentials: { username: 'admin', password: TOKEN },

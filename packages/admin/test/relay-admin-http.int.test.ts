@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, createMetrics, RELAY_VERSION } from '@smtp-relay/observability';
-import {
-  createDeliveryQueue,
-  DELIVERY_JOB_NAME,
-  newDeliveryJob,
-  newMessageId,
-  nextAttemptAt,
-  type DeliveryQueue,
-} from '@smtp-relay/queue';
-import {
-  countRouteOutcome,
-  publishRouteStatus,
-  type PublishedRouteStatus,
-} from '@smtp-relay/smart-host/route-status';
-import { createRedisMessageStore } from '@smtp-relay/store';
-import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
+import { nextAttemptAt, type DeliveryQueue } from '@smtp-relay/queue';
+import { countRouteOutcome, publishRouteStatus } from '@smtp-relay/smart-host/route-status';
+import { uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import { createRelayAdminHttp } from '../src/relay-admin-http.ts';
+import type { Redis } from 'ioredis';
+import { queueLater, salesRoute, startAdminApp, type AdminApp } from './admin-fixture.ts';
 
 // The admin HTTP app every process serves, on a real Redis: the routes the
 // senders published and the route of each message.
@@ -26,76 +13,25 @@ import { createRelayAdminHttp } from '../src/relay-admin-http.ts';
 const TOKEN = 'relay-admin-http-token-42';
 const AUTHORIZED = { authorization: `Bearer ${TOKEN}` };
 
-const SALES: PublishedRouteStatus = {
-  name: 'sales',
-  match: { senders: ['*@sales.example.com'], users: [] },
-  hosts: [
-    {
-      host: 'primary.example',
-      port: 587,
-      tls: 'starttls',
-      up: false,
-      coolingDownMs: 600_000,
-      failures: 2,
-    },
-    { host: 'backup.example', port: 465, tls: 'implicit', up: true, coolingDownMs: 0, failures: 0 },
-  ],
-  rate: '30/1m',
-  recipientRate: '10000/1d',
-  sentInWindow: 7,
-  recipientsInWindow: 9,
-  pausedMs: 0,
-  pauses: 0,
-  heldMs: 0,
-  connectionLimit: 2,
-  inFlight: 1,
-};
+const SALES = salesRoute();
 
 describe('admin HTTP: routes and the route of a message (real Redis)', () => {
+  let admin: AdminApp;
   let redis: TestRedisConnection<Redis>;
   let queue: DeliveryQueue;
   let app: FastifyInstance;
   const prefix = uniquePrefix('admin-http');
 
   before(async () => {
-    redis = await connectTestRedis(prefix, (url) => new Redis(url));
-    const { connection } = redis;
-    queue = createDeliveryQueue({ connection, prefix });
-    const store = createRedisMessageStore({ redis: connection, prefix });
-    app = await createRelayAdminHttp({
-      logger: createLogger({ service: 'test', version: RELAY_VERSION, level: 'silent' }),
-      metrics: createMetrics(),
-      readiness: [],
-      queueAccess: { queue, store, redis: connection, prefix },
-      adminToken: TOKEN,
-      host: '127.0.0.1',
-      port: 0,
-    });
+    admin = await startAdminApp(prefix, TOKEN);
+    ({ redis, queue, app } = admin);
   });
 
   after(async () => {
-    await app.close();
-    await queue.close();
-    await redis.close();
+    await admin.close();
   });
 
-  async function queued(route: string | undefined): Promise<string> {
-    const id = newMessageId();
-    const job = newDeliveryJob({
-      messageId: id,
-      size: 20,
-      mailFrom: 'scanner@sales.example.com',
-      recipients: ['boss@example.test'],
-      receivedAt: Date.now(),
-      client: { address: '192.0.2.7', helo: 'scanner.lan' },
-      authUser: null,
-      bodyType: '7bit',
-      smtpUtf8: false,
-      route,
-    });
-    await queue.add(DELIVERY_JOB_NAME, job, { jobId: id, delay: 3_600_000 });
-    return id;
-  }
+  const queued = (route: string | undefined): Promise<string> => queueLater(queue, route);
 
   it('GET /api/v1/routes needs the token', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/v1/routes' });

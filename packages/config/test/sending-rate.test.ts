@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidValueError } from '../src/errors.ts';
 import {
-  ConfigError,
   PROVIDER_PRESETS,
   SMART_HOST_PROVIDERS,
   formatConfig,
@@ -13,32 +11,16 @@ import {
   type SendingRate,
   type SmartHostConfig,
 } from '../src/index.ts';
+import { HOST, itReads, itRefuses, problemsOf as loadProblemsOf } from './parse-tables.ts';
 
 // docs/reference.md "Failover, routes and rate limits": SMART_HOST_RATE,
 // SMART_HOST_RECIPIENT_RATE (preset defaults, `off`) and SMART_HOST_COOLDOWN.
 
-const HOST = { hostname: 'relay.example.com' };
 // What every preset needs besides SMART_HOST_PROVIDER to load.
 const LOGIN = { SMART_HOST_USER: 'relay', SMART_HOST_PASSWORD: 'pw' };
 
-function reasonsOf(parse: () => unknown): readonly string[] {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof InvalidValueError) return error.reasons;
-    throw error;
-  }
-  return assert.fail('expected an InvalidValueError');
-}
-
 function problemsOf(env: Environment): readonly string[] {
-  try {
-    loadSenderConfig({ SMART_HOST: 'smtp.example.com', ...env }, HOST);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return assert.fail('expected a ConfigError');
+  return loadProblemsOf({ SMART_HOST: 'smtp.example.com', ...env });
 }
 
 describe('parseSendingRate', () => {
@@ -53,11 +35,7 @@ describe('parseSendingRate', () => {
     ['OFF', 'off'],
     ['0', 'off'],
   ];
-  for (const [text, expected] of VALID) {
-    it(`reads ${JSON.stringify(text)}`, () => {
-      assert.deepEqual(parseSendingRate(text.trim()), expected);
-    });
-  }
+  itReads(VALID, (text) => parseSendingRate(text.trim()));
 
   const INVALID: readonly (readonly [string, readonly string[]])[] = [
     ['30', ['must be <count>/<duration> such as 30/1m or 10000/1d, or off, got "30"']],
@@ -78,14 +56,7 @@ describe('parseSendingRate', () => {
       ],
     ],
   ];
-  for (const [text, reasons] of INVALID) {
-    it(`refuses ${JSON.stringify(text)}`, () => {
-      assert.deepEqual(
-        reasonsOf(() => parseSendingRate(text)),
-        reasons,
-      );
-    });
-  }
+  itRefuses(INVALID, parseSendingRate);
 
   it('formats a rate as it is written', () => {
     assert.equal(formatSendingRate({ count: 30, perMs: 60_000 }), '30/1m');

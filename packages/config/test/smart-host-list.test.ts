@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidValueError } from '../src/errors.ts';
 import {
-  ConfigError,
   findConfigWarnings,
   formatConfig,
   loadSenderConfig,
@@ -10,30 +8,9 @@ import {
   type SmartHostEndpoint,
 } from '../src/index.ts';
 import { parseSmartHostList, type SmartHostEntry } from '../src/smart-host-list.ts';
+import { HOST, itReads, itRefuses, problemsOf } from './parse-tables.ts';
 
 // docs/reference.md "Failover, routes and rate limits": SMART_HOST as an ordered list.
-
-const HOST = { hostname: 'relay.example.com' };
-
-function reasonsOf(parse: () => unknown): readonly string[] {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof InvalidValueError) return error.reasons;
-    throw error;
-  }
-  return assert.fail('expected an InvalidValueError');
-}
-
-function problemsOf(env: Environment): readonly string[] {
-  try {
-    loadSenderConfig(env, HOST);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return assert.fail('expected a ConfigError');
-}
 
 describe('parseSmartHostList', () => {
   const VALID: readonly (readonly [string, readonly SmartHostEntry[]])[] = [
@@ -59,11 +36,7 @@ describe('parseSmartHostList', () => {
     ['192.0.2.7:25', [{ host: '192.0.2.7', port: 25 }]],
     ['mail_relay:1025', [{ host: 'mail_relay', port: 1025 }]],
   ];
-  for (const [text, expected] of VALID) {
-    it(`reads ${JSON.stringify(text)}`, () => {
-      assert.deepEqual(parseSmartHostList(text), expected);
-    });
-  }
+  itReads(VALID, parseSmartHostList);
 
   const INVALID: readonly (readonly [string, readonly string[]])[] = [
     [
@@ -96,14 +69,7 @@ describe('parseSmartHostList', () => {
       ],
     ],
   ];
-  for (const [text, reasons] of INVALID) {
-    it(`refuses ${JSON.stringify(text)}`, () => {
-      assert.deepEqual(
-        reasonsOf(() => parseSmartHostList(text)),
-        reasons,
-      );
-    });
-  }
+  itRefuses(INVALID, parseSmartHostList);
 });
 
 describe('SMART_HOST entries: port and TLS mode of each', () => {

@@ -1,38 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
-import { Redis } from 'ioredis';
-import { DELIVERY_JOB_NAME, newDeliveryJob } from '../src/delivery-job.ts';
-import { createDeliveryQueue, type DeliveryQueue } from '../src/delivery-queue.ts';
+import { uniquePrefix } from '@smtp-relay/testkit';
+import { DELIVERY_JOB_NAME } from '../src/delivery-job.ts';
+import type { DeliveryQueue } from '../src/delivery-queue.ts';
 import { newMessageId } from '../src/message-id.ts';
 import { hasJob, nextAttemptAt } from '../src/queued-job.ts';
-
-const jobFor = (messageId: string) =>
-  newDeliveryJob({
-    messageId,
-    size: 4,
-    mailFrom: 'a@example.test',
-    recipients: ['b@example.test'],
-    receivedAt: Date.now(),
-    client: { address: '127.0.0.1', helo: 'test' },
-    authUser: null,
-    bodyType: '7bit',
-    smtpUtf8: false,
-  });
+import { jobFor, openTestQueue, type TestQueue } from './queue-fixture.ts';
 
 describe('hasJob and nextAttemptAt (real Redis, real BullMQ)', () => {
-  let redis: TestRedisConnection<Redis>;
+  let fixture: TestQueue;
   let queue: DeliveryQueue;
   const prefix = uniquePrefix('queued-job');
 
   before(async () => {
-    redis = await connectTestRedis(prefix, (url) => new Redis(url));
-    queue = createDeliveryQueue({ connection: redis.connection, prefix });
+    fixture = await openTestQueue(prefix);
+    ({ queue } = fixture);
   });
 
   after(async () => {
-    await queue.close();
-    await redis.close();
+    await fixture.close();
   });
 
   it('a waiting job: there, with no next attempt', async () => {

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connectTestRedis, uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
-import { Redis } from 'ioredis';
-import { DELIVERY_JOB_NAME, newDeliveryJob, type DeliveryJob } from '../src/delivery-job.ts';
-import { createDeliveryQueue, type DeliveryQueue } from '../src/delivery-queue.ts';
+import { uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
+import type { Redis } from 'ioredis';
+import { DELIVERY_JOB_NAME } from '../src/delivery-job.ts';
+import type { DeliveryQueue } from '../src/delivery-queue.ts';
 import { holdKeys } from '../src/hold-keys.ts';
 import { newMessageId } from '../src/message-id.ts';
 import { nextAttemptAt } from '../src/queued-job.ts';
 import { resumeDeliveries } from '../src/resume-deliveries.ts';
+import { jobFor, openTestQueue, type TestQueue } from './queue-fixture.ts';
 
 // `npx smtp-relay queue resume` against a real Redis and a real BullMQ queue,
 // with the hold keys laid out as the sender's redis-hold-store.ts writes them
@@ -17,32 +18,19 @@ const HOUR = 3_600_000;
 // What queue.rateLimit() (and the sender's hold) writes into the rate limit key.
 const PAUSED = String(Number.MAX_SAFE_INTEGER);
 
-const jobFor = (messageId: string): DeliveryJob =>
-  newDeliveryJob({
-    messageId,
-    size: 4,
-    mailFrom: 'a@example.test',
-    recipients: ['b@example.test'],
-    receivedAt: Date.now(),
-    client: { address: '127.0.0.1', helo: 'test' },
-    authUser: null,
-    bodyType: '7bit',
-    smtpUtf8: false,
-  });
-
 describe('resumeDeliveries (real Redis, real BullMQ)', () => {
+  let fixture: TestQueue;
   let redis: TestRedisConnection<Redis>;
   let queue: DeliveryQueue;
   const prefix = uniquePrefix('resume');
 
   before(async () => {
-    redis = await connectTestRedis(prefix, (url) => new Redis(url));
-    queue = createDeliveryQueue({ connection: redis.connection, prefix });
+    fixture = await openTestQueue(prefix);
+    ({ redis, queue } = fixture);
   });
 
   after(async () => {
-    await queue.close();
-    await redis.close();
+    await fixture.close();
   });
 
   // Several rounds of SCAN and ZSCAN even with a few keys.

@@ -50,6 +50,17 @@ export interface DeliveryEvents {
   holdNotUpdated(log: Logger, error: unknown): void;
 }
 
+/** The fields of a failure's reply on its log line, in this order. */
+function replyFields(failure: DeliveryFailure) {
+  return {
+    smtpCode: failure.reply.code,
+    enhancedCode: failure.reply.enhanced,
+    reply: formatReply(failure.reply),
+    category: failure.category,
+    hint: failure.hint,
+  };
+}
+
 export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
   return {
     delivered(log, data, to, at) {
@@ -76,11 +87,7 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
             event: 'delivery.bounced',
             from: data.mailFrom,
             to: recipient,
-            smtpCode: failure.reply.code,
-            enhancedCode: failure.reply.enhanced,
-            reply: formatReply(failure.reply),
-            category: failure.category,
-            hint: failure.hint,
+            ...replyFields(failure),
             durationMs,
           },
           'bounced',
@@ -93,11 +100,7 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
         {
           event: 'delivery.deferred',
           to: remaining.map((r) => r.recipient),
-          smtpCode: failure.reply.code,
-          enhancedCode: failure.reply.enhanced,
-          reply: formatReply(failure.reply),
-          category: failure.category,
-          hint: failure.hint,
+          ...replyFields(failure),
           retryInMs: at.retryInMs,
           durationMs: at.durationMs,
         },
@@ -127,11 +130,7 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
       log.warn(
         {
           event: 'delivery.throttled',
-          smtpCode: failure.reply.code,
-          enhancedCode: failure.reply.enhanced,
-          reply: formatReply(failure.reply),
-          category: failure.category,
-          hint: failure.hint,
+          ...replyFields(failure),
           durationMs,
         },
         'the smart host throttles: the route pauses, the message waits (no attempt counted, never bounced)',

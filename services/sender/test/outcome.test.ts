@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
-import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
 import type { DeliveryAttempt, RecipientFailure } from '../src/deliver.ts';
 import {
   bounceSummary,
@@ -9,6 +8,16 @@ import {
   type DeliveryDecision,
   decide,
 } from '../src/outcome.ts';
+import {
+  badCredentials,
+  bouncedBob,
+  connectionRefused,
+  deferredCarol,
+  greylisted,
+  rateAtRcpt,
+  throttled,
+  tooManyConnections,
+} from './fakes/classified-failures.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -17,58 +26,6 @@ const RECEIVED_AT = Date.UTC(2026, 10, 26, 12, 0, 0);
 const LIFETIME = 5 * DAY;
 const EXPIRES_AT = RECEIVED_AT + LIFETIME;
 
-const noSuchUser = classifyDeliveryError({
-  code: 'EENVELOPE',
-  responseCode: 550,
-  command: 'RCPT TO',
-  response: '550 5.1.1 No such user',
-  message: 'Recipient command failed',
-});
-const greylisted = classifyDeliveryError({
-  code: 'EENVELOPE',
-  responseCode: 451,
-  command: 'RCPT TO',
-  response: '451 4.7.1 Greylisted',
-  message: 'Recipient command failed',
-});
-const connectionRefused = classifyDeliveryError({
-  code: 'ESOCKET',
-  command: 'CONN',
-  message: 'connect ECONNREFUSED 127.0.0.1:2526',
-});
-const badCredentials = classifyDeliveryError({
-  code: 'EAUTH',
-  responseCode: 535,
-  command: 'AUTH PLAIN',
-  response: '535 5.7.8 Error: authentication failed',
-  message: 'Invalid login',
-});
-
-// A smart host that says "slower": a rate at MAIL, a cap on connections at the greeting.
-const throttled = classifyDeliveryError({
-  code: 'EENVELOPE',
-  responseCode: 421,
-  command: 'MAIL FROM',
-  response: '421 4.7.0 Too many messages, slow down',
-  message: 'Mail command failed',
-});
-const rateAtRcpt = classifyDeliveryError({
-  code: 'EENVELOPE',
-  responseCode: 452,
-  command: 'RCPT TO',
-  response: '452 4.7.0 Rate limit exceeded, try again later',
-  message: 'Recipient command failed',
-});
-const tooManyConnections = classifyDeliveryError({
-  code: 'EPROTOCOL',
-  responseCode: 421,
-  command: 'CONN',
-  response: '421 4.7.0 Error: too many connections from 192.0.2.7',
-  message: 'Invalid greeting',
-});
-
-const bouncedBob: RecipientFailure = { recipient: 'bob@example.com', failure: noSuchUser };
-const deferredCarol: RecipientFailure = { recipient: 'carol@example.com', failure: greylisted };
 const deferredDave: RecipientFailure = {
   recipient: 'dave@example.com',
   failure: connectionRefused,

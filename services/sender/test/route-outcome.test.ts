@@ -1,52 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RouteLeaseOutcome } from '@smtp-relay/smart-host';
-import { classifyDeliveryError } from '@smtp-relay/smtp-errors';
-import type { RecipientFailure } from '../src/deliver.ts';
 import type { DeliveryDecision } from '../src/outcome.ts';
 import { leaseOutcome, routeOutcome, type RouteOutcome } from '../src/routes/route-outcome.ts';
+import {
+  badCredentials,
+  bouncedBob as bob,
+  deferredCarol as carol,
+  greylisted,
+  throttled,
+  tooManyConnections,
+} from './fakes/classified-failures.ts';
 
 // How each decision counts for its route: the dashboard's counts and metric
 // (routeOutcome), and what the route's limits learn of our pace (leaseOutcome).
-
-const noSuchUser = classifyDeliveryError({
-  code: 'EENVELOPE',
-  responseCode: 550,
-  command: 'RCPT TO',
-  response: '550 5.1.1 No such user',
-  message: 'Recipient command failed',
-});
-const greylisted = classifyDeliveryError({
-  code: 'EENVELOPE',
-  responseCode: 451,
-  command: 'RCPT TO',
-  response: '451 4.7.1 Greylisted',
-  message: 'Recipient command failed',
-});
-const throttled = classifyDeliveryError({
-  code: 'EENVELOPE',
-  responseCode: 421,
-  command: 'MAIL FROM',
-  response: '421 4.7.0 Too many messages, slow down',
-  message: 'Mail command failed',
-});
-const tooManyConnections = classifyDeliveryError({
-  code: 'EPROTOCOL',
-  responseCode: 421,
-  command: 'CONN',
-  response: '421 4.7.0 Error: too many connections from 192.0.2.7',
-  message: 'Invalid greeting',
-});
-const badCredentials = classifyDeliveryError({
-  code: 'EAUTH',
-  responseCode: 535,
-  command: 'AUTH PLAIN',
-  response: '535 5.7.8 Error: authentication failed',
-  message: 'Invalid login',
-});
-
-const bob: RecipientFailure = { recipient: 'bob@example.com', failure: noSuchUser };
-const carol: RecipientFailure = { recipient: 'carol@example.com', failure: greylisted };
 
 const DECISIONS = {
   finishDelivered: {

@@ -25,7 +25,7 @@ import { holdTiming } from '../src/systemic-hold.ts';
 import { createDeliveryWorker } from '../src/worker.ts';
 import { createCapturedLogger } from './fakes/captured-logger.ts';
 import { createRecordingBounceNotifier } from './fakes/recording-bounce-notifier.ts';
-import { singleRoute } from './fakes/single-route.ts';
+import { singleRoute, type SingleRouteParts } from './fakes/single-route.ts';
 import {
   createScriptedSmartHostClient,
   smartHostError,
@@ -51,11 +51,14 @@ describe('delivery worker (real Redis, real BullMQ)', () => {
     await redis.close();
   });
 
-  it('stopped mid-delivery: hands the job back to the queue untouched', async () => {
-    const store = createRedisMessageStore({ redis: redis.connection, prefix });
+  /** Stores a message with this subject and queues it for delivery; its id. */
+  async function enqueueMessage(
+    store: ReturnType<typeof createRedisMessageStore>,
+    subject: string,
+  ): Promise<string> {
     const id = newMessageId();
     const writer = store.openWriter(id);
-    await writer.write(Buffer.from('Subject: in flight\r\n\r\nbody\r\n'));
+    await writer.write(Buffer.from(`Subject: ${subject}\r\n\r\nbody\r\n`));
     const size = await writer.finish();
     await createDeliveryProducer(queue).enqueue(
       newDeliveryJob({
@@ -70,16 +73,23 @@ describe('delivery worker (real Redis, real BullMQ)', () => {
         smtpUtf8: false,
       }),
     );
-    const client = createScriptedSmartHostClient([{ kind: 'hang' }]);
-    const bounces = createRecordingBounceNotifier();
-    const log = createCapturedLogger();
+    return id;
+  }
+
+  /** A worker on its own connection, its one route held in Redis; disconnect `connection` after. */
+  function startWorker(parts: {
+    store: ReturnType<typeof createRedisMessageStore>;
+    route: Omit<SingleRouteParts, 'hold'>;
+    bounces: ReturnType<typeof createRecordingBounceNotifier>;
+    logger: ReturnType<typeof createCapturedLogger>['logger'];
+  }): { worker: ReturnType<typeof createDeliveryWorker>; connection: Redis } {
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const worker = createDeliveryWorker({
       settings: { prefix, concurrency: 1, retryDelaysMs: [60_000], maxQueueLifetimeMs: 3_600_000 },
       connection,
-      store,
+      store: parts.store,
       routes: singleRoute({
-        client,
+        ...parts.route,
         hold: createDeliveryHold(
           createRedisHoldStore({
             redis: redis.connection,
@@ -89,9 +99,24 @@ describe('delivery worker (real Redis, real BullMQ)', () => {
           holdTiming([60_000], 60_000),
         ),
       }),
+      bounces: parts.bounces,
+      logger: parts.logger,
+      metrics: createMetrics(),
+    });
+    return { worker, connection };
+  }
+
+  it('stopped mid-delivery: hands the job back to the queue untouched', async () => {
+    const store = createRedisMessageStore({ redis: redis.connection, prefix });
+    const id = await enqueueMessage(store, 'in flight');
+    const client = createScriptedSmartHostClient([{ kind: 'hang' }]);
+    const bounces = createRecordingBounceNotifier();
+    const log = createCapturedLogger();
+    const { worker, connection } = startWorker({
+      store,
+      route: { client },
       bounces,
       logger: log.logger,
-      metrics: createMetrics(),
     });
     try {
       await client.hanging();
@@ -115,25 +140,10 @@ describe('delivery worker (real Redis, real BullMQ)', () => {
 
   it('a throttled job and one its paused route turns away wait as delayed jobs, attempts uncounted', async () => {
     const store = createRedisMessageStore({ redis: redis.connection, prefix });
-    const ids = [newMessageId(), newMessageId()];
-    for (const id of ids) {
-      const writer = store.openWriter(id);
-      await writer.write(Buffer.from('Subject: slow down\r\n\r\nbody\r\n'));
-      const size = await writer.finish();
-      await createDeliveryProducer(queue).enqueue(
-        newDeliveryJob({
-          messageId: id,
-          size,
-          mailFrom: 'device@lan.test',
-          recipients: ['boss@example.test'],
-          receivedAt: Date.now(),
-          client: { address: '192.0.2.7', helo: 'device.lan' },
-          authUser: null,
-          bodyType: '7bit',
-          smtpUtf8: false,
-        }),
-      );
-    }
+    const ids = [
+      await enqueueMessage(store, 'slow down'),
+      await enqueueMessage(store, 'slow down'),
+    ];
     const throttling = smartHostError('EENVELOPE', 'Mail command failed', {
       responseCode: 421,
       command: 'MAIL FROM',
@@ -146,26 +156,11 @@ describe('delivery worker (real Redis, real BullMQ)', () => {
       recipientRate: undefined,
     });
     const log = createCapturedLogger();
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const worker = createDeliveryWorker({
-      settings: { prefix, concurrency: 1, retryDelaysMs: [60_000], maxQueueLifetimeMs: 3_600_000 },
-      connection,
+    const { worker, connection } = startWorker({
       store,
-      routes: singleRoute({
-        client,
-        limits,
-        hold: createDeliveryHold(
-          createRedisHoldStore({
-            redis: redis.connection,
-            prefix,
-            limiterKey: queue.toKey('limiter'),
-          }),
-          holdTiming([60_000], 60_000),
-        ),
-      }),
+      route: { client, limits },
       bounces: createRecordingBounceNotifier(),
       logger: log.logger,
-      metrics: createMetrics(),
     });
     try {
       await waitFor(
