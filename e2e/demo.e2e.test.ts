@@ -13,7 +13,7 @@ import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 describe('npm run demo', () => {
   let redis: TestRedis;
   let output = '';
-  let stop: () => void;
+  let stop: (() => void) | undefined;
   let exited: Promise<number | null>;
   let smtpPort: number;
   let adminPort: number;
@@ -43,6 +43,10 @@ describe('npm run demo', () => {
   });
 
   after(async () => {
+    // A failed test must not leave the demo running: its pipes would keep this
+    // test file (and the whole run) from ever ending.
+    stop?.();
+    await exited;
     await redis.cleanup();
   });
 
@@ -90,7 +94,7 @@ describe('npm run demo', () => {
     assert.equal(dashboard.status, 200);
     assert.equal(((await dashboard.json()) as { completed: number }).completed >= 1, true);
 
-    stop();
+    stop?.();
     assert.equal(await exited, 0);
   });
 });

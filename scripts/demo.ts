@@ -3,7 +3,8 @@
 // 127.0.0.1:6379), or starts a private redis-server when none answers.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pingRedis, startFakeSmartHost, startRedisServer, waitFor } from '@smtp-relay/testkit';
@@ -29,7 +30,9 @@ const smartHost = await startFakeSmartHost({
     data: (message) => {
       captured++;
       const file = join(captureDir, `${String(captured).padStart(4, '0')}-${message.queueId}.eml`);
-      void writeFile(file, message.data);
+      // Written before the line that names it (and before the 250): whoever reads
+      // the file as soon as the line appears finds it complete.
+      writeFileSync(file, message.data);
       const subject =
         /^Subject: (.*)$/im.exec(message.data.toString('utf8'))?.[1] ?? '(no subject)';
       console.log(
