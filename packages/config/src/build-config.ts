@@ -55,6 +55,7 @@ export function toIngressConfig(fields: IngressFields): IngressConfig {
     authFailureWindowMs: fields.SMTP_AUTH_FAILURE_WINDOW,
     authBlockTimeMs: fields.SMTP_AUTH_BLOCK_TIME,
     maxClientsPerIp: fields.SMTP_MAX_CLIENTS_PER_IP,
+    greetingDelayMs: fields.SMTP_GREETING_DELAY,
     tlsMinVersion: fields.SMTP_TLS_MIN_VERSION,
     proxyProtocol: fields.SMTP_PROXY_PROTOCOL,
     proxyTrusted: fields.SMTP_PROXY_TRUSTED,

@@ -52,6 +52,7 @@ const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) 
   SMTP_AUTH_FAILURE_WINDOW: (c) => formatDuration(c.authFailureWindowMs),
   SMTP_AUTH_BLOCK_TIME: (c) => formatDuration(c.authBlockTimeMs),
   SMTP_MAX_CLIENTS_PER_IP: (c) => String(c.maxClientsPerIp),
+  SMTP_GREETING_DELAY: (c) => formatDuration(c.greetingDelayMs),
   SMTP_TLS_MIN_VERSION: (c) => c.tlsMinVersion,
   SMTP_PROXY_PROTOCOL: (c) => String(c.proxyProtocol),
   SMTP_PROXY_TRUSTED: (c) => list(c.proxyTrusted),

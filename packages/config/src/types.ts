@@ -64,6 +64,8 @@ export interface IngressConfig extends CommonConfig {
   readonly authFailureWindowMs: number;
   readonly authBlockTimeMs: number;
   readonly maxClientsPerIp: number;
+  /** SMTP_GREETING_DELAY: wait before the 220, refusing early talkers; 0 greets at once */
+  readonly greetingDelayMs: number;
   readonly tlsMinVersion: TlsVersion;
   readonly proxyProtocol: boolean;
   /** CIDRs allowed to send a PROXY protocol header */

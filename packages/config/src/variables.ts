@@ -473,6 +473,20 @@ const DEFINITIONS = {
       parsedBy((value) => parseInteger(value, 1, 1_000_000)),
     ),
   },
+  // docs/adr/013-greeting-delay.md: Postfix's postscreen_greet_wait.
+  SMTP_GREETING_DELAY: {
+    section: 'ingress',
+    doc: 'wait before the 220 greeting; a client that talks first gets 421 (as Postfix postscreen_greet_wait). 0 greets at once, right for a submission relay',
+    ...withDefault(
+      '0s',
+      parsedBy((value) =>
+        parseDurationWithin(value, {
+          min: 0,
+          max: { value: 10_000, why: 'a greeting later than that looks like a dead server' },
+        }),
+      ),
+    ),
+  },
   SMTP_TLS_MIN_VERSION: {
     section: 'ingress',
     doc: 'oldest TLS version for STARTTLS and SMTPS: TLSv1.2, TLSv1.3, or TLSv1/TLSv1.1 for old printers',

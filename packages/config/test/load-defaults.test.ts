@@ -50,6 +50,7 @@ const INGRESS_DEFAULTS: IngressConfig = {
   authFailureWindowMs: 15 * 60_000,
   authBlockTimeMs: 15 * 60_000,
   maxClientsPerIp: 50,
+  greetingDelayMs: 0,
   tlsMinVersion: 'TLSv1.2',
   proxyProtocol: false,
   proxyTrusted: [],
@@ -148,6 +149,8 @@ describe('given values', () => {
     [{ SMTP_MAX_MESSAGE_SIZE: '10MB' }, (c) => c.maxMessageSize, 10 * 1024 * 1024],
     [{ SMTP_SOCKET_TIMEOUT: '90' }, (c) => c.socketTimeoutMs, 90_000],
     [{ SMTP_SOCKET_TIMEOUT: '24d' }, (c) => c.socketTimeoutMs, 24 * 86_400_000],
+    [{ SMTP_GREETING_DELAY: '300ms' }, (c) => c.greetingDelayMs, 300],
+    [{ SMTP_GREETING_DELAY: '0' }, (c) => c.greetingDelayMs, 0],
     [{ SMTP_RELAY_NETWORKS: '10.0.0.0/8 ::1' }, (c) => c.relayNetworks, ['10.0.0.0/8', '::1/128']],
     // docker-compose.yml's default: the bridges only while SMTP is published on loopback
     [

@@ -130,6 +130,12 @@ const ROWS: readonly (readonly [Environment, readonly string[]])[] = [
     { SMTP_SOCKET_TIMEOUT: '30d' },
     ['SMTP_SOCKET_TIMEOUT: must be at most 24d (the longest timer Node.js supports), got "30d"'],
   ],
+  [
+    { SMTP_GREETING_DELAY: '11s' },
+    [
+      'SMTP_GREETING_DELAY: must be at most 10s (a greeting later than that looks like a dead server), got "11s"',
+    ],
+  ],
   [{ SMART_HOST: '' }, ['SMART_HOST: required (or set SMART_HOST_PROVIDER)']],
   [
     { SMART_HOST: 'smtp.gmail.com:smtp' },

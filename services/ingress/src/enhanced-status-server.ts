@@ -23,9 +23,14 @@ export type EnhancedStatusSmtpServer = SMTPServer;
  */
 export function createEnhancedStatusServer(
   options: SMTPServerOptions,
-  extras: { readonly guards: SessionGuards; readonly heloCheck: HeloCheck | undefined },
+  extras: {
+    readonly guards: SessionGuards;
+    readonly heloCheck: HeloCheck | undefined;
+    /** SMTP_GREETING_DELAY (docs/adr/013). */
+    readonly greetingDelayMs: number;
+  },
 ): EnhancedStatusSmtpServer {
-  const { guards, heloCheck } = extras;
+  const { guards, heloCheck, greetingDelayMs } = extras;
   return createSmtpServer(options, {
     hasOwnEnhancedCode: (text) => LEADING_ENHANCED_CODE.test(text),
     watchConnection: (connection) => createConnectionGuard(guards, connection),
@@ -35,5 +40,6 @@ export function createEnhancedStatusServer(
       ((command) => {
         runHeloCheck(heloCheck, command);
       }),
+    greetingDelayMs,
   });
 }

@@ -112,6 +112,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
         maxClients: config.maxClients,
         maxClientsPerIp: config.maxClientsPerIp,
         socketTimeoutMs: config.socketTimeoutMs,
+        greetingDelayMs: config.greetingDelayMs,
         // What smtp-server's close() still waits for after the drain (stuck
         // sessions): its share of the stop budget.
         closeTimeoutMs: SMTP_CLOSE_MS,

@@ -37,6 +37,8 @@ interface IngressServerSettings {
   /** SMTP_MAX_CLIENTS_PER_IP, here for TLS handshakes before a session starts. */
   readonly maxClientsPerIp: number;
   readonly socketTimeoutMs: number;
+  /** SMTP_GREETING_DELAY: the wait before the 220 that early talkers fail (docs/adr/013). */
+  readonly greetingDelayMs: number;
   /** How long close() lets sessions finish before they get 421. */
   readonly closeTimeoutMs: number;
   /** SMTP_TLS_MIN_VERSION, for STARTTLS and SMTPS alike. */
@@ -164,6 +166,7 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       isTrustedProxy: deps.isTrustedProxy,
     }),
     heloCheck,
+    greetingDelayMs: settings.greetingDelayMs,
   });
   server.on('error', (error: Error) => {
     deps.logger.warn({ event: 'smtp.connection.error', err: error }, 'SMTP connection error');

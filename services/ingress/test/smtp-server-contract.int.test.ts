@@ -546,6 +546,101 @@ describe('smtp-server 3.21.6 as the adapter uses it', () => {
     });
   });
 
+  describe('the greeting (docs/adr/013)', () => {
+    /** Sends `line` right after connecting, before any reply, then reads until `done` or the close. */
+    async function earlyTalker(port: number, line: string, done: RegExp): Promise<string> {
+      const socket = await rawConnection(port);
+      socket.write(`${line}\r\n`);
+      let text = '';
+      await new Promise<void>((resolve) => {
+        socket.on('data', (chunk: Buffer) => {
+          text += chunk.toString('latin1');
+          if (done.test(text)) resolve();
+        });
+        socket.once('close', () => {
+          resolve();
+        });
+      });
+      socket.destroy();
+      return text;
+    }
+
+    it("the library's own init(): a fixed delay before the greeting, so a client that talks first gets its 421 You talk too soon", async (t) => {
+      const { SMTPServer } = await import('smtp-server');
+      const server = new SMTPServer({ ...BASE });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      t.after(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => {
+              resolve();
+            });
+          }),
+      );
+      const address = server.server.address();
+      assert.ok(address !== null && typeof address === 'object');
+      const text = await earlyTalker(address.port, 'EHLO printer.lan', /^421 /m);
+      assert.match(text, /^421 relay\.test You talk too soon\r\n/);
+    });
+
+    it('init() with greetingDelayMs 0: _setListeners, then connectionReady at once; an EHLO sent before the 220 gets a normal session', async (t) => {
+      // onConnect answers at once (smtp-server's default waits a setImmediate;
+      // until onConnect answers, a command still gets the 421 You talk too soon).
+      const { port } = await listen(
+        t,
+        {
+          onConnect: (_session, callback) => {
+            callback();
+          },
+        },
+        { ...NO_EXTRAS, greetingDelayMs: 0 },
+      );
+      const text = await earlyTalker(port, 'EHLO printer.lan', /^250 /m);
+      const codes = text
+        .split('\r\n')
+        .filter((line) => / /.test(line))
+        .map((line) => line.slice(0, 3));
+      assert.equal(codes[0], '220');
+      assert.equal(codes.at(-1), '250');
+      assert.doesNotMatch(text, /too soon/);
+    });
+
+    it('init() with greetingDelayMs set: connectionReady after it; a client that talks first gets the 421 You talk too soon, and no 220', async (t) => {
+      const { port } = await listen(
+        t,
+        {
+          onConnect: (_session, callback) => {
+            callback();
+          },
+        },
+        { ...NO_EXTRAS, greetingDelayMs: 300 },
+      );
+      const text = await earlyTalker(port, 'EHLO printer.lan', /^421 /m);
+      assert.match(text, /^421 relay\.test You talk too soon\r\n/);
+      assert.doesNotMatch(text, /^220 /m);
+    });
+
+    it('init() with greetingDelayMs set: a client that waits gets its 220 and a normal session', async (t) => {
+      const { port } = await listen(t, {}, { ...NO_EXTRAS, greetingDelayMs: 50 });
+      const client = await smtpConversation({ port });
+      assert.equal((await client.send('EHLO printer.lan')).code, 250);
+      await client.close();
+    });
+
+    it('init(): beyond maxClients sessions a plain connection gets the 421 Too many connected clients, without an enhanced code', async (t) => {
+      const { port } = await listen(t, { maxClients: 1 }, { ...NO_EXTRAS, greetingDelayMs: 0 });
+      const first = await smtpConversation({ port });
+      const second = await rawConnection(port);
+      let text = '';
+      second.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+      });
+      await closedSocket(second);
+      assert.equal(text, '421 relay.test Too many connected clients, try again in a moment\r\n');
+      await first.close();
+    });
+  });
+
   describe('before the session', () => {
     const admitting = (seen: PendingSocket[]): ServerBehaviour => ({
       ...NO_EXTRAS,

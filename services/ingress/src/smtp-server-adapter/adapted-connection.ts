@@ -10,7 +10,8 @@ const UNRECOGNIZED_COMMAND_LIMIT = /too many unrecognized commands/i;
 
 /**
  * smtp-server's connection with our behaviour at its seams (docs/adr/004,
- * docs/adr/009). Follows the pinned version's internals: `send` is the one
+ * docs/adr/009, docs/adr/013). Follows the pinned version's internals: `init`
+ * (`_setListeners`, the maxClients 421, `connectionReady`); `send` is the one
  * place every reply is written; `handler_EHLO`/`handler_HELO` take the command
  * line; `upgrade` runs STARTTLS and replaces the parser; the parser's `_write`,
  * `startDataMode` and `_endDataMode`; `_handlerPending`, `_closing`, `_closed`.
@@ -39,6 +40,31 @@ export class AdaptedConnection extends SMTPConnection {
   /** Our view of a connection this adapter created; undefined for any other. */
   static handleOf(connection: SMTPConnection): ClientConnection | undefined {
     return #handle in connection ? connection.#handle : undefined;
+  }
+
+  /**
+   * The library's init with our greeting delay instead of its fixed 100 ms
+   * (docs/adr/013): `_setListeners` then the maxClients 421, then
+   * `connectionReady` sends the greeting; until then `_ready` is false and a
+   * command gets the library's early-talker 421.
+   */
+  override init(): void {
+    this._setListeners(() => {
+      const { maxClients } = this._server.options;
+      if (maxClients && this._server.connections.size > maxClients) {
+        this.send(421, this.name + ' Too many connected clients, try again in a moment', false);
+        return;
+      }
+      const delayMs = this.#behaviour.greetingDelayMs ?? 0;
+      if (delayMs <= 0) {
+        this.connectionReady();
+        return;
+      }
+      // Unref'd, as the library's: a pending greeting does not keep the process alive.
+      setTimeout(() => {
+        this.connectionReady();
+      }, delayMs).unref();
+    });
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {

@@ -125,4 +125,10 @@ export interface ServerBehaviour {
   /** smtp-server has no HELO/EHLO hook; this is one. */
   readonly onHelo?: ((command: HeloCommand) => void) | undefined;
   readonly preSession?: PreSessionGuard | undefined;
+  /**
+   * How long a connection waits before its greeting (docs/adr/013); a client
+   * that talks first gets smtp-server's own `421 ... You talk too soon`. 0 or
+   * unset: greeted at once (smtp-server's own is a fixed 100 ms).
+   */
+  readonly greetingDelayMs?: number | undefined;
 }
