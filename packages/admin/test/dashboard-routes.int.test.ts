@@ -98,15 +98,15 @@ describe('routes on the dashboard (/ui)', () => {
     const [name, hosts, state, rate, connections, ...counts] = await cellLines(sales);
     assert.deepEqual(name, ['sales', 'senders *@sales.example.com; users scanner-3f']);
     assert.equal(hosts?.length, 2);
-    // Times left are shortened by the list's age: 10 min, or a second less.
+    // Times left are shortened by the list's age (seconds on a loaded machine).
     assert.match(
       hosts[0] ?? '',
-      /^primary\.example:587 \(starttls\): down, (10 min|9 min 59 s) left \(2 failed\)$/,
+      /^primary\.example:587 \(starttls\): down, (10 min|9 min \d{1,2} s) left \(2 failed\)$/,
     );
     assert.equal(hosts[1], 'backup.example:465 (implicit): up');
     assert.match(
       state?.join('|') ?? '',
-      /^paused \(throttled\), (2 min|1 min 59 s) left, pause 2$/,
+      /^paused \(throttled\), (2 min|1 min \d{1,2} s) left, pause 2$/,
     );
     assert.deepEqual(rate, ['7 of 30/1m messages', '9 of 10000/1d recipients']);
     assert.deepEqual(connections, ['1 in use, limit 2']);
@@ -116,7 +116,7 @@ describe('routes on the dashboard (/ui)', () => {
       await cellLines(page.locator('tr[data-route="default"]'));
     assert.deepEqual(defaultName, ['default', 'mail no other route takes']);
     assert.deepEqual(defaultHosts, ['smtp.isp.example:25 (none): up']);
-    assert.match(held?.join('|') ?? '', /^held, (1 h|59 min 59 s) left$/);
+    assert.match(held?.join('|') ?? '', /^held, (1 h|59 min \d{1,2} s) left$/);
     assert.deepEqual(noLimit, ['no limit']);
     assert.deepEqual(defaultConnections, ['0 in use']);
     assert.deepEqual(defaultCounts, [['0'], ['0'], ['1'], ['0']]);
