@@ -1,4 +1,4 @@
-import type { SenderConfig } from '@smtp-relay/config';
+import { DEFAULT_ROUTE_NAME, type SenderConfig } from '@smtp-relay/config';
 import {
   CLOSE_STEP_MS,
   SENDER_AFTER_WORKER_MS,
@@ -105,8 +105,9 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     store,
     queue,
     logger,
+    // A bounce names the host of its message's route (docs/reference.md "Failover, routes and rate limits").
     smartHostOf: (name) =>
-      (routes.find((route) => route.name === name) ?? routes.at(-1))?.smartHost.host ??
+      routes.find((route) => route.name === (name ?? DEFAULT_ROUTE_NAME))?.smartHost.host ??
       config.smartHost.host,
   });
   const worker = createDeliveryWorker({
