@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -310,8 +311,48 @@ describe('AUTH failure blocking across ingress replicas', () => {
         { description: 'a freed slot' },
       );
       sessions.push(next);
+
+      // A session that QUITs frees its slot at the 221, before its socket closes:
+      // a device that sends one message per connection reconnects at once. This
+      // client never closes its side, so the server's socket stays open.
+      await sessions.pop()?.close();
+      const quitting = await waitFor(
+        async () => {
+          const candidate = await halfOpenConnection(stack.smtpPort);
+          if (candidate.transcript().startsWith('220 ')) return candidate;
+          candidate.socket.destroy();
+          return undefined;
+        },
+        { description: 'a freed slot for the quitting client' },
+      );
+      try {
+        quitting.socket.write('QUIT\r\n');
+        await waitFor(() => /^221 /m.test(quitting.transcript()), { description: 'the 221' });
+        const reconnected = await connect(stack.smtpPort);
+        sessions.push(reconnected);
+        assert.equal(reconnected.greeting.code, 220);
+        assert.equal(quitting.socket.destroyed, false);
+      } finally {
+        quitting.socket.destroy();
+      }
     } finally {
       await Promise.all(sessions.map((session) => session.close()));
     }
   });
 });
+
+/** A connection that never closes its own side, with everything it was sent so far. */
+async function halfOpenConnection(
+  port: number,
+): Promise<{ readonly socket: net.Socket; transcript(): string }> {
+  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  let transcript = '';
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('data', (chunk: Buffer) => {
+      transcript += chunk.toString('latin1');
+      if (transcript.includes('\r\n')) resolve();
+    });
+  });
+  return { socket, transcript: () => transcript };
+}

@@ -5,6 +5,8 @@ export interface LoadOptions {
   readonly messages: number;
   readonly concurrency: number;
   readonly size: number;
+  /** false: one connection per message, as printers and most apps send. */
+  readonly reuseConnections: boolean;
 }
 
 function messageOfSize(size: number, sequence: number): Buffer {
@@ -18,19 +20,26 @@ function messageOfSize(size: number, sequence: number): Buffer {
   return Buffer.from(header + body, 'latin1');
 }
 
-/** Sends N messages over `concurrency` pooled connections; resolves with the time of the last 250. */
+/** Sends N messages from `concurrency` clients (pooled connections or one per message); resolves with the time of the last 250. */
 export async function generateLoad(
   options: LoadOptions,
 ): Promise<{ failed: number; endedAt: number }> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: options.port,
-    pool: true,
-    maxConnections: options.concurrency,
-    maxMessages: Infinity,
-    ignoreTLS: true,
-    name: 'bench.lan.test',
-  });
+  const transport = options.reuseConnections
+    ? nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: options.port,
+        pool: true,
+        maxConnections: options.concurrency,
+        maxMessages: Infinity,
+        ignoreTLS: true,
+        name: 'bench.lan.test',
+      })
+    : nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: options.port,
+        ignoreTLS: true,
+        name: 'bench.lan.test',
+      });
   let next = 0;
   let failed = 0;
   const worker = async (): Promise<void> => {

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { parseSize } from '@smtp-relay/config';
 import { getFreePort, startRedisServer, waitFor } from '@smtp-relay/testkit';
 import { generateLoad } from './load.ts';
+import { redisCommandsPerMessage, watchRedisUsage } from './redis-usage.ts';
 import { sampleRss } from './rss-sampler.ts';
 
 const { values } = parseArgs({
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     size: { type: 'string', default: '4k' },
     fsync: { type: 'string', default: 'everysec' },
     'sender-concurrency': { type: 'string', default: '50' },
+    /** 0: one connection per message (printers, scanners, most apps). */
+    reuse: { type: 'string', default: '1' },
     /** Write V8 CPU profiles of ingress and sender into this directory. */
     profile: { type: 'string' },
   },
@@ -108,15 +111,24 @@ const withRedisRss = sampleRss(() => [...pids, ...(redis.pid === undefined ? [] 
 
 console.log(
   `smtp-relay bench: ${String(messages)} messages of ${values.size} at concurrency ${String(concurrency)}, ` +
+    `${values.reuse === '0' ? 'one connection per message' : 'connections reused'}, ` +
     `sender concurrency ${values['sender-concurrency']}, Redis AOF ${fsync === 'off' ? 'off' : `appendfsync ${fsync}`}, node ${process.version}`,
 );
+const redisUsage = await watchRedisUsage(redis.url);
 const started = Date.now();
-const load = await generateLoad({ port: smtpPort, messages, concurrency, size });
+const load = await generateLoad({
+  port: smtpPort,
+  messages,
+  concurrency,
+  size,
+  reuseConnections: values.reuse !== '0',
+});
 await waitFor(() => delivered >= messages - load.failed, {
   timeoutMs: 600_000,
   intervalMs: 20,
   description: `${String(messages)} deliveries (have ${String(delivered)})`,
 });
+const usage = await redisUsage.stop();
 const cpuSeconds = (pid: number | undefined): number => {
   if (pid === undefined) return 0;
   const fields =
@@ -146,6 +158,11 @@ const perMessage = (seconds: number): string => `${((seconds * 1000) / messages)
 console.log(
   `CPU/msg:   ingress ${perMessage(cpu.ingress)}, sender ${perMessage(cpu.sender)}, Redis ${perMessage(cpu.redis)} (start-up included)`,
 );
+console.log(
+  `Redis/msg: ${(usage.totalCommands / messages).toFixed(1)} commands, ${(usage.reads / messages).toFixed(1)} round trips, ` +
+    `${((usage.cpuSeconds * 1000) / messages).toFixed(3)} ms CPU (measured stretch only)`,
+);
+console.log(`           ${redisCommandsPerMessage(usage, messages)}`);
 
 stopAll();
 await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));

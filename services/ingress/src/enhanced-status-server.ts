@@ -1,4 +1,4 @@
-import type { SMTPServer, SMTPServerOptions } from 'smtp-server';
+import type { SMTPServer, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { createConnectionGuard } from './guarded-connection.ts';
 import { createPreSessionGuard, type SessionGuards } from './guarded-server.ts';
 import { runHeloCheck, type HeloCheck } from './helo-check.ts';
@@ -28,9 +28,11 @@ export function createEnhancedStatusServer(
     readonly heloCheck: HeloCheck | undefined;
     /** SMTP_GREETING_DELAY (docs/adr/013). */
     readonly greetingDelayMs: number;
+    /** The session is over, at QUIT already (smtp-server-adapter/server-behaviour.ts). */
+    readonly onSessionEnd: (session: SMTPServerSession) => void;
   },
 ): EnhancedStatusSmtpServer {
-  const { guards, heloCheck, greetingDelayMs } = extras;
+  const { guards, heloCheck, greetingDelayMs, onSessionEnd } = extras;
   return createSmtpServer(options, {
     hasOwnEnhancedCode: (text) => LEADING_ENHANCED_CODE.test(text),
     watchConnection: (connection) => createConnectionGuard(guards, connection),
@@ -41,5 +43,6 @@ export function createEnhancedStatusServer(
         runHeloCheck(heloCheck, command);
       }),
     greetingDelayMs,
+    onSessionEnd,
   });
 }

@@ -117,10 +117,6 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       metrics: deps.metrics,
       isRelayClient: trust.isRelayClient,
     }),
-    // Called once per connection, refused ones included (then it releases nothing).
-    onClose: (session) => {
-      deps.abuse.connections.close(session.id);
-    },
     onSecure: createOnSecure(authVisibility),
     onMailFrom: createOnMailFrom(deps.isShuttingDown, filter, deps.metrics, senders),
     onRcptTo: createOnRcptTo({
@@ -167,6 +163,12 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
     }),
     heloCheck,
     greetingDelayMs: settings.greetingDelayMs,
+    // At QUIT already, not when the socket closes: a device that quits and
+    // reconnects at once is not refused for its own finished session. Refused
+    // sessions come here too (then it releases nothing).
+    onSessionEnd: (session) => {
+      deps.abuse.connections.close(session.id);
+    },
   });
   server.on('error', (error: Error) => {
     deps.logger.warn({ event: 'smtp.connection.error', err: error }, 'SMTP connection error');

@@ -111,11 +111,13 @@ export class AdaptedConnection extends SMTPConnection {
 
   override close(): void {
     this.#watcher?.closed();
+    this.#behaviour.onSessionEnd?.(this.session);
     super.close();
   }
 
   override _onClose(): void {
     this.#watcher?.closed();
+    this.#behaviour.onSessionEnd?.(this.session);
     super._onClose();
   }
 

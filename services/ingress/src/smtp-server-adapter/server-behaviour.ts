@@ -131,4 +131,11 @@ export interface ServerBehaviour {
    * unset: greeted at once (smtp-server's own is a fixed 100 ms).
    */
   readonly greetingDelayMs?: number | undefined;
+  /**
+   * The session is over: QUIT answered, a 421 sent, or the socket closed,
+   * whichever comes first; may be called more than once. A client that quits
+   * and reconnects at once must not find its old session still counted, and
+   * smtp-server's own onClose waits for the socket to close.
+   */
+  readonly onSessionEnd?: ((session: SMTPServerSession) => void) | undefined;
 }
