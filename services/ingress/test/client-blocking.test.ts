@@ -136,4 +136,62 @@ describe('client blocking', () => {
     assert.equal(await blocking.check('192.0.2.10'), undefined);
     assert.equal(process.lines[0]?.obj['event'], 'smtp.client.blocks-unavailable');
   });
+
+  it('checkOnConnect reuses a "not blocked" answer for a second; check and AUTH failures always ask', async () => {
+    let now = 0;
+    const store = createMemoryClientBlocks({ limits: LIMITS, now: () => now });
+    let lookups = 0;
+    const blocks: ClientBlocks = {
+      ...store,
+      isBlocked: (address) => {
+        lookups++;
+        return store.isBlocked(address);
+      },
+    };
+    const session = recorder();
+    const blocking = createClientBlocking({
+      blocks,
+      limits: LIMITS,
+      logger: recorder().log,
+      metrics: counter().metrics,
+      now: () => now,
+    });
+    assert.equal(await blocking.checkOnConnect('192.0.2.20'), undefined);
+    assert.equal(await blocking.checkOnConnect('192.0.2.20'), undefined);
+    assert.equal(lookups, 1, 'the second connection within a second costs no look-up');
+    assert.equal(await blocking.check('192.0.2.20'), undefined);
+    assert.equal(lookups, 2, 'check (AUTH) always asks');
+    now = 1000;
+    await blocking.checkOnConnect('192.0.2.20');
+    assert.equal(lookups, 3, 'asked again once the second is over');
+
+    // Another replica blocks the address: seen here within the second.
+    await store.block('192.0.2.20', 60_000, 'filter');
+    assert.equal(await blocking.checkOnConnect('192.0.2.20'), undefined, 'still the cached answer');
+    now = 2000;
+    assert.equal((await blocking.checkOnConnect('192.0.2.20'))?.reason, 'filter');
+    assert.equal((await blocking.checkOnConnect('192.0.2.20'))?.reason, 'filter');
+    assert.equal(lookups, 5, 'a block is never cached');
+
+    // A block made by this process is seen at the next connection.
+    assert.equal(await blocking.checkOnConnect('192.0.2.21'), undefined);
+    for (let n = 0; n < LIMITS.maxFailures; n++)
+      await blocking.authFailed('192.0.2.21', session.log);
+    assert.equal((await blocking.checkOnConnect('192.0.2.21'))?.reason, 'auth');
+  });
+
+  it("checkOnConnect does not reuse the fallback's answer while the shared store is down", async () => {
+    const { state, blocks } = switchable(createMemoryClientBlocks({ limits: LIMITS }));
+    const blocking = createClientBlocking({
+      blocks,
+      limits: LIMITS,
+      logger: recorder().log,
+      metrics: counter().metrics,
+    });
+    state.down = true;
+    assert.equal(await blocking.checkOnConnect('192.0.2.30'), undefined);
+    state.down = false;
+    await blocks.block('192.0.2.30', 60_000, 'filter');
+    assert.equal((await blocking.checkOnConnect('192.0.2.30'))?.reason, 'filter');
+  });
 });

@@ -56,6 +56,7 @@ describe('transaction filter', () => {
       const blocks: { address: string; ms: number; rule: number }[] = [];
       const blocking: ClientBlocking = {
         check: () => Promise.resolve(undefined),
+        checkOnConnect: () => Promise.resolve(undefined),
         authFailed: () => Promise.resolve(undefined),
         blockForFilter: (address, ms, rule) => {
           blocks.push({ address, ms, rule });

@@ -43,7 +43,7 @@ export function admitClient(
     callback(refuse(deps.metrics, 'connect', INGRESS_REPLIES.tooManyConnectionsFromAddress));
     return;
   }
-  abuse.blocking.check(address).then(
+  abuse.blocking.checkOnConnect(address).then(
     (block) => {
       if (block === undefined) {
         callback();

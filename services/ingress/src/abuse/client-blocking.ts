@@ -6,6 +6,7 @@ import {
   type ClientBlock,
   type ClientBlocks,
 } from '@smtp-relay/store';
+import { createNotBlockedCache } from './not-blocked-cache.ts';
 
 /** The part of a pino logger this module uses. */
 export interface BlockingLogger {
@@ -23,14 +24,25 @@ export interface ClientBlockingDependencies {
   readonly metrics: { readonly clientBlocks: { inc(labels: { reason: string }): void } };
   /** Longest wait for Redis before the local fallback answers (default 2000 ms). */
   readonly timeoutMs?: number;
-  /** Clock of the fallback store (tests). */
+  /** Clock of the fallback store and of the not-blocked cache (tests). */
   readonly now?: () => number;
+  /**
+   * How long a "not blocked" answer from the shared store is reused for
+   * connections from that address (default 1000 ms; 0 asks Redis every time).
+   */
+  readonly notBlockedTtlMs?: number;
 }
 
 /** What the SMTP hooks ask; `log` is the session's logger. */
 export interface ClientBlocking {
-  /** The block in force for the address, if any. */
+  /** The block in force for the address, if any, as the shared store says now. */
   check(address: string): Promise<ClientBlock | undefined>;
+  /**
+   * The same for a new connection: a "not blocked" answer is reused for a
+   * second (notBlockedTtlMs), so one-message-per-connection clients cost no
+   * Redis round trip each. AUTH asks `check`, never this.
+   */
+  checkOnConnect(address: string): Promise<ClientBlock | undefined>;
   /** Counts a failed AUTH; the block in force once the address is blocked. */
   authFailed(address: string, log: BlockingLogger): Promise<ClientBlock | undefined>;
   /** A filter rule with the S flag matched (`rule` is its line number). */
@@ -38,6 +50,9 @@ export interface ClientBlocking {
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_NOT_BLOCKED_TTL_MS = 1000;
+/** Bounds the cache's memory: one entry per recently seen address. */
+const NOT_BLOCKED_MAX_ENTRIES = 10_000;
 
 /**
  * Blocks live in Redis so that every replica refuses an address another one
@@ -58,6 +73,11 @@ export function createClientBlocking(deps: ClientBlockingDependencies): ClientBl
     ...(deps.now ? { now: deps.now } : {}),
   });
   let unavailable = false;
+  const notBlocked = createNotBlockedCache({
+    ttlMs: deps.notBlockedTtlMs ?? DEFAULT_NOT_BLOCKED_TTL_MS,
+    maxEntries: NOT_BLOCKED_MAX_ENTRIES,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
 
   async function shared<T>(work: (blocks: ClientBlocks) => Promise<T>, what: string): Promise<T> {
     try {
@@ -105,13 +125,23 @@ export function createClientBlocking(deps: ClientBlockingDependencies): ClientBl
 
   return {
     check: (address) => shared((blocks) => blocks.isBlocked(address), 'connect'),
+    async checkOnConnect(address) {
+      if (notBlocked.has(address)) return undefined;
+      const ticket = notBlocked.lookupStarted();
+      const block = await shared((blocks) => blocks.isBlocked(address), 'connect');
+      // Only the shared store's answer is reused, never the fallback's.
+      if (block === undefined && !unavailable) notBlocked.remember(address, ticket);
+      return block;
+    },
     async authFailed(address, log) {
+      notBlocked.forget(address);
       const outcome = await shared((blocks) => blocks.recordAuthFailure(address), 'auth');
       if (outcome.blocked === undefined) return undefined;
       report(outcome.blocked, log, { failures: outcome.failures });
       return outcome.blocked.block;
     },
     async blockForFilter(address, ms, rule, log) {
+      notBlocked.forget(address);
       const outcome = await shared((blocks) => blocks.block(address, ms, 'filter'), 'filter');
       report(outcome, log, { rule });
     },
