@@ -20,7 +20,7 @@ export interface NotBlockedCache {
   forget(address: string): void;
 }
 
-export interface LookupTicket {
+interface LookupTicket {
   readonly generation: number;
 }
 
