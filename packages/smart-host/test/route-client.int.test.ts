@@ -20,7 +20,7 @@ import {
   createRedisHostHealthStore,
   hostHealthKeys,
 } from '../src/failover/redis-host-health-store.ts';
-import { createRouteClient } from '../src/failover/route-client.ts';
+import { createRouteClient, type RouteClientOptions } from '../src/failover/route-client.ts';
 import type { SmartHostError } from '../src/smart-host-client.ts';
 import { singleHostConfig } from './single-host-config.ts';
 
@@ -73,6 +73,7 @@ function replica(
   route: string,
   hosts: readonly SmartHostEndpoint[],
   fields: Partial<SmartHostConfig> = {},
+  clientFields: Pick<RouteClientOptions, 'healthyForMs' | 'monotonicNow'> = {},
 ) {
   const [first] = hosts;
   assert.ok(first);
@@ -106,6 +107,7 @@ function replica(
     heloName: 'relay.test',
     timeoutMs: 5000,
     logger: logs.logger,
+    ...clientFields,
   });
   t.after(async () => {
     await client.close();
@@ -338,6 +340,33 @@ describe('route client: failover among smart hosts', () => {
     assert.equal(error.code, 'EAUTH');
     assert.equal(classifyDeliveryError(error).kind, 'systemic');
     assert.deepEqual([connects(a), connects(b)], [1, 1]);
+  });
+
+  // docs/adr/014: healthy hosts are read once per healthyForMs (250 ms).
+  it("hosts read healthy are read again after healthyForMs: another replica's cool-down reaches it by then", async (t) => {
+    const a = await fakeHost(t);
+    const b = await fakeHost(t);
+    const route = newRoute();
+    const time = { now: 0 };
+    const { client } = replica(
+      t,
+      route,
+      [endpoint(a), endpoint(b)],
+      {},
+      {
+        monotonicNow: () => time.now,
+      },
+    );
+    await client.send(ENVELOPE, BODY);
+    // Another replica cools a down (it failed there).
+    const key = `127.0.0.1:${String(a.port)}`;
+    await createRedisHostHealthStore(redis.connection, prefix).recordFailure(route, key, 30_000);
+    time.now = 249;
+    await client.send(ENVELOPE, BODY);
+    assert.deepEqual([a.messages.length, b.messages.length], [2, 0]);
+    time.now = 250;
+    await client.send(ENVELOPE, BODY);
+    assert.deepEqual([a.messages.length, b.messages.length], [2, 1]);
   });
 
   it('credentials refused by one host while the other is down: the network error (deferred, not held)', async (t) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SendingRate } from '@smtp-relay/config';
 import {
@@ -58,6 +58,9 @@ const IMPLEMENTATIONS: readonly (readonly [
           rate: options.rate,
           recipientRate: options.recipientRate,
           tuning: options.tuning ?? {},
+          // Every admit reads the state: the contract is the exact one. What a
+          // replica's short view of a quiet route changes: below.
+          quietForMs: 0,
         });
       return [replica(test.connection), replica(second)];
     },
@@ -239,5 +242,87 @@ describe('redis route limits', () => {
       sentInWindow: 2,
       recipientsInWindow: 4,
     });
+  });
+});
+
+// docs/adr/014: a route without rates that a replica saw quiet is taken to be
+// so for quietForMs; meanwhile its attempts run no script.
+describe('redis route limits: a quiet route without rates', () => {
+  /** A replica on its own connection, counting the scripts it runs, on a clock moved by hand. */
+  function quietReplica(t: TestContext, route: string, tuning: Partial<RouteLimitTuning> = {}) {
+    const redis = new Redis(test.url);
+    t.after(() => {
+      redis.disconnect();
+    });
+    let scripts = 0;
+    const evalsha = redis.evalsha.bind(redis);
+    redis.evalsha = ((...args: Parameters<typeof evalsha>) => {
+      scripts++;
+      return evalsha(...args);
+    }) as typeof redis.evalsha;
+    const clock = { now: 0 };
+    const limits = createRedisRouteLimits({
+      redis,
+      prefix,
+      route,
+      rate: undefined,
+      recipientRate: undefined,
+      tuning,
+      quietForMs: 1000,
+      monotonicNow: () => clock.now,
+    });
+    return { limits, clock, scripts: () => scripts };
+  }
+
+  it('runs one script per quietForMs, and its leases count as in flight for a refused connection', async (t) => {
+    const route = 'quiet-leases';
+    const b = quietReplica(t, route);
+    await goLease(await b.limits.admit('first', 1)).end('ok');
+    const open: RouteLease[] = [];
+    for (let i = 0; i < 10; i++) await goLease(await b.limits.admit(`j${String(i)}`, 1)).end('ok');
+    for (let i = 0; i < 3; i++) open.push(goLease(await b.limits.admit(`open${String(i)}`, 2)));
+    assert.equal(b.scripts(), 1);
+    b.clock.now = 1000;
+    await goLease(await b.limits.admit('next', 1)).end('other');
+    assert.equal(b.scripts(), 2);
+
+    // Another replica's refused connection: 4 in flight, the 3 of b's included.
+    const a = quietReplica(t, route);
+    await goLease(await a.limits.admit('refused', 1)).end('too-many-connections');
+    assert.deepEqual(await a.limits.read().then((s) => [s.connectionLimit, s.inFlight]), [3, 3]);
+    await Promise.all(open.map((lease) => lease.end('ok')));
+    assert.equal((await a.limits.read()).inFlight, 0);
+  });
+
+  it("another replica's pause reaches it within quietForMs; a throttled attempt admitted meanwhile does not double it", async (t) => {
+    const route = 'quiet-pause';
+    const tuning = { pauseBaseMs: 60_000 };
+    const a = quietReplica(t, route, tuning);
+    const b = quietReplica(t, route, tuning);
+    await goLease(await b.limits.admit('seen-quiet', 1)).end('ok');
+    await goLease(await a.limits.admit('throttled', 1)).end('throttled');
+    // a sees its own pause at once.
+    assert.equal(waitOf(await a.limits.admit('after', 1)).reason, 'paused');
+    // b still takes the route for quiet: the attempt goes, as one in flight would.
+    const late = goLease(await b.limits.admit('late', 1));
+    b.clock.now = 1000;
+    assert.equal(waitOf(await b.limits.admit('later', 1)).reason, 'paused');
+    await late.end('throttled');
+    const state = await a.limits.read();
+    assert.equal(state.pauses, 1);
+    assert.ok(state.pausedMs > 50_000, String(state.pausedMs));
+  });
+
+  it("a lease taken without a script expires after leaseMaxMs as the script's do", async (t) => {
+    const b = quietReplica(t, 'quiet-expiry', { leaseMaxMs: 300 });
+    await goLease(await b.limits.admit('seen-quiet', 1)).end('ok');
+    goLease(await b.limits.admit('crashed', 1));
+    assert.equal(b.scripts(), 1);
+    assert.equal((await b.limits.read()).inFlight, 1);
+    await waitFor(async () => (await b.limits.read()).inFlight === 0, {
+      description: 'the lease expired',
+    });
+    const keys = routeLimitKeys(prefix, 'quiet-expiry');
+    assert.ok((await test.connection.pttl(keys.leases)) !== -1, 'the leases key expires');
   });
 });

@@ -1,4 +1,5 @@
 import {
+  isClear,
   planEnd,
   planStart,
   type AttemptEnd,
@@ -48,15 +49,64 @@ export interface DeliveryHold {
 // rounds settle it. Past them a delivery waits, and an end changes nothing.
 const ROUNDS = 5;
 
-export function createDeliveryHold(store: HoldStore, timing: HoldTiming): DeliveryHold {
+/**
+ * `monotonicNow`: milliseconds for timing.clearForMs; tests step it by hand.
+ */
+export function createDeliveryHold(
+  store: HoldStore,
+  timing: HoldTiming,
+  monotonicNow: () => number = () => performance.now(),
+): DeliveryHold {
+  // docs/adr/014: while nothing is held a delivery starts without reading the
+  // state, for timing.clearForMs after a read found it clear. A hold begun by
+  // another replica reaches this one that much later (its workers meanwhile
+  // start deliveries as if they had begun just before it); one begun here, or
+  // any change made here, is seen at once.
+  let clearSeenAt: number | undefined;
+  /** Moves with each change made here: a read sent before it may be stale. */
+  let changes = 0;
+  const forgetClear = (): void => {
+    clearSeenAt = undefined;
+    changes++;
+  };
+  /** A read sent since the last change here, which deliveries starting meanwhile share. */
+  let reading: { readonly state: Promise<HoldState>; readonly changes: number } | undefined;
+  function read(): Promise<HoldState> {
+    if (reading?.changes === changes) return reading.state;
+    const before = changes;
+    const at = monotonicNow();
+    const state = store.read().then((read) => {
+      if (!isClear(read)) clearSeenAt = undefined;
+      else if (before === changes) clearSeenAt = at;
+      return read;
+    });
+    reading = { state, changes };
+    void state
+      .finally(() => {
+        if (reading?.state === state) reading = undefined;
+      })
+      .catch(() => undefined);
+    return state;
+  }
+  async function change(expected: HoldState, planned: HoldChange): Promise<boolean> {
+    forgetClear();
+    try {
+      return await store.change(expected, planned);
+    } finally {
+      forgetClear();
+    }
+  }
+  const seenClear = (): boolean =>
+    clearSeenAt !== undefined && monotonicNow() - clearSeenAt < timing.clearForMs;
+
   /** The decision made (its change, if any, made too); undefined when the rounds ran out. */
   async function settle<T>(
     plan: (state: HoldState) => Planned<T>,
   ): Promise<Planned<T> | undefined> {
     for (let round = 0; round < ROUNDS; round++) {
-      const state = await store.read();
+      const state = await read();
       const planned = plan(state);
-      if (planned.change === undefined || (await store.change(state, planned.change))) {
+      if (planned.change === undefined || (await change(state, planned.change))) {
         return planned;
       }
     }
@@ -65,10 +115,12 @@ export function createDeliveryHold(store: HoldStore, timing: HoldTiming): Delive
 
   return {
     async begin(jobId) {
-      const turn = (await settle((state) => planStart(state, jobId, timing)))?.result ?? {
-        kind: 'wait',
-        ms: timing.probePollMs,
-      };
+      const turn = seenClear()
+        ? ({ kind: 'deliver' } as const)
+        : ((await settle((state) => planStart(state, jobId, timing)))?.result ?? {
+            kind: 'wait',
+            ms: timing.probePollMs,
+          });
       if (turn.kind === 'wait') return turn;
       const isProbe = turn.kind === 'probe';
       let ended = false;

@@ -18,6 +18,9 @@ export const MAX_SYSTEMIC_HOLD_MS = 15 * 60_000;
 /** Waiting deliveries look this often whether the probe has ended. */
 const PROBE_POLL_MS = 1000;
 
+/** How late a hold begun by another replica may reach this one (docs/adr/014). */
+const CLEAR_FOR_MS = 250;
+
 export interface HoldState {
   /** Holds in a row since a probe last got through; 0: not held. */
   readonly holds: number;
@@ -63,6 +66,11 @@ export interface HoldTiming {
   /** A bit longer than one delivery attempt can last. */
   readonly probeClaimMs: number;
   readonly probePollMs: number;
+  /**
+   * A replica that read "not held" trusts it this long before reading again
+   * (docs/adr/014-redis-work-per-delivery.md); its own changes it sees at once.
+   */
+  readonly clearForMs: number;
 }
 
 /** A decision and the change to the shared state it needs, if any. */
@@ -81,6 +89,7 @@ export function holdTiming(retryDelaysMs: readonly number[], clientTimeoutMs: nu
     retryDelaysMs,
     probeClaimMs: 3 * clientTimeoutMs + 10_000,
     probePollMs: PROBE_POLL_MS,
+    clearForMs: CLEAR_FOR_MS,
   };
 }
 
@@ -97,12 +106,17 @@ export function holdFor(
   return Math.min(planned, capMs);
 }
 
+/** Nothing held and nothing paused: every delivery simply goes (planStart). */
+export function isClear(state: HoldState): boolean {
+  return state.holds === 0 && state.pausedMs <= 0;
+}
+
 /** Whether a delivery taken off the queue may try the smart host now. */
 export function planStart(state: HoldState, jobId: string, timing: HoldTiming): Planned<Turn> {
   // BullMQ would not hand this job out now: a hold (or a wait for the probe)
   // began after it was taken. Waiting costs no attempt; another login might.
   if (state.pausedMs > 0) return { result: { kind: 'wait', ms: state.pausedMs } };
-  if (state.holds === 0) return { result: { kind: 'deliver' } };
+  if (isClear(state)) return { result: { kind: 'deliver' } };
   // The first delivery after the hold (or after `queue resume` lifted it) is the
   // probe; the same job again is its own retry after a crash of its sender.
   if (state.probe === undefined || state.probe.jobId === jobId) {

@@ -153,4 +153,39 @@ describe('delivery hold across replicas', () => {
     await hold.finish();
     assert.equal(reads, 1);
   });
+
+  // docs/adr/014: "not held" is read once per clearForMs (250 ms).
+  it("while nothing is held a replica reads the state once per clearForMs; another's hold reaches it by then, its own at once", async () => {
+    const clock = createManualClock(0);
+    const memory = createMemoryHoldStore(clock);
+    let reads = 0;
+    const counted: HoldStore = {
+      read: () => {
+        reads++;
+        return memory.read();
+      },
+      change: (expected, change) => memory.change(expected, change),
+    };
+    // Each replica on its own monotonic clock, moved by hand.
+    const times = { a: 0, b: 0 };
+    const a = createDeliveryHold(counted, TIMING, () => times.a);
+    const b = createDeliveryHold(counted, TIMING, () => times.b);
+    assert.equal(TIMING.clearForMs, 250);
+    for (let n = 0; n < 10; n++) await goes(await b.begin(`b-${String(n)}`)).through();
+    assert.equal(reads, 1);
+    times.b = 249;
+    goes(await b.begin('b-late'));
+    assert.equal(reads, 1);
+
+    // a starts a hold: a sees it at once, b once its view is 250 ms old.
+    goes(await a.begin('a-1'));
+    assert.equal(await goes(await a.begin('a-2')).systemic(), MINUTE);
+    assert.equal((await a.begin('a-3')).kind, 'wait');
+    const stale = goes(await b.begin('b-stale'));
+    times.b = 250;
+    assert.equal((await b.begin('b-after')).kind, 'wait');
+    // Failing inside the hold, as a delivery in flight when it began: no second hold.
+    assert.equal(await stale.systemic(), undefined);
+    assert.deepEqual(memory.holdsSet, [MINUTE]);
+  });
 });

@@ -16,7 +16,12 @@ import { NOT_HELD, type HoldTiming } from '../src/systemic-hold.ts';
 // BullMQ queue whose rate limit key is the hold the workers obey (docs/adr/003).
 
 // Short enough to watch expire.
-const TIMING: HoldTiming = { retryDelaysMs: [300, 600], probeClaimMs: 400, probePollMs: 100 };
+const TIMING: HoldTiming = {
+  retryDelaysMs: [300, 600],
+  probeClaimMs: 400,
+  probePollMs: 100,
+  clearForMs: 250,
+};
 
 describe('systemic hold in Redis', () => {
   let redis: TestRedisConnection<Redis>;
@@ -132,7 +137,12 @@ describe('systemic holds per route in Redis (SMART_HOST_ROUTES_FILE)', () => {
   let queue: DeliveryQueue;
   const prefix = uniquePrefix('route-hold');
   // Long enough that nothing expires while a test looks.
-  const LONG: HoldTiming = { retryDelaysMs: [60_000], probeClaimMs: 60_000, probePollMs: 100 };
+  const LONG: HoldTiming = {
+    retryDelaysMs: [60_000],
+    probeClaimMs: 60_000,
+    probePollMs: 100,
+    clearForMs: 250,
+  };
 
   before(async () => {
     redis = await connectTestRedis(prefix, (url) => new Redis(url));

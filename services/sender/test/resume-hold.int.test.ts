@@ -17,6 +17,7 @@ const TIMING: HoldTiming = {
   retryDelaysMs: [60_000, 120_000],
   probeClaimMs: 60_000,
   probePollMs: 100,
+  clearForMs: 250,
 };
 
 describe('`queue resume` ends the hold the sender keeps in Redis', () => {

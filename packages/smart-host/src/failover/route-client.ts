@@ -19,7 +19,17 @@ export interface RouteClientOptions extends SmartHostClientOptions {
   readonly route: string;
   readonly health: HostHealthStore;
   readonly metrics: Pick<RelayMetrics, 'smartHostFailures'>;
+  /**
+   * Hosts this replica read as all healthy are taken to be so for this long
+   * (docs/adr/014-redis-work-per-delivery.md); 0: every send reads their health.
+   */
+  readonly healthyForMs?: number;
+  /** Monotonic milliseconds for healthyForMs; tests step it by hand. */
+  readonly monotonicNow?: () => number;
 }
+
+/** How late another replica's cool-down of a host may reach this one. */
+const HEALTHY_FOR_MS = 250;
 
 interface RouteHost {
   readonly key: string;
@@ -39,6 +49,43 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
     }),
   }));
   const keys = hosts.map((host) => host.key);
+  // docs/adr/014: a send reads the hosts' health at most every healthyForMs
+  // while they are all healthy. A host another replica cools down meanwhile is
+  // tried here until then: it fails (its cool-down is not extended, one outage
+  // counts once) and the send moves on to the next host, as it would have had
+  // that failure been the first. A failure seen here is read again at once.
+  const healthyForMs = options.healthyForMs ?? HEALTHY_FOR_MS;
+  const monotonicNow = options.monotonicNow ?? (() => performance.now());
+  let healthySeenAt: number | undefined;
+  /** Moves with each failure recorded here: a read sent before it may be stale. */
+  let failures = 0;
+  const allHealthy: ReadonlyMap<string, HostHealth> = new Map(
+    keys.map((key) => [key, { coolingDownMs: 0, failures: 0 }]),
+  );
+  /** A read sent since the last failure here, which sends starting meanwhile share. */
+  let reading:
+    | { readonly state: Promise<ReadonlyMap<string, HostHealth>>; readonly failures: number }
+    | undefined;
+  function readHealth(): Promise<ReadonlyMap<string, HostHealth>> {
+    if (healthySeenAt !== undefined && monotonicNow() - healthySeenAt < healthyForMs) {
+      return Promise.resolve(allHealthy);
+    }
+    if (reading?.failures === failures) return reading.state;
+    const before = failures;
+    const at = monotonicNow();
+    const state = health.read(route, keys).then((read) => {
+      const healthy = [...read.values()].every((h) => h.coolingDownMs <= 0 && h.failures === 0);
+      healthySeenAt = healthy && before === failures ? at : undefined;
+      return read;
+    });
+    reading = { state, failures };
+    void state
+      .finally(() => {
+        if (reading?.state === state) reading = undefined;
+      })
+      .catch(() => undefined);
+    return state;
+  }
 
   /** Redis trouble must not stop the failover itself: the host is then simply tried again. */
   async function recording<T>(
@@ -63,6 +110,8 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
     error: unknown,
     reason: string,
   ): Promise<void> {
+    healthySeenAt = undefined;
+    failures++;
     const change = await recording(logger, host, () =>
       health.recordFailure(route, host.key, smartHost.cooldownMs),
     );
@@ -105,7 +154,7 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
     async send(envelope, body, sendOptions) {
       // Lines about hosts name the message they happened to, when the caller says which.
       const logger = sendOptions?.logger ?? options.logger;
-      const state = await health.read(route, keys);
+      const state = await readHealth();
       const coolingMs = (host: RouteHost): number => state.get(host.key)?.coolingDownMs ?? 0;
       // A systemic hold's probe tries every host: it must learn whether any is back.
       const order: RouteHost[] =

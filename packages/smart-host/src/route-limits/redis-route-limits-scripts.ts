@@ -192,10 +192,10 @@ end
 touch()
 return 1`;
 
-// Returns {pausedMs, pauses, connection limit or -1, in flight, sent, recipients}.
+// Returns {pausedMs, pauses, connection limit or -1, in flight, sent, recipients, now}.
 export const READ = `${PRELUDE}
 local inFlight = redis.call('ZCARD', leases)
 local sent, recipientCount = 0, 0
 if ratePer > 0 then sent = redis.call('ZCARD', messages) + inFlight end
 if recPer > 0 then recipientCount = (num('recipient-sum') or 0) + leased() end
-return {math.max(0, redis.call('PTTL', pause)), num('pauses') or 0, connLimit or -1, inFlight, sent, recipientCount}`;
+return {math.max(0, redis.call('PTTL', pause)), num('pauses') or 0, connLimit or -1, inFlight, sent, recipientCount, now}`;
