@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
@@ -58,5 +58,17 @@ export function readComposeService(
       resolved[key] = text;
     }
   }
-  return { command, environment: resolved };
+  return { command: command.map(fromSources), environment: resolved };
+}
+
+/**
+ * The image runs each service from the JavaScript its build strips from the
+ * TypeScript (docs/adr/015); a checkout has the TypeScript only, which Node
+ * strips the same way at start. So `services/x/src/main.js` runs as
+ * `services/x/src/main.ts` here when the checkout has no such .js.
+ */
+function fromSources(part: string): string {
+  if (!/^services\/[a-z-]+\/src\/main\.js$/.test(part)) return part;
+  if (existsSync(`${REPOSITORY_ROOT}${part}`)) return part;
+  return part.replace(/\.js$/, '.ts');
 }

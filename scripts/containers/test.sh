@@ -214,9 +214,11 @@ network=$(podman inspect --format '{{range $k, $v := .NetworkSettings.Networks}}
 common=(--read-only --read-only-tmpfs=false --network "$network" -e REDIS_URL=redis://redis:6379
   -v "${project}_redis-auth:/run/redis-auth:ro" -e REDIS_PASSWORD_FILE=/run/redis-auth/password
   -e QUEUE_PREFIX=readonly-check -e SMART_HOST=mailpit -e SMART_HOST_PORT=1025 -e SMART_HOST_TLS=none)
+# --no-experimental-strip-types: the compiled entry points load no .ts file (the stripper
+# would cost ~28 MB per process, docs/adr/015-memory-footprint.md); one left would fail here.
 for service in ingress sender; do
   podman run -d --name "readonly-check-$service" "${common[@]}" "$image" \
-    node "services/$service/src/main.ts" > /dev/null 2> "$state/podman-run.log" \
+    node --no-experimental-strip-types "services/$service/src/main.js" > /dev/null 2> "$state/podman-run.log" \
     || { cat "$state/podman-run.log"; fail "podman run readonly-check-$service"; }
 done
 for service in ingress sender; do
@@ -251,7 +253,7 @@ ok "a client on the bridge ($bridge_client) relays without AUTH through ingress 
 # The same ingress as if SMTP_PUBLISH=2525 served the LAN: the bridge address is refused.
 podman run -d --name lan-check-ingress --cap-drop ALL --security-opt no-new-privileges \
   "${common[@]}" -e SMTP_RELAY_NETWORKS=container-bridges -e SMTP_PUBLISHED_ON=2525 \
-  "$image" node services/ingress/src/main.ts > /dev/null 2> "$state/podman-run.log" \
+  "$image" node services/ingress/src/main.js > /dev/null 2> "$state/podman-run.log" \
   || { cat "$state/podman-run.log"; fail "podman run lan-check-ingress"; }
 started=""
 for _ in $(seq 1 60); do
@@ -270,7 +272,7 @@ ok "published beyond loopback (SMTP_PUBLISHED_ON=2525): warned, relayNetworks []
 podman rm -f lan-check-ingress > /dev/null 2>&1
 code=0
 refusal=$(podman run --rm "${common[@]}" -e SMTP_RELAY_NETWORKS=172.16.0.0/12,10.89.0.0/16 \
-  -e SMTP_PUBLISHED_ON=2525 "$image" node services/ingress/src/main.ts 2>&1) || code=$?
+  -e SMTP_PUBLISHED_ON=2525 "$image" node services/ingress/src/main.js 2>&1) || code=$?
 [ "$code" != 0 ] || fail "ingress started with the bridge ranges listed while published to the LAN"
 has 'SMTP_RELAY_NETWORKS: trusting 172\.16\.0\.0/12, 10\.89\.0\.0/16 trusts the container bridge ranges' "$refusal" \
   || fail "no SMTP_RELAY_NETWORKS line: $refusal"

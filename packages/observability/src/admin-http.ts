@@ -1,4 +1,4 @@
-import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RelayMetrics } from './metrics.ts';
 import { withTimeout } from './settle-within.ts';
@@ -27,8 +27,12 @@ async function runCheck(check: ReadinessCheck): Promise<string | undefined> {
   }
 }
 
-/** Builds the admin HTTP app; the caller listens. */
+/**
+ * Builds the admin HTTP app; the caller listens. fastify (~10 MB with its
+ * dependencies) is loaded here, so a process with ADMIN_PORT=0 never loads it.
+ */
 export async function createAdminHttp(deps: AdminHttpDependencies): Promise<FastifyInstance> {
+  const { fastify } = await import('fastify');
   // Probes hit /healthz every few seconds: request lines (info) would drown the mail log.
   const logger: FastifyBaseLogger = deps.logger.child(
     { component: 'admin-http' },

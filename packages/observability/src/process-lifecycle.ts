@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { limitHeapGrowth } from './heap-growth.ts';
 import { createLogger, flushLogger } from './logger.ts';
 import { createMetrics, type RelayMetrics } from './metrics.ts';
 import { RELAY_VERSION } from './version.ts';
@@ -16,11 +17,15 @@ export interface ProcessObservabilityOptions {
   readonly configWarnings: readonly string[];
 }
 
-/** The logger and metrics of a service process, with crash handling installed. */
+/**
+ * The logger and metrics of a service process, with crash handling installed
+ * and the heap kept near its live size (heap-growth.ts).
+ */
 export function startProcessObservability(options: ProcessObservabilityOptions): {
   logger: Logger;
   metrics: RelayMetrics;
 } {
+  limitHeapGrowth();
   const logger = createLogger({
     service: options.service,
     version: RELAY_VERSION,

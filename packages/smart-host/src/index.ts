@@ -1,5 +1,7 @@
 export {
   createSmartHostClient,
+  readWholeBody,
+  type MessageBody,
   type RecipientRefusal,
   type SmartHostClient,
   type SmartHostClientOptions,

@@ -67,11 +67,17 @@ export interface SmartHostSendOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * The message as chunks: in memory, or streamed from the store as it is sent
+ * (packages/store streamChunks), each pass reading it again from its start.
+ */
+export type MessageBody = readonly Buffer[] | AsyncIterable<Buffer>;
+
 export interface SmartHostClient {
   /** Resolves when at least one recipient was accepted; rejects otherwise. */
   send(
     envelope: SmartHostEnvelope,
-    body: readonly Buffer[],
+    body: MessageBody,
     options?: SmartHostSendOptions,
   ): Promise<SmartHostSendResult>;
   close(): Promise<void>;
@@ -184,7 +190,7 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
 
   async function sendOnce(
     envelope: SmartHostEnvelope,
-    body: readonly Buffer[],
+    body: MessageBody,
   ): Promise<SmartHostSendResult> {
     const { pooled, reused } = await take();
     try {
@@ -293,7 +299,7 @@ export async function authenticate(
 function transmit(
   connection: SMTPConnection,
   envelope: SmartHostEnvelope,
-  body: readonly Buffer[],
+  body: MessageBody,
 ): Promise<SMTPConnectionSendInfo> {
   return phase<SMTPConnectionSendInfo>(connection, (done) => {
     connection.send(
@@ -304,13 +310,25 @@ function transmit(
         use8BitMime: envelope.use8BitMime,
       },
       // One chunk goes as is; several are streamed, never joined into one buffer.
-      body.length === 1 && body[0] ? body[0] : Readable.from(body),
+      isChunkList(body) && body.length === 1 && body[0] ? body[0] : Readable.from(body),
       (error, info) => {
         if (error) done(error);
         else done(undefined, info);
       },
     );
   });
+}
+
+function isChunkList(body: MessageBody): body is readonly Buffer[] {
+  return Array.isArray(body);
+}
+
+/** All of a body's chunks in memory: for what must see the whole message (DKIM signing). */
+export async function readWholeBody(body: MessageBody): Promise<readonly Buffer[]> {
+  if (isChunkList(body)) return body;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return chunks;
 }
 
 /**

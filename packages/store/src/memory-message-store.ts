@@ -1,4 +1,9 @@
-import type { BodyWriter, MessageStore, StoredBodies } from './message-store.ts';
+import {
+  BodyChangedError,
+  type BodyWriter,
+  type MessageStore,
+  type StoredBodies,
+} from './message-store.ts';
 
 export interface MemoryMessageStoreOptions {
   /** Clock, epoch ms (default Date.now): tests move it instead of waiting. */
@@ -62,6 +67,21 @@ export function createMemoryMessageStore(
     readChunks(messageId) {
       const body = touch(messageId);
       return Promise.resolve(body ? [...body.chunks] : undefined);
+    },
+    streamChunks(messageId) {
+      if (!touch(messageId)) return Promise.resolve(undefined);
+      return Promise.resolve({
+        async *[Symbol.asyncIterator]() {
+          const body = bodies.get(messageId);
+          if (!body) throw new BodyChangedError(messageId);
+          for (const chunk of [...body.chunks]) {
+            // A pause per chunk, as the Redis store's round trips: the store may change meanwhile.
+            await Promise.resolve();
+            if (bodies.get(messageId) !== body) throw new BodyChangedError(messageId);
+            yield chunk;
+          }
+        },
+      });
     },
     readHead(messageId, bytes) {
       const body = touch(messageId);

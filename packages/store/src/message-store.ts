@@ -19,6 +19,16 @@ export interface MessageStore {
    * contiguous buffer), or undefined when it does not exist.
    */
   readChunks(messageId: string): Promise<Buffer[] | undefined>;
+  /**
+   * The body's chunks in stored order, fetched from the store a few at a time
+   * as the caller consumes them, so that a large body is never held whole (a
+   * 20 MiB message in flight costs about 1 MiB, not 20); undefined when it does
+   * not exist. The first chunks are read before this resolves: a small body
+   * costs one command, as readChunks. Iterating fails with BodyChangedError if
+   * the body is deleted or changes meanwhile: never a silently shorter body.
+   * Each iteration reads the body again from its start.
+   */
+  streamChunks(messageId: string): Promise<AsyncIterable<Buffer> | undefined>;
   /** The first bytes of the body (at least `bytes` unless it is shorter): for headers. */
   readHead(messageId: string, bytes: number): Promise<Buffer | undefined>;
   exists(messageId: string): Promise<boolean>;
@@ -39,4 +49,12 @@ export interface StoredBodies {
   listBodyIds(batchSize?: number): AsyncIterable<readonly string[]>;
   /** Seconds since the body was last written or read; undefined when there is none. */
   idleSeconds(messageId: string): Promise<number | undefined>;
+}
+
+/** A body deleted or changed while streamChunks was reading it. */
+export class BodyChangedError extends Error {
+  constructor(messageId: string) {
+    super(`the body of ${messageId} was deleted or changed while it was being read`);
+    this.name = 'BodyChangedError';
+  }
 }

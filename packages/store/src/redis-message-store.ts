@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { BodyWriter, MessageStore, StoredBodies } from './message-store.ts';
+import {
+  BodyChangedError,
+  type BodyWriter,
+  type MessageStore,
+  type StoredBodies,
+} from './message-store.ts';
 
 export interface RedisMessageStoreOptions {
   readonly redis: Redis;
@@ -10,10 +15,16 @@ export interface RedisMessageStoreOptions {
    * RPUSH; a 20 MiB one never sits in ingress memory as a whole.
    */
   readonly flushBytes?: number;
+  /**
+   * Chunks fetched per command by streamChunks: 2 chunks of flushBytes, ~1 MiB
+   * per round trip and in memory per body being read.
+   */
+  readonly readBatchChunks?: number;
 }
 
 const DEFAULT_FLUSH_BYTES = 512 * 1024;
 const DEFAULT_LIST_BATCH = 500;
+const DEFAULT_READ_BATCH_CHUNKS = 2;
 
 export type RedisMessageStore = MessageStore & StoredBodies;
 
@@ -29,6 +40,7 @@ function globLiteral(text: string): string {
 export function createRedisMessageStore(options: RedisMessageStoreOptions): RedisMessageStore {
   const { redis, prefix } = options;
   const flushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES;
+  const readBatch = Math.max(1, options.readBatchChunks ?? DEFAULT_READ_BATCH_CHUNKS);
   const bodyKeyPrefix = `${prefix}:body:`;
   const bodyKey = (messageId: string): string => `${bodyKeyPrefix}${messageId}`;
 
@@ -39,6 +51,43 @@ export function createRedisMessageStore(options: RedisMessageStoreOptions): Redi
     async readChunks(messageId) {
       const chunks = await redis.lrangeBuffer(bodyKey(messageId), 0, -1);
       return chunks.length === 0 ? undefined : chunks;
+    },
+    async streamChunks(messageId) {
+      const key = bodyKey(messageId);
+      let prefetched: Buffer[] | undefined = await redis.lrangeBuffer(key, 0, readBatch - 1);
+      if (prefetched.length === 0) return undefined;
+      return {
+        async *[Symbol.asyncIterator]() {
+          // The first pass uses what the existence check read; a second one reads again.
+          const first = prefetched ?? (await redis.lrangeBuffer(key, 0, readBatch - 1));
+          prefetched = undefined;
+          if (first.length === 0) throw new BodyChangedError(messageId);
+          const whole = first.length < readBatch;
+          let start = first.length;
+          yield* release(first);
+          if (whole) return;
+          // A body that outgrows one batch: its length comes with the second
+          // batch (one round trip), and every batch must then be as long as it
+          // says, or the body was deleted meanwhile.
+          const [[lengthError, length], [rangeError, range]] = (await redis
+            .pipeline()
+            .llen(key)
+            .lrangeBuffer(key, start, start + readBatch - 1)
+            .exec()) as [[Error | null, number], [Error | null, Buffer[]]];
+          if (lengthError) throw lengthError;
+          if (rangeError) throw rangeError;
+          let batch = range;
+          for (;;) {
+            if (batch.length !== Math.min(readBatch, length - start)) {
+              throw new BodyChangedError(messageId);
+            }
+            start += batch.length;
+            yield* release(batch);
+            if (start === length) return;
+            batch = await redis.lrangeBuffer(key, start, start + readBatch - 1);
+          }
+        },
+      };
     },
     async readHead(messageId, bytes) {
       const head: Buffer[] = [];
@@ -82,6 +131,11 @@ export function createRedisMessageStore(options: RedisMessageStoreOptions): Redi
       return idle === null ? undefined : Number(idle);
     },
   };
+}
+
+/** Yields the chunks one by one, dropping each from the batch as it goes. */
+function* release(batch: Buffer[]): Generator<Buffer> {
+  for (let chunk = batch.shift(); chunk !== undefined; chunk = batch.shift()) yield chunk;
 }
 
 function createRedisBodyWriter(redis: Redis, key: string, flushBytes: number): BodyWriter {

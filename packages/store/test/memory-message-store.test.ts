@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryMessageStore } from '../src/memory-message-store.ts';
+import { BodyChangedError } from '../src/message-store.ts';
 
 async function store(id: string, chunks: readonly string[], into = createMemoryMessageStore()) {
   const writer = into.openWriter(id);
@@ -22,6 +23,32 @@ describe('memory message store', () => {
       ['first', ' second'],
     );
     assert.equal(await memory.exists('m1'), true);
+  });
+
+  it('streams the chunks as written, again on a second pass; a missing body is undefined', async () => {
+    const { store: memory } = await store('streamed', ['ab', 'cd', 'ef']);
+    const chunks = await memory.streamChunks('streamed');
+    assert.ok(chunks);
+    for (let pass = 0; pass < 2; pass++) {
+      const read: string[] = [];
+      for await (const chunk of chunks) read.push(chunk.toString());
+      assert.deepEqual(read, ['ab', 'cd', 'ef']);
+    }
+    assert.equal(await memory.streamChunks('never'), undefined);
+  });
+
+  it('fails a stream whose body is deleted while it is read', async () => {
+    const { store: memory } = await store('deleted', ['ab', 'cd', 'ef']);
+    const chunks = await memory.streamChunks('deleted');
+    assert.ok(chunks);
+    const read: string[] = [];
+    await assert.rejects(async () => {
+      for await (const chunk of chunks) {
+        read.push(chunk.toString());
+        await memory.delete('deleted');
+      }
+    }, BodyChangedError);
+    assert.deepEqual(read, ['ab']);
   });
 
   it('stores an empty body as one that exists', async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startRedisServer, type RedisServerHandle } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
+import { BodyChangedError } from '../src/message-store.ts';
 import { createRedisMessageStore } from '../src/redis-message-store.ts';
 
 describe('Redis message store (real Redis)', () => {
@@ -49,6 +50,81 @@ describe('Redis message store (real Redis)', () => {
     assert.ok(Buffer.concat(chunks).equals(body));
     const head = await store.readHead('large', 1500);
     assert.ok(head && head.length >= 1500 && head.equals(body.subarray(0, head.length)));
+  });
+
+  /** LRANGE and LLEN calls so far, from Redis's own statistics. */
+  async function readCommands(): Promise<number> {
+    const stats = await redis.info('commandstats');
+    const calls = (name: string): number =>
+      Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    return calls('lrange') + calls('llen');
+  }
+
+  async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer[]> {
+    const read: Buffer[] = [];
+    for await (const chunk of chunks) read.push(chunk);
+    return read;
+  }
+
+  it('streams a small body with one command, and a missing one as undefined', async () => {
+    const store = createRedisMessageStore({ redis, prefix });
+    const bytes = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a, 0xc3, 0xa9]);
+    const writer = store.openWriter('stream-small');
+    await writer.write(bytes);
+    await writer.finish();
+    const before = await readCommands();
+    const chunks = await store.streamChunks('stream-small');
+    assert.ok(chunks);
+    assert.ok(Buffer.concat(await collect(chunks)).equals(bytes));
+    assert.equal((await readCommands()) - before, 1);
+    assert.equal(await store.streamChunks('stream-never-written'), undefined);
+  });
+
+  for (const size of [10_500, 4000, 2000, 1]) {
+    it(`streams a body of ${String(size)} bytes in batches of chunks, byte-exact, and again from its start`, async () => {
+      // 1000-byte chunks, 2 per command: 11 chunks, an exact number of batches (4 chunks), one batch (2), one chunk.
+      const store = createRedisMessageStore({
+        redis,
+        prefix,
+        flushBytes: 1000,
+        readBatchChunks: 2,
+      });
+      const body = randomBytes(size);
+      const id = `stream-${String(size)}`;
+      const writer = store.openWriter(id);
+      for (let offset = 0; offset < body.length; offset += 500)
+        await writer.write(body.subarray(offset, offset + 500));
+      await writer.finish();
+      const chunks = await store.streamChunks(id);
+      assert.ok(chunks);
+      const read = await collect(chunks);
+      assert.equal(read.length, Math.ceil(size / 1000));
+      assert.ok(Buffer.concat(read).equals(body));
+      assert.ok(Buffer.concat(await collect(chunks)).equals(body), 'a second pass');
+    });
+  }
+
+  it('fails, rather than ending early, when the body is deleted while it is streamed', async () => {
+    const store = createRedisMessageStore({ redis, prefix, flushBytes: 1000, readBatchChunks: 2 });
+    // 16 chunks of 1000 bytes, read 2 at a time: deleted inside the first batch, at its
+    // end, inside a later one.
+    for (const deleteAfter of [1, 2, 3, 5]) {
+      const id = `stream-deleted-${String(deleteAfter)}`;
+      const writer = store.openWriter(id);
+      for (let chunk = 0; chunk < 16; chunk++) await writer.write(randomBytes(1000));
+      await writer.finish();
+      const chunks = await store.streamChunks(id);
+      assert.ok(chunks);
+      let read = 0;
+      await assert.rejects(async () => {
+        for await (const chunk of chunks) {
+          read += chunk.length;
+          if (read === deleteAfter * 1000) await store.delete(id);
+        }
+      }, BodyChangedError);
+      assert.ok(read < 16_000, String(read));
+      await assert.rejects(collect(chunks), BodyChangedError, 'a second pass');
+    }
   });
 
   it('abort removes what was written; delete and exists', async () => {

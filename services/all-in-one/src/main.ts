@@ -5,7 +5,8 @@ import { findConfigWarnings, loadAllInOneConfig, loadOrExit } from '@smtp-relay/
 const config = loadOrExit(() => loadAllInOneConfig(process.env));
 // Loaded after the configuration is known to be valid, so that a bad
 // configuration is reported within the 2 s docs/reference.md allows even on a busy machine.
-const { startRelayAdminHttp } = await import('@smtp-relay/admin');
+// ADMIN_PORT=0: no admin HTTP, and none of its code (fastify, the dashboard) loaded.
+const adminHttp = config.adminPort === 0 ? undefined : await import('@smtp-relay/admin');
 const { createIngress } = await import('@smtp-relay/ingress');
 const { ADMIN_HTTP_CLOSE_MS, installShutdown, startProcessObservability } =
   await import('@smtp-relay/observability');
@@ -28,7 +29,7 @@ const sender = await createSender({
 });
 sender.start();
 await ingress.listen();
-const admin = await startRelayAdminHttp({
+const admin = await adminHttp?.startRelayAdminHttp({
   logger,
   metrics,
   // One Redis check is enough: both parts use the same Redis.

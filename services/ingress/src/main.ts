@@ -5,7 +5,8 @@ import { findConfigWarnings, loadIngressConfig, loadOrExit } from '@smtp-relay/c
 const config = loadOrExit(() => loadIngressConfig(process.env));
 // Loaded after the configuration is known to be valid, so that a bad
 // configuration is reported within the 2 s docs/reference.md allows even on a busy machine.
-const { startRelayAdminHttp } = await import('@smtp-relay/admin');
+// ADMIN_PORT=0: no admin HTTP, and none of its code (fastify, the dashboard) loaded.
+const adminHttp = config.adminPort === 0 ? undefined : await import('@smtp-relay/admin');
 const { ADMIN_HTTP_CLOSE_MS, installShutdown, startProcessObservability } =
   await import('@smtp-relay/observability');
 const { createIngress } = await import('./ingress.ts');
@@ -17,7 +18,7 @@ const { logger, metrics } = startProcessObservability({
 });
 const ingress = await createIngress({ config, logger, metrics });
 await ingress.listen();
-const admin = await startRelayAdminHttp({
+const admin = await adminHttp?.startRelayAdminHttp({
   logger,
   metrics,
   readiness: ingress.readiness,

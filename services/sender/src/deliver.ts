@@ -1,7 +1,12 @@
 import type { DeliveryJob } from '@smtp-relay/queue';
 import { classifyDeliveryError, type DeliveryFailure } from '@smtp-relay/smtp-errors';
 import type { MessageStore } from '@smtp-relay/store';
-import type { SmartHostClient, SmartHostError, SmartHostSendOptions } from '@smtp-relay/smart-host';
+import type {
+  MessageBody,
+  SmartHostClient,
+  SmartHostError,
+  SmartHostSendOptions,
+} from '@smtp-relay/smart-host';
 import { rewriteForDelivery } from './rewrite-from.ts';
 
 // One delivery attempt: body from the store, envelope from the job, to the
@@ -41,16 +46,26 @@ export async function deliver(
   job: DeliveryJob,
   deps: DeliverDependencies,
 ): Promise<DeliveryAttempt> {
-  const stored = await deps.store.readChunks(job.messageId);
-  if (stored === undefined) return { kind: 'body-missing' };
-  // First: whatever comes after (signing) must see the headers as they go out.
-  const { mailFrom, chunks } = rewriteForDelivery(job.mailFrom, stored, deps.rewriteFrom);
+  let message: { mailFrom: string; chunks: MessageBody; size: number };
+  if (deps.rewriteFrom === undefined) {
+    // Streamed from the store as it is sent: a large body is never held whole.
+    const stored = await deps.store.streamChunks(job.messageId);
+    if (stored === undefined) return { kind: 'body-missing' };
+    message = { mailFrom: job.mailFrom, chunks: stored, size: job.size };
+  } else {
+    const stored = await deps.store.readChunks(job.messageId);
+    if (stored === undefined) return { kind: 'body-missing' };
+    // First: whatever comes after (signing) must see the headers as they go out.
+    const { mailFrom, chunks } = rewriteForDelivery(job.mailFrom, stored, deps.rewriteFrom);
+    message = { mailFrom, chunks, size: chunks.reduce((total, chunk) => total + chunk.length, 0) };
+  }
+  const { mailFrom, chunks } = message;
   try {
     const result = await deps.client.send(
       {
         from: mailFrom,
         to: job.recipients,
-        size: chunks.reduce((total, chunk) => total + chunk.length, 0),
+        size: message.size,
         use8BitMime: job.bodyType === '8bitmime',
       },
       chunks,

@@ -4,6 +4,7 @@ import {
   DkimError,
   openDkimKeyDirectory,
   type DkimSigner,
+  readWholeBody,
   type SmartHostClient,
 } from '@smtp-relay/smart-host';
 
@@ -43,7 +44,8 @@ export function signBeforeSending(
     async send(envelope, body, options) {
       let signed: readonly Buffer[];
       try {
-        signed = await signer.sign(body);
+        // Signing hashes the whole body: it is read into memory (DKIM only).
+        signed = await signer.sign(await readWholeBody(body));
       } catch (error) {
         if (error instanceof DkimError) {
           // Never key material: the reason names the problem, not the bytes.

@@ -5,7 +5,6 @@ import {
   type ServiceAccountKey,
 } from '@smtp-relay/config';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { OAuth2Error } from './oauth2-error.ts';
 
 // The token request of each grant docs/reference.md names (form fields of RFC 6749 section 4.4
@@ -83,12 +82,14 @@ async function signServiceAccountAssertion(
   }
 }
 
-function signAssertion(
+async function signAssertion(
   input: TokenRequestInput,
   key: ServiceAccountKey,
   privateKey: KeyObject,
   issuedAt: number,
 ): Promise<string> {
+  // Loaded for a service account only: no other configuration needs jose.
+  const { SignJWT } = await import('jose');
   return new SignJWT({ scope: input.config.scope ?? 'https://mail.google.com/' })
     .setProtectedHeader({
       alg: 'RS256',

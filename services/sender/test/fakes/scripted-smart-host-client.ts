@@ -1,8 +1,9 @@
-import type {
-  SmartHostClient,
-  SmartHostEnvelope,
-  SmartHostError,
-  SmartHostSendResult,
+import {
+  readWholeBody,
+  type SmartHostClient,
+  type SmartHostEnvelope,
+  type SmartHostError,
+  type SmartHostSendResult,
 } from '@smtp-relay/smart-host';
 
 /** What the smart host does with the next send. */
@@ -50,15 +51,15 @@ export function createScriptedSmartHostClient(
   return {
     sent,
     hanging: () => hung,
-    send(envelope, body) {
-      sent.push({ envelope, body: Buffer.concat(body) });
+    async send(envelope, body) {
+      sent.push({ envelope, body: Buffer.concat(await readWholeBody(body)) });
       const step = script.shift();
       if (step === undefined) return Promise.reject(new Error('no scripted step left'));
       switch (step.kind) {
         case 'reply':
-          return Promise.resolve(step.result);
+          return step.result;
         case 'fail':
-          return Promise.reject(step.error);
+          throw step.error;
         case 'hang':
           return new Promise<SmartHostSendResult>((_resolve, reject) => {
             cut.push(reject);
