@@ -18,6 +18,8 @@
 //   npm run bench -- --all                      the issue 11 rows, one summary table
 //   npm run bench -- --client nodemailer        nodemailer's transport as the client (default: raw)
 //   npm run bench -- --profile DIR              V8 CPU profiles of the relay's processes
+//   npm run bench -- --compiled 1               the compiled main.js, as in the image (in a
+//                                               copy made by scripts/containers/compile-image.ts)
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseDuration, parseSize } from '@smtp-relay/config';
@@ -52,6 +54,8 @@ const { values } = parseArgs({
     all: { type: 'boolean', default: false },
     /** Write V8 CPU profiles of the relay's processes into this directory. */
     profile: { type: 'string' },
+    /** 1: start the compiled main.js twins, as the image does (a compiled copy). */
+    compiled: { type: 'string', default: '0' },
   },
 });
 
@@ -80,6 +84,7 @@ const base: BenchOptions = {
   prefill: flag('prefill', values.prefill),
   client,
   profile: values.profile,
+  compiled: flag('compiled', values.compiled),
 };
 
 const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);

@@ -3,6 +3,7 @@
 // the load generator, all on loopback; everything is stopped again before it
 // resolves, so runs can follow each other in one `npm run bench`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,11 @@ export interface BenchOptions {
   readonly client: 'raw' | 'nodemailer';
   /** write V8 CPU profiles of the relay's processes here */
   readonly profile?: string | undefined;
+  /**
+   * Start the services from their compiled `main.js` twins, as the image does (a
+   * tree made by scripts/containers/compile-image.ts); default: the `.ts` sources.
+   */
+  readonly compiled?: boolean | undefined;
 }
 
 export interface BenchResult {
@@ -75,6 +81,18 @@ const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) if (child.exitCode === null) child.kill('SIGTERM');
 });
+
+/** The service's entry point: the sources, or the image's compiled twin. */
+function entryOf(script: string, compiled: boolean): string {
+  const source = `${root}services/${script}/src/main.ts`;
+  if (!compiled) return source;
+  const twin = source.replace(/\.ts$/, '.js');
+  if (!existsSync(twin))
+    throw new Error(
+      `--compiled 1: ${twin} is missing; run scripts/containers/compile-image.ts on a copy of the checkout and bench from there`,
+    );
+  return twin;
+}
 
 const AUTH_USER = 'bench';
 const AUTH_PASSWORD = 'bench-password';
@@ -195,7 +213,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const profile =
         options.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profile}`];
       const child = track(
-        spawn(process.execPath, [...profile, `${root}services/${script}/src/main.ts`], {
+        spawn(process.execPath, [...profile, entryOf(script, options.compiled === true)], {
           env: { ...env, ADMIN_PORT: String(adminPort) },
           stdio: ['ignore', 'inherit', 'inherit'],
         }),

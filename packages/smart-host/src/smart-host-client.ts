@@ -2,9 +2,11 @@ import { Readable } from 'node:stream';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { SmartHostConfig } from '@smtp-relay/config';
 import type { Logger, TranscriptWriter } from '@smtp-relay/observability';
-import SMTPConnection, { type SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { SMTPConnectionSendInfo } from 'nodemailer/lib/smtp-connection';
 import { chooseMechanism, offeredMechanisms } from './auth-mechanism.ts';
 import { createClientTranscriptLogger } from './client-transcript.ts';
+import { SmartHostConnection } from './smart-host-connection.ts';
 import type { OAuth2TokenProvider } from './oauth2/token-provider.ts';
 import { loginWithXOAuth2 } from './xoauth2-login.ts';
 
@@ -15,7 +17,7 @@ import { loginWithXOAuth2 } from './xoauth2-login.ts';
 // gives no per-transaction control. Bytes still go through SMTPConnection's
 // DATA stream, which turns bare CR/LF into CRLF and dot-stuffs after them: that
 // is what keeps SMTP smuggling sequences from reaching the smart host as a
-// second message.
+// second message (SmartHostConnection applies the same rules, faster).
 
 export interface SmartHostEnvelope {
   /** '' = null sender */
@@ -143,7 +145,7 @@ export function createSmartHostClient(options: SmartHostClientOptions): SmartHos
   }
 
   async function open(): Promise<PooledConnection> {
-    const connection = new SMTPConnection(connectionOptions(options));
+    const connection = new SmartHostConnection(connectionOptions(options));
     const pooled: PooledConnection = {
       connection,
       messages: 0,
