@@ -5,7 +5,7 @@
 // `kubectl kustomize` wherever kubectl is installed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -70,10 +70,26 @@ writeFileSync(
   ].join('\n'),
 );
 
+// docs/kubernetes.md "Redis with Sentinel": the same with the Sentinel component.
+const sentinelScratch = join(scratch, 'sentinel');
+mkdirSync(sentinelScratch);
+writeFileSync(
+  join(sentinelScratch, 'kustomization.yaml'),
+  [
+    'resources:',
+    `  - ${relative(sentinelScratch, join(K8S_ROOT, 'overlays/prod'))}`,
+    'components:',
+    `  - ${relative(sentinelScratch, join(K8S_ROOT, 'components/external-redis'))}`,
+    `  - ${relative(sentinelScratch, join(K8S_ROOT, 'components/redis-sentinel'))}`,
+    '',
+  ].join('\n'),
+);
+
 const DIRECTORIES = {
   base: join(K8S_ROOT, 'base'),
   prod: join(K8S_ROOT, 'overlays/prod'),
   'external Redis': scratch,
+  'Redis with Sentinel': sentinelScratch,
 } as const;
 type Setup = keyof typeof DIRECTORIES;
 const rendered = Object.fromEntries(

@@ -7,8 +7,13 @@ import { smtpConversation } from '@smtp-relay/testkit';
 export async function sendThroughRelay(
   port: number,
   message: { from?: string; to?: readonly string[]; subject?: string } = {},
+  /** How long each reply may take (the conversation's default otherwise). */
+  replyTimeoutMs?: number,
 ): Promise<string> {
-  const session = await smtpConversation({ port });
+  const session = await smtpConversation({
+    port,
+    ...(replyTimeoutMs === undefined ? {} : { timeoutMs: replyTimeoutMs }),
+  });
   try {
     await session.send('HELO device.test');
     const mail = await session.send(`MAIL FROM:<${message.from ?? 'device@lan.test'}>`);

@@ -14,9 +14,17 @@ import type {
 // defaults that depend on other variables.
 
 function toCommonConfig(fields: CommonFields): CommonConfig {
+  const redisUrl = redisUrlWithPassword(fields.REDIS_URL, fields.REDIS_PASSWORD);
   return {
-    redisUrl: redisUrlWithPassword(fields.REDIS_URL, fields.REDIS_PASSWORD),
+    redisUrl,
     redisPassword: fields.REDIS_PASSWORD,
+    redis: {
+      url: redisUrl,
+      sentinels: fields.REDIS_SENTINELS,
+      sentinelMaster: fields.REDIS_SENTINEL_MASTER,
+      sentinelPassword: fields.REDIS_SENTINEL_PASSWORD,
+      caFile: fields.REDIS_CA_FILE,
+    },
     queuePrefix: fields.QUEUE_PREFIX,
     logLevel: fields.LOG_LEVEL,
     adminHost: fields.ADMIN_HOST,
@@ -49,6 +57,7 @@ export function toIngressConfig(fields: IngressFields): IngressConfig {
     maxRecipients: fields.SMTP_MAX_RECIPIENTS,
     maxClients: fields.SMTP_MAX_CLIENTS,
     socketTimeoutMs: fields.SMTP_SOCKET_TIMEOUT,
+    redisWaitReplicas: fields.REDIS_WAIT_REPLICAS,
     filterFile: fields.SMTP_FILTER_FILE,
     filterBlockTimeMs: fields.SMTP_FILTER_BLOCK_TIME,
     authMaxFailures: fields.SMTP_AUTH_MAX_FAILURES,

@@ -22,6 +22,11 @@ type Shown = string | undefined;
 const COMMON_VALUES: Record<VariableNameIn<'common'>, (config: CommonConfig) => Shown> = {
   REDIS_URL: (c) => redactUrlCredentials(c.redisUrl),
   REDIS_PASSWORD: (c) => c.redisPassword,
+  REDIS_CA_FILE: (c) => c.redis.caFile,
+  REDIS_SENTINELS: (c) =>
+    c.redis.sentinels?.map(({ host, port }) => formatHostAndPort(host, port)).join(','),
+  REDIS_SENTINEL_MASTER: (c) => c.redis.sentinelMaster,
+  REDIS_SENTINEL_PASSWORD: (c) => c.redis.sentinelPassword,
   QUEUE_PREFIX: (c) => c.queuePrefix,
   LOG_LEVEL: (c) => c.logLevel,
   ADMIN_HOST: (c) => c.adminHost,
@@ -46,6 +51,7 @@ const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) 
   SMTP_MAX_RECIPIENTS: (c) => String(c.maxRecipients),
   SMTP_MAX_CLIENTS: (c) => String(c.maxClients),
   SMTP_SOCKET_TIMEOUT: (c) => formatDuration(c.socketTimeoutMs),
+  REDIS_WAIT_REPLICAS: (c) => String(c.redisWaitReplicas),
   SMTP_FILTER_FILE: (c) => c.filterFile,
   SMTP_FILTER_BLOCK_TIME: (c) => formatDuration(c.filterBlockTimeMs),
   SMTP_AUTH_MAX_FAILURES: (c) => String(c.authMaxFailures),

@@ -17,6 +17,8 @@ export interface CommonConfig {
   readonly redisUrl: string;
   /** REDIS_PASSWORD (already part of redisUrl) */
   readonly redisPassword: string | undefined;
+  /** How every connection reaches Redis: redisUrl plus Sentinel and TLS (REDIS_*). */
+  readonly redis: RedisConnectionSettings;
   readonly queuePrefix: string;
   readonly logLevel: LogLevel;
   readonly adminHost: string;
@@ -26,6 +28,17 @@ export interface CommonConfig {
   /** SMTP_HOSTNAME: greeting, Received: headers, default HELO name and postmaster domain */
   readonly smtpHostname: string;
   readonly transcriptRetentionMs: number;
+}
+
+export interface RedisConnectionSettings {
+  /** REDIS_URL with REDIS_PASSWORD folded in; with sentinels only its user, password, database and scheme count */
+  readonly url: string;
+  /** REDIS_SENTINELS; undefined: REDIS_URL's host is the server */
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[] | undefined;
+  readonly sentinelMaster: string;
+  readonly sentinelPassword: string | undefined;
+  /** REDIS_CA_FILE: extra CAs for rediss:// */
+  readonly caFile: string | undefined;
 }
 
 export interface TlsFiles {
@@ -57,6 +70,8 @@ export interface IngressConfig extends CommonConfig {
   readonly maxRecipients: number;
   readonly maxClients: number;
   readonly socketTimeoutMs: number;
+  /** REDIS_WAIT_REPLICAS: replicas that must hold a message before its 250 (0: none) */
+  readonly redisWaitReplicas: number;
   /** SMTP_FILTER_FILE: Mercury transaction filter rules */
   readonly filterFile: string | undefined;
   readonly filterBlockTimeMs: number;

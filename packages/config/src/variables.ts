@@ -30,6 +30,7 @@ import {
   parsePort,
   parseRedisUrl,
 } from './network-values.ts';
+import { parseSentinelList, parseSentinelMasterName } from './redis-values.ts';
 import {
   parseBearerToken,
   parseDurationList,
@@ -87,6 +88,29 @@ const DEFINITIONS = {
     section: 'common',
     doc: "Redis password (requirepass), used with REDIS_URL's host; docker-compose.yml reads it from the secret it generates",
     ...optional("none, or REDIS_URL's", z.string()),
+  },
+  REDIS_CA_FILE: {
+    section: 'common',
+    doc: 'PEM file of CA certificates trusted for rediss:// (and TLS sentinels), in addition to the system CAs',
+    ...optional('the system CAs only', readableFile),
+  },
+  REDIS_SENTINELS: {
+    section: 'common',
+    doc: "Redis Sentinel addresses (host:port,...): connect to the primary they name and follow failovers; REDIS_URL's host and port are then not used (its user, password and database are)",
+    ...optional('no Sentinel: REDIS_URL is the server', parsedBy(parseSentinelList)),
+  },
+  REDIS_SENTINEL_MASTER: {
+    section: 'common',
+    doc: 'the name the sentinels monitor the primary under',
+    ...withDefault(
+      'mymaster',
+      parsedBy((value) => parseSentinelMasterName(value)),
+    ),
+  },
+  REDIS_SENTINEL_PASSWORD: {
+    section: 'common',
+    doc: 'password of the sentinels themselves (their requirepass), if they have one',
+    ...optional('none', z.string()),
   },
   QUEUE_PREFIX: {
     section: 'common',
@@ -209,6 +233,14 @@ const DEFINITIONS = {
     section: 'ingress',
     doc: 'idle client timeout; also the longest a command line may take, and DATA must move 1 KiB per this time',
     ...withDefault('60s', timeout),
+  },
+  REDIS_WAIT_REPLICAS: {
+    section: 'ingress',
+    doc: 'before its 250, ingress waits until this many Redis replicas hold the message (Redis WAIT, at most a third of SMTP_SOCKET_TIMEOUT), else 451 4.3.0; with it a failover loses no message that got 250',
+    ...withDefault(
+      '0',
+      parsedBy((value) => parseInteger(value, 0, 100)),
+    ),
   },
   // docs/reference.md "Failover, routes and rate limits": a list, tried in order.
   SMART_HOST: {

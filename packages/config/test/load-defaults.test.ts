@@ -19,6 +19,13 @@ const SENDER_ENV = { SMART_HOST: 'smtp.example.com' };
 const COMMON_DEFAULTS = {
   redisUrl: 'redis://127.0.0.1:6379',
   redisPassword: undefined,
+  redis: {
+    url: 'redis://127.0.0.1:6379',
+    sentinels: undefined,
+    sentinelMaster: 'mymaster',
+    sentinelPassword: undefined,
+    caFile: undefined,
+  },
   queuePrefix: 'smtp-relay',
   logLevel: 'info',
   adminHost: '0.0.0.0',
@@ -44,6 +51,7 @@ const INGRESS_DEFAULTS: IngressConfig = {
   maxRecipients: 100,
   maxClients: 1000,
   socketTimeoutMs: 60_000,
+  redisWaitReplicas: 0,
   filterFile: undefined,
   filterBlockTimeMs: 30 * 60_000,
   authMaxFailures: 5,
@@ -224,6 +232,26 @@ describe('given values', () => {
       { REDIS_URL: 'rediss://relay@redis:6380/2', REDIS_PASSWORD: 'secret' },
       (c) => c.redisUrl,
       'rediss://relay:secret@redis:6380/2',
+    ],
+    [
+      {
+        REDIS_URL: 'rediss://relay@ignored:1/2',
+        REDIS_PASSWORD: 'secret',
+        REDIS_SENTINELS: 'sentinel-0:26379, [2001:db8::1]:26380',
+        REDIS_SENTINEL_MASTER: 'relay-primary',
+        REDIS_SENTINEL_PASSWORD: 'watch',
+      },
+      (c) => c.redis,
+      {
+        url: 'rediss://relay:secret@ignored:1/2',
+        sentinels: [
+          { host: 'sentinel-0', port: 26379 },
+          { host: '2001:db8::1', port: 26380 },
+        ],
+        sentinelMaster: 'relay-primary',
+        sentinelPassword: 'watch',
+        caFile: undefined,
+      },
     ],
     [{ QUEUE_PREFIX: 'relay-a.prod_1' }, (c) => c.queuePrefix, 'relay-a.prod_1'],
     [{ ADMIN_TOKEN: 'abcdefghijklmnop' }, (c) => c.adminToken, 'abcdefghijklmnop'],

@@ -43,6 +43,34 @@ const ROWS: readonly (readonly [Environment, readonly string[]])[] = [
     ['REDIS_URL: must have a database number as its path (redis://redis:6379/0)'],
   ],
   [
+    { REDIS_SENTINELS: 'sentinel-0:26379,sentinel-1' },
+    [
+      'REDIS_SENTINELS: entry "sentinel-1": must be host:port such as mailpit:1025, got "sentinel-1" (a sentinel listens on 26379 by default)',
+    ],
+  ],
+  [
+    { REDIS_SENTINELS: ' , ' },
+    ['REDIS_SENTINELS: must list host:port of at least one sentinel, got nothing'],
+  ],
+  [
+    { REDIS_SENTINELS: 'sentinel:26379', REDIS_SENTINEL_MASTER: 'my master' },
+    [
+      'REDIS_SENTINEL_MASTER: must be the name the sentinels monitor (sentinel monitor <name> ...), without spaces, got "my master"',
+    ],
+  ],
+  [
+    { REDIS_SENTINEL_PASSWORD: 'x' },
+    ['REDIS_SENTINEL_PASSWORD: is only used with REDIS_SENTINELS, which is not set'],
+  ],
+  [
+    { REDIS_URL: 'redis://redis:6379', REDIS_CA_FILE: notPem },
+    ['REDIS_CA_FILE: is only used with TLS: make REDIS_URL rediss://, or unset REDIS_CA_FILE'],
+  ],
+  [
+    { REDIS_WAIT_REPLICAS: '-1' },
+    ['REDIS_WAIT_REPLICAS: must be a whole number from 0 to 100, got "-1"'],
+  ],
+  [
     { QUEUE_PREFIX: 'a:b' },
     [
       'QUEUE_PREFIX: must be 1-64 letters, digits, "-", "_" or "." (no ":", Redis key separator), got "a:b"',

@@ -14,6 +14,11 @@ const SPEC_NAMES = [
   'REDIS_URL',
   // docker-compose.yml's Redis password, from a secret (compose only: see docs/adr/001)
   'REDIS_PASSWORD',
+  // Redis high availability: TLS CAs and Sentinel
+  'REDIS_CA_FILE',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_MASTER',
+  'REDIS_SENTINEL_PASSWORD',
   'QUEUE_PREFIX',
   'LOG_LEVEL',
   'ADMIN_HOST',
@@ -36,6 +41,7 @@ const SPEC_NAMES = [
   'SMTP_MAX_RECIPIENTS',
   'SMTP_MAX_CLIENTS',
   'SMTP_SOCKET_TIMEOUT',
+  'REDIS_WAIT_REPLICAS',
   'SMART_HOST',
   'SMART_HOST_PORT',
   'SMART_HOST_TLS',
@@ -107,6 +113,7 @@ describe('VARIABLES', () => {
       VARIABLES.filter(({ secret }) => secret).map(({ name }) => name),
       [
         'REDIS_PASSWORD',
+        'REDIS_SENTINEL_PASSWORD',
         'ADMIN_TOKEN',
         'SMART_HOST_PASSWORD',
         'SMART_HOST_OAUTH2_CLIENT_SECRET',

@@ -40,6 +40,12 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
 export interface DeliveryProducer {
   /** Resolves once the job is in Redis; job id = message id, so a retried call cannot duplicate. */
   enqueue(job: DeliveryJob): Promise<void>;
+  /**
+   * Takes back a job that was enqueued but must not run (its replicas were not
+   * confirmed): true when it was removed, false when a sender already has it
+   * (or it is gone).
+   */
+  withdraw(messageId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -47,6 +53,10 @@ export function createDeliveryProducer(queue: DeliveryQueue): DeliveryProducer {
   return {
     async enqueue(job) {
       await queue.add(DELIVERY_JOB_NAME, job, { jobId: job.messageId });
+    },
+    async withdraw(messageId) {
+      // BullMQ does not remove a job a worker holds the lock of.
+      return (await queue.remove(messageId)) === 1;
     },
     async close() {
       await queue.close();

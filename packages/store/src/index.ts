@@ -4,3 +4,5 @@ export * from './memory-message-store.ts';
 export * from './client-blocks.ts';
 export * from './redis-client-blocks.ts';
 export * from './memory-client-blocks.ts';
+export * from './redis-connection.ts';
+export * from './replica-wait.ts';

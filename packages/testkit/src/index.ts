@@ -27,3 +27,9 @@ export {
   type TestRedisConnection,
 } from './test-redis.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
+export {
+  redisCli,
+  startRedisSentinelGroup,
+  type SentinelGroup,
+  type SentinelGroupOptions,
+} from './redis-sentinel-group.ts';

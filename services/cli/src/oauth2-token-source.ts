@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { SenderConfig, SmartHostConfig } from '@smtp-relay/config';
 import { RELAY_VERSION, createLogger, createMetrics } from '@smtp-relay/observability';
 import { createSharedOAuth2Tokens, type OAuth2TokenProvider } from '@smtp-relay/smart-host';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@smtp-relay/store';
 
 export interface CliTokenSource {
   readonly tokens: OAuth2TokenProvider;
@@ -12,7 +12,7 @@ export interface CliTokenSource {
 }
 
 /** Where the senders keep the shared token state, and how long a token request may take. */
-type TokenSourceSettings = Pick<SenderConfig, 'redisUrl' | 'queuePrefix' | 'clientTimeoutMs'>;
+type TokenSourceSettings = Pick<SenderConfig, 'redis' | 'queuePrefix' | 'clientTimeoutMs'>;
 
 const REDIS_PROBE_MS = 2000;
 
@@ -28,7 +28,7 @@ export async function openTokenSource(
 ): Promise<CliTokenSource | undefined> {
   const { oauth2, user } = smartHost;
   if (oauth2 === undefined || user === undefined) return undefined;
-  const redis = new Redis(config.redisUrl, {
+  const redis = connectRedis(config.redis, {
     maxRetriesPerRequest: 1,
     connectTimeout: REDIS_PROBE_MS,
     enableOfflineQueue: false,

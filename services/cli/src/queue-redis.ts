@@ -1,5 +1,6 @@
 import { ConfigError, loadIngressConfig, type Environment } from '@smtp-relay/config';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@smtp-relay/store';
+import type { Redis } from 'ioredis';
 import type { CommandIo } from './command-io.ts';
 
 export interface QueueRedis {
@@ -9,7 +10,8 @@ export interface QueueRedis {
 }
 
 /**
- * The Redis of the queue (REDIS_URL, REDIS_PASSWORD(_FILE), QUEUE_PREFIX) for commands
+ * The Redis of the queue (REDIS_URL, REDIS_PASSWORD(_FILE), REDIS_SENTINEL*, REDIS_CA_FILE,
+ * QUEUE_PREFIX) for commands
  * that read or change its state; undefined, with the problems printed, when those
  * variables are invalid. Only they are read: the ingress schema requires nothing else.
  */
@@ -20,6 +22,11 @@ export function openQueueRedis(env: Environment, io: CommandIo): QueueRedis | un
       REDIS_URL: env['REDIS_URL'],
       REDIS_PASSWORD: env['REDIS_PASSWORD'],
       REDIS_PASSWORD_FILE: env['REDIS_PASSWORD_FILE'],
+      REDIS_CA_FILE: env['REDIS_CA_FILE'],
+      REDIS_SENTINELS: env['REDIS_SENTINELS'],
+      REDIS_SENTINEL_MASTER: env['REDIS_SENTINEL_MASTER'],
+      REDIS_SENTINEL_PASSWORD: env['REDIS_SENTINEL_PASSWORD'],
+      REDIS_SENTINEL_PASSWORD_FILE: env['REDIS_SENTINEL_PASSWORD_FILE'],
       QUEUE_PREFIX: env['QUEUE_PREFIX'],
     });
   } catch (error) {
@@ -27,7 +34,7 @@ export function openQueueRedis(env: Environment, io: CommandIo): QueueRedis | un
     io.error(error.message);
     return undefined;
   }
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
+  const redis = connectRedis(config.redis, { maxRetriesPerRequest: 1, connectTimeout: 5000 });
   redis.on('error', () => undefined);
   return { redis, prefix: config.queuePrefix };
 }

@@ -15,8 +15,7 @@ import {
 } from '@smtp-relay/observability';
 import { createRelayNetworks } from '@smtp-relay/policy';
 import { createDeliveryProducer, createDeliveryQueue, type QueueAccess } from '@smtp-relay/queue';
-import { createRedisMessageStore } from '@smtp-relay/store';
-import { Redis } from 'ioredis';
+import { connectRedis, createRedisMessageStore, createReplicaWait } from '@smtp-relay/store';
 import { createAbuseProtection } from './abuse/create-abuse-protection.ts';
 import { createCredentialsFile } from './credentials-file.ts';
 import { drainSessions } from './drain.ts';
@@ -58,7 +57,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
 
   // Fail fast instead of queueing commands while Redis is away: a command that
   // ran later than its 451 would create a duplicate when the client retries.
-  const redis = new Redis(config.redisUrl, {
+  const redis = connectRedis(config.redis, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: storeTimeoutMs,
@@ -75,7 +74,13 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     logger.debug({ event: 'queue.error', err: error }, 'queue error');
   });
   const producer = createDeliveryProducer(queue);
-  const intake = createMessageIntake({ store, producer, storeTimeoutMs });
+  const intake = createMessageIntake({
+    store,
+    producer,
+    storeTimeoutMs,
+    replicas:
+      config.redisWaitReplicas > 0 ? createReplicaWait(redis, config.redisWaitReplicas) : undefined,
+  });
   const credentials = config.authFile
     ? await createCredentialsFile({ path: config.authFile, logger })
     : undefined;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import { newDeliveryJob, type DeliveryProducer } from '@smtp-relay/queue';
-import type { MessageStore } from '@smtp-relay/store';
+import type { MessageStore, ReplicaWait } from '@smtp-relay/store';
 import { withTimeout } from '@smtp-relay/observability';
 import { ReplyError } from './reply.ts';
 
@@ -20,6 +20,11 @@ export interface MessageIntakeDependencies {
   readonly producer: DeliveryProducer;
   /** Upper bound for the final store flush, and again for the enqueue. */
   readonly storeTimeoutMs: number;
+  /**
+   * REDIS_WAIT_REPLICAS above 0: the body, then the job, must be confirmed on
+   * the replicas (each within storeTimeoutMs) before the 250.
+   */
+  readonly replicas?: ReplicaWait | undefined;
 }
 
 /** The part of smtp-server's DATA stream the intake reads. */
@@ -64,6 +69,9 @@ export class DataInterruptedError extends Error {
 export function createMessageIntake(deps: MessageIntakeDependencies): MessageIntake {
   const queueUnavailable = (cause?: unknown): ReplyError =>
     new ReplyError(INGRESS_REPLIES.queueUnavailable, { cause });
+
+  // WAIT answers at its timeout; ioredis's command timeout (storeTimeoutMs) must not come first.
+  const replicaTimeoutMs = Math.max(1, Math.floor(deps.storeTimeoutMs * 0.8));
 
   return {
     async accept(envelope, header, data, content) {
@@ -114,6 +122,11 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         size = await withTimeout(writer.finish(), deps.storeTimeoutMs, (): never => {
           throw queueUnavailable();
         });
+        // Replicas first hold the body: with one down, the message is refused
+        // here, before any job exists that a sender could deliver.
+        if (deps.replicas && !(await deps.replicas.confirm(replicaTimeoutMs))) {
+          throw queueUnavailable();
+        }
       } catch (error) {
         // No job refers to the body yet, so removing it loses nothing.
         await writer.abort();
@@ -135,6 +148,15 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         // possible duplicate: the late job and the client's retry after our 451
         // are both delivered.
         throw error instanceof ReplyError ? error : queueUnavailable(error);
+      }
+      if (deps.replicas && !(await deps.replicas.confirm(replicaTimeoutMs))) {
+        // The job is on the primary only. Taken back, with its body, nothing
+        // of the message stays and the client's retry is the only copy. A
+        // sender that already took it delivers it: the retry is then a
+        // duplicate, never a loss.
+        const withdrawn = await deps.producer.withdraw(envelope.messageId).catch(() => false);
+        if (withdrawn) await writer.abort();
+        throw queueUnavailable();
       }
       return size;
     },

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { DeliveryJob, DeliveryProducer } from '@smtp-relay/queue';
 import { formatReply, INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
-import { createMemoryMessageStore, type MessageStore } from '@smtp-relay/store';
+import { createMemoryMessageStore, type MessageStore, type ReplicaWait } from '@smtp-relay/store';
 import {
   createMessageIntake,
   DataInterruptedError,
@@ -117,6 +117,8 @@ type EnqueueBehaviour = 'adds' | 'fails' | 'lands-late' | 'fails-late';
 
 interface MemoryProducer extends DeliveryProducer {
   readonly jobs: Map<string, DeliveryJob>;
+  /** What withdraw finds: 'removes' (waiting) or 'taken' (a sender holds the job). */
+  withdrawal: 'removes' | 'taken';
   /** Lets the held (late) adds finish now. */
   settleLate(): void;
 }
@@ -126,6 +128,11 @@ function memoryProducer(behaviour: EnqueueBehaviour): MemoryProducer {
   const held: (() => void)[] = [];
   return {
     jobs,
+    withdrawal: 'removes',
+    withdraw(messageId) {
+      if (this.withdrawal === 'taken') return Promise.resolve(false);
+      return Promise.resolve(jobs.delete(messageId));
+    },
     enqueue(job) {
       if (behaviour === 'adds') {
         jobs.set(job.messageId, job);
@@ -163,6 +170,12 @@ interface Case {
   readonly store?: StoreFaults;
   readonly enqueue?: EnqueueBehaviour;
   readonly content?: ContentCheck;
+  /** REDIS_WAIT_REPLICAS on: the answers of successive confirmations (body, then job). */
+  readonly replicas?: readonly boolean[];
+  /** With replicas: what withdrawing the job finds. */
+  readonly withdrawal?: 'removes' | 'taken';
+  /** Whether the job is queued afterwards; default: exactly when the answer is 250. */
+  readonly jobKept?: boolean;
   /** The stored size, the reply the intake rejects with, or 'interrupted' (DataInterruptedError). */
   readonly outcome: number | string;
   /** Whether the body is in the store once the intake has answered. */
@@ -239,7 +252,55 @@ const CASES: readonly Case[] = [
     bodyKept: true,
     readToEnd: true,
   },
+  {
+    name: 'replicas confirm the body, then the job: 250',
+    data: BODY.map((chunk) => ({ chunk })),
+    replicas: [true, true],
+    outcome: FULL_SIZE,
+    bodyKept: true,
+    readToEnd: true,
+  },
+  {
+    name: 'replicas do not confirm the body: 451, the body is removed, no job was made',
+    data: BODY.map((chunk) => ({ chunk })),
+    replicas: [false],
+    outcome: QUEUE_UNAVAILABLE,
+    bodyKept: false,
+    readToEnd: true,
+  },
+  {
+    name: 'replicas do not confirm the job: 451, job and body taken back',
+    data: BODY.map((chunk) => ({ chunk })),
+    replicas: [true, false],
+    outcome: QUEUE_UNAVAILABLE,
+    bodyKept: false,
+    readToEnd: true,
+  },
+  {
+    name: 'replicas do not confirm the job, a sender already has it: 451, job and body stay',
+    data: BODY.map((chunk) => ({ chunk })),
+    replicas: [true, false],
+    withdrawal: 'taken',
+    outcome: QUEUE_UNAVAILABLE,
+    bodyKept: true,
+    jobKept: true,
+    readToEnd: true,
+  },
 ];
+
+/** Confirmations answered from a list; records the timeouts asked for. */
+function scriptedReplicas(answers: readonly boolean[]): ReplicaWait & { asked: number[] } {
+  const asked: number[] = [];
+  return {
+    asked,
+    confirm(timeoutMs) {
+      const answer = answers[asked.length];
+      asked.push(timeoutMs);
+      if (answer === undefined) throw new Error('more confirmations than the case scripted');
+      return Promise.resolve(answer);
+    },
+  };
+}
 
 function outcomeOf(error: unknown): string {
   if (error instanceof DataInterruptedError) return 'interrupted';
@@ -280,7 +341,14 @@ describe('message intake', () => {
     it(c.name, async () => {
       const store = storeWith(c.store ?? {});
       const producer = memoryProducer(c.enqueue ?? 'adds');
-      const intake = createMessageIntake({ store, producer, storeTimeoutMs: STORE_TIMEOUT_MS });
+      producer.withdrawal = c.withdrawal ?? 'removes';
+      const replicas = c.replicas === undefined ? undefined : scriptedReplicas(c.replicas);
+      const intake = createMessageIntake({
+        store,
+        producer,
+        storeTimeoutMs: STORE_TIMEOUT_MS,
+        replicas,
+      });
       const data = dataStream(c.data);
 
       const outcome = await intake
@@ -291,7 +359,14 @@ describe('message intake', () => {
       assert.equal(await store.exists(ENVELOPE.messageId), c.bodyKept, 'body kept');
       assert.equal(data.fullyRead(), c.readToEnd, 'stream read to its end');
       // A job only when the answer is 250: the late add has not landed yet.
-      assert.equal(producer.jobs.has(ENVELOPE.messageId), typeof c.outcome === 'number');
+      assert.equal(
+        producer.jobs.has(ENVELOPE.messageId),
+        c.jobKept ?? typeof c.outcome === 'number',
+      );
+      if (replicas) {
+        assert.equal(replicas.asked.length, c.replicas?.length, 'confirmations asked');
+        for (const timeoutMs of replicas.asked) assert.ok(timeoutMs < STORE_TIMEOUT_MS);
+      }
       producer.settleLate();
       await assertEveryJobHasItsBody(producer, store);
     });

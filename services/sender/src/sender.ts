@@ -19,8 +19,7 @@ import {
   publishRouteStatus,
   type RouteOutcome as CountedOutcome,
 } from '@smtp-relay/smart-host/route-status';
-import { createRedisMessageStore } from '@smtp-relay/store';
-import { Redis } from 'ioredis';
+import { connectRedis, createRedisMessageStore } from '@smtp-relay/store';
 import { createBounceNotifier } from './bounce-notifier.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
 import { buildRoutes } from './routes/build-routes.ts';
@@ -66,11 +65,11 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   const { config, logger, metrics } = deps;
   // Workers wait for Redis (BullMQ requires maxRetriesPerRequest: null); the
   // second connection reads bodies and acts on the queue.
-  const workerConnection = new Redis(config.redisUrl, {
+  const workerConnection = connectRedis(config.redis, {
     maxRetriesPerRequest: null,
     connectionName: 'smtp-relay-sender-worker',
   });
-  const connection = new Redis(config.redisUrl, {
+  const connection = connectRedis(config.redis, {
     connectionName: 'smtp-relay-sender',
   });
   watchRedis(workerConnection, logger, 'sender-worker');

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import { Redis, type RedisOptions } from 'ioredis';
+
+// Every Redis connection of every service and command is made here, so that
+// Sentinel, TLS and credentials apply to all of them, BullMQ's included
+// (BullMQ duplicates the connections it is given, options and all).
+
+/** How to reach Redis (REDIS_URL, REDIS_SENTINELS, REDIS_CA_FILE, ...). */
+export interface RedisConnectionSettings {
+  /**
+   * redis:// or rediss:// with user, password and database. With sentinels its
+   * host and port are not used; its scheme then says whether the primary,
+   * the replicas and the sentinels speak TLS.
+   */
+  readonly url: string;
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[] | undefined;
+  /** The name the sentinels monitor the primary under. */
+  readonly sentinelMaster: string;
+  readonly sentinelPassword: string | undefined;
+  /** PEM CAs trusted in addition to the system's, for rediss://. */
+  readonly caFile: string | undefined;
+}
+
+/** Only a URL: the tests' and tools' own Redis. */
+export function plainRedisSettings(url: string): RedisConnectionSettings {
+  return {
+    url,
+    sentinels: undefined,
+    sentinelMaster: 'mymaster',
+    sentinelPassword: undefined,
+    caFile: undefined,
+  };
+}
+
+/**
+ * ioredis options. Without `replyMapping`, which ioredis's constructor types
+ * more narrowly than its own RedisOptions (under exactOptionalPropertyTypes).
+ */
+export type ConnectionExtras = Omit<RedisOptions, 'replyMapping'>;
+
+function tlsOptions(settings: RedisConnectionSettings, servername: string): ConnectionOptions {
+  // `ca` replaces Node's default list: keep the system CAs and add the file's.
+  const ca =
+    settings.caFile === undefined
+      ? undefined
+      : [...rootCertificates, readFileSync(settings.caFile, 'utf8')];
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    // SNI is for names, not addresses.
+    ...(servername === '' || /^[\d.]+$|:/.test(servername) ? {} : { servername }),
+  };
+}
+
+/**
+ * The ioredis options for `settings`, with `extra` (timeouts, offline queue,
+ * connection name) on top. Exported for tests; services call connectRedis.
+ */
+export function redisOptions(
+  settings: RedisConnectionSettings,
+  extra: ConnectionExtras = {},
+): ConnectionExtras {
+  const url = new URL(settings.url);
+  const tls = url.protocol === 'rediss:';
+  const database = url.pathname.replace(/^\//, '');
+  const credentials: ConnectionExtras = {
+    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+    db: database === '' ? 0 : Number(database),
+  };
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (settings.sentinels === undefined) {
+    return {
+      host,
+      port: url.port === '' ? 6379 : Number(url.port),
+      ...credentials,
+      ...(tls ? { tls: tlsOptions(settings, host) } : {}),
+      ...extra,
+    };
+  }
+  return {
+    sentinels: settings.sentinels.map(({ host: sentinelHost, port }) => ({
+      host: sentinelHost,
+      port,
+    })),
+    name: settings.sentinelMaster,
+    ...(settings.sentinelPassword === undefined
+      ? {}
+      : { sentinelPassword: settings.sentinelPassword }),
+    // Subscribe to the sentinels' +switch-master: reconnect to the new
+    // primary when it is promoted, not when the old one times out.
+    failoverDetector: true,
+    ...credentials,
+    ...(tls
+      ? {
+          // Names come from the sentinels (announced addresses): no SNI.
+          tls: tlsOptions(settings, ''),
+          enableTLSForSentinelMode: true,
+          sentinelTLS: tlsOptions(settings, ''),
+        }
+      : {}),
+    ...extra,
+  };
+}
+
+/** A connection as `settings` say, with `extra` ioredis options for this use. */
+export function connectRedis(
+  settings: RedisConnectionSettings,
+  extra: ConnectionExtras = {},
+): Redis {
+  return new Redis(redisOptions(settings, extra));
+}
