@@ -19,6 +19,8 @@ interface MessageView {
   attempts: number;
   lastError: string | null;
   nextAttemptAt: string | null;
+  failedRecipients: string[];
+  retryableUntil: string | null;
 }
 
 describe('admin HTTP', () => {
@@ -126,14 +128,41 @@ describe('admin HTTP', () => {
     assert.ok(state.bodies <= 1, 'only the other test message body is left');
   });
 
-  it('shows bounced messages as failed; their retry is refused once the body is gone', async () => {
+  it('shows bounced messages as failed, kept for FAILED_RETENTION: a retry sends them again', async () => {
     const id = await sendThroughRelay(stack.smtpPort, { from: '', to: ['reject-me@example.test'] });
     const failed = await waitFor(async () => (await list('failed')).find((m) => m.id === id), {
       description: 'message in the failed list',
     });
     assert.match(failed.lastError ?? '', /550 5\.1\.1/);
-    const retry = await api(`/api/v1/messages/${id}/retry`, { method: 'POST' });
-    assert.equal(retry.status, 409);
+    const view = (await (await api(`/api/v1/messages/${id}`)).json()) as MessageView;
+    assert.deepEqual(view.failedRecipients, ['reject-me@example.test']);
+    assert.ok(view.retryableUntil !== null, 'kept until a known time');
+
+    // The operator fixes the cause (here: the smart host now takes the address).
+    smartHost.reset();
+    smartHost.setScript({ rcptTo: () => ({ code: 250, message: '2.1.5 Ok now' }) });
+    try {
+      const retry = await api(`/api/v1/messages/${id}/retry`, { method: 'POST' });
+      assert.equal(retry.status, 200, await retry.clone().text());
+      const [again] = await smartHost.waitForMessages(1);
+      assert.deepEqual(again?.rcptTo, ['reject-me@example.test']);
+      await waitFor(async () => (await list('completed')).some((m) => m.id === id), {
+        description: 'the retried message completed',
+      });
+      // Delivered now: nothing failed, nothing to retry.
+      assert.equal((await api(`/api/v1/messages/${id}/retry`, { method: 'POST' })).status, 409);
+    } finally {
+      smartHost.setScript({});
+    }
     assert.equal((await api('/api/v1/messages?state=nonsense')).status, 400);
+  });
+
+  it('answers 404 for ids that are not message ids, and leaves the queue’s own keys alone', async () => {
+    for (const id of ['meta', 'stalled-check', 'id']) {
+      assert.equal((await api(`/api/v1/messages/${id}`)).status, 404, `GET ${id}`);
+      assert.equal((await api(`/api/v1/messages/${id}`, { method: 'DELETE' })).status, 404);
+      assert.equal((await api(`/api/v1/messages/${id}/retry`, { method: 'POST' })).status, 404);
+    }
+    assert.equal((await api('/api/v1/counts')).status, 200, 'the queue still works');
   });
 });

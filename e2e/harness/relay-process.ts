@@ -40,9 +40,30 @@ export interface StartRelayProcessOptions {
   readonly waitReady?: boolean;
 }
 
+const START_ATTEMPTS = 3;
+
 export async function startRelayProcess(options: StartRelayProcessOptions): Promise<RelayProcess> {
+  // getFreePort's port can be taken (by another test's server, or as the
+  // source port of an outgoing connection) before the process binds it: then
+  // it exits with EADDRINUSE on its admin port, and starts again on another.
+  for (let attempt = 1; ; attempt++) {
+    const adminPort = await getFreePort();
+    try {
+      return await startOnce(options, adminPort);
+    } catch (error) {
+      const lostPort = String(error).includes(
+        `EADDRINUSE: address already in use 127.0.0.1:${String(adminPort)}`,
+      );
+      if (!lostPort || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startOnce(
+  options: StartRelayProcessOptions,
+  adminPort: number,
+): Promise<RelayProcess> {
   const service = readComposeService(options.service, options.variables ?? {});
-  const adminPort = await getFreePort();
   const env: Record<string, string> = {
     ...NODE_PROCESS_ENV,
     ...service.environment,

@@ -1,4 +1,12 @@
-import { nextAttemptAt, parseDeliveryJob, type QueueAccess } from '@smtp-relay/queue';
+import {
+  DELIVERY_JOB_NAME,
+  isMessageId,
+  nextAttemptAt,
+  parseDeliveryJob,
+  type DeliveryJob,
+  type QueueAccess,
+} from '@smtp-relay/queue';
+import { createRedisFailedMessages, type FailedRecord } from '@smtp-relay/store';
 import type { Job } from 'bullmq';
 
 // The queue as an operator sees it: messages by state, with envelope,
@@ -35,6 +43,10 @@ export interface MessageView {
    * connections, throttled; null when it waits for a retry or does not wait.
    */
   readonly throttled: string | null;
+  /** Recipients the message failed for (bounced or expired), which a retry sends it to again. */
+  readonly failedRecipients: readonly string[];
+  /** ISO time until which the body is kept for a retry (FAILED_RETENTION); null: not finished or nothing failed. */
+  readonly retryableUntil: string | null;
 }
 
 export type AdminResult =
@@ -52,11 +64,25 @@ export interface MessageAdmin {
 /** What every relay process hands out; the admin reads and changes the queue and its bodies. */
 export type MessageAdminDependencies = QueueAccess;
 
+const BODY_GONE: AdminResult = {
+  ok: false,
+  status: 409,
+  message: 'the message body is no longer kept (FAILED_RETENTION has passed)',
+};
+
 const iso = (ms: number | undefined): string | null =>
   ms === undefined || ms <= 0 ? null : new Date(ms).toISOString();
 
+const NO_SUCH_MESSAGE: AdminResult = { ok: false, status: 404, message: 'no such message' };
+
 export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin {
-  async function view(job: Job, state: MessageState | 'unknown'): Promise<MessageView> {
+  const failed = createRedisFailedMessages({ redis: deps.redis, prefix: deps.prefix });
+
+  async function view(
+    job: Job,
+    state: MessageState | 'unknown',
+    record?: FailedRecord,
+  ): Promise<MessageView> {
     const parsed = parseDeliveryJob(job.data);
     const data = parsed.ok ? parsed.job : undefined;
     const dueAt = state === 'delayed' ? await nextAttemptAt(deps.queue, job.id ?? '') : undefined;
@@ -78,7 +104,43 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       // The sender wrote the moment it sent the job back; a retry later (or a
       // retry now) is due at another one.
       throttled: dueAt !== undefined && data?.waiting?.until === dueAt ? data.waiting.reason : null,
+      failedRecipients: record?.recipients ?? [],
+      retryableUntil: iso(record?.keptUntil),
     };
+  }
+
+  /**
+   * Queues a failed message again, as a new job under its id, to the
+   * recipients it failed for, through the current configuration (its route
+   * is chosen anew) and with a queue lifetime of its own.
+   */
+  async function requeue(id: string, job: Job | undefined, record: FailedRecord) {
+    const parsed = parseDeliveryJob(JSON.parse(record.job) as unknown);
+    if (!parsed.ok) {
+      return {
+        ok: false,
+        status: 409,
+        message: `the stored job is invalid: ${parsed.problem}`,
+      } as const;
+    }
+    // Kept without end from here: it must not expire under the new job.
+    if (!(await failed.reclaimBody(id))) return BODY_GONE;
+    const data: DeliveryJob = {
+      ...parsed.job,
+      recipients: [...record.recipients],
+      receivedAt: Date.now(),
+    };
+    // Chosen again from the current SMART_HOST_ROUTES_FILE; nothing to wait for.
+    delete data.route;
+    delete data.waiting;
+    // A finished job keeps its id in BullMQ: it goes, so that the id is free again.
+    await job?.remove();
+    await deps.queue.add(DELIVERY_JOB_NAME, data, { jobId: id });
+    await failed.forget(id);
+    return {
+      ok: true,
+      message: `queued again for ${data.recipients.join(', ')}`,
+    } as const;
   }
 
   async function stateOf(job: Job): Promise<MessageState | 'unknown'> {
@@ -96,34 +158,41 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       return { total, messages: await Promise.all(jobs.map((job) => view(job, state))) };
     },
     async get(id) {
+      if (!isMessageId(id)) return undefined;
       const job = await deps.queue.getJob(id);
-      return job ? view(job, await stateOf(job)) : undefined;
+      return job ? view(job, await stateOf(job), await failed.read(id)) : undefined;
     },
     async retry(id) {
+      if (!isMessageId(id)) return NO_SUCH_MESSAGE;
       const job = await deps.queue.getJob(id);
-      if (!job) return { ok: false, status: 404, message: 'no such message' };
-      const state = await stateOf(job);
-      if (state === 'delayed') {
+      const state = job ? await stateOf(job) : undefined;
+      if (job && state === 'delayed') {
         await job.promote();
         return { ok: true, message: 'queued for an attempt now' };
       }
-      if (state === 'failed') {
-        // A bounced message's body is deleted once the bounce is sent.
-        if (!(await deps.store.exists(id))) {
-          return {
-            ok: false,
-            status: 409,
-            message: 'the message body is no longer stored (it was bounced)',
-          };
-        }
-        await job.retry('failed');
-        return { ok: true, message: 'queued for a new attempt' };
+      if (state === 'waiting' || state === 'active') {
+        return { ok: false, status: 409, message: `the message is ${state}; nothing to retry` };
       }
-      return { ok: false, status: 409, message: `the message is ${state}; nothing to retry` };
+      const record = await failed.read(id);
+      if (record) return requeue(id, job, record);
+      if (!job) return NO_SUCH_MESSAGE;
+      if (state === 'failed') return BODY_GONE;
+      return {
+        ok: false,
+        status: 409,
+        message: 'no recipient of the message failed; nothing to retry',
+      };
     },
     async remove(id) {
+      if (!isMessageId(id)) return NO_SUCH_MESSAGE;
       const job = await deps.queue.getJob(id);
-      if (!job) return { ok: false, status: 404, message: 'no such message' };
+      if (!job) {
+        // A failed message whose job has gone (a finished job is kept a day) may still have its body.
+        if (!(await failed.read(id))) return NO_SUCH_MESSAGE;
+        await failed.forget(id);
+        await deps.store.delete(id);
+        return { ok: true, message: 'deleted (no bounce is sent)' };
+      }
       if ((await stateOf(job)) === 'active') {
         return {
           ok: false,
@@ -132,6 +201,7 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
         };
       }
       await job.remove();
+      await failed.forget(id);
       await deps.store.delete(id);
       return { ok: true, message: 'deleted (no bounce is sent)' };
     },

@@ -85,6 +85,7 @@ export function toSenderConfig(fields: SenderFields, routes: readonly RouteConfi
     clientTimeoutMs: fields.SMTP_CLIENT_TIMEOUT,
     retryDelaysMs: fields.RETRY_DELAYS,
     maxQueueLifetimeMs: fields.MAX_QUEUE_LIFETIME,
+    failedRetentionMs: fields.FAILED_RETENTION,
     postmaster: fields.POSTMASTER ?? `postmaster@${fields.SMTP_HOSTNAME}`,
     bounceTemplateFile: fields.BOUNCE_TEMPLATE_FILE,
     rewriteFrom: fields.REWRITE_FROM,

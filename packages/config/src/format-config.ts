@@ -83,6 +83,7 @@ const SENDER_VALUES: Record<VariableNameIn<'sender'>, (config: SenderConfig) => 
   SMTP_CLIENT_TIMEOUT: (c) => formatDuration(c.clientTimeoutMs),
   RETRY_DELAYS: (c) => c.retryDelaysMs.map(formatDuration).join(','),
   MAX_QUEUE_LIFETIME: (c) => formatDuration(c.maxQueueLifetimeMs),
+  FAILED_RETENTION: (c) => formatDuration(c.failedRetentionMs),
   POSTMASTER: (c) => c.postmaster,
   BOUNCE_TEMPLATE_FILE: (c) => c.bounceTemplateFile,
   REWRITE_FROM: (c) => c.rewriteFrom,

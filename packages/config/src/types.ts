@@ -207,6 +207,8 @@ export interface SenderConfig extends CommonConfig {
   readonly clientTimeoutMs: number;
   readonly retryDelaysMs: readonly number[];
   readonly maxQueueLifetimeMs: number;
+  /** FAILED_RETENTION: bodies of failed messages are kept this long for a retry */
+  readonly failedRetentionMs: number;
   readonly postmaster: string;
   readonly bounceTemplateFile: string | undefined;
   /** REWRITE_FROM; undefined = senders relayed as they are */

@@ -320,6 +320,19 @@ const DEFINITIONS = {
       parsedBy((value) => parseDurationWithin(value, { min: 1 })),
     ),
   },
+  FAILED_RETENTION: {
+    section: 'sender',
+    doc: 'bodies of bounced and expired messages are kept this long after the last attempt, so that a retry (API, UI, npx smtp-relay queue retry) can send them again to the recipients that failed; then deleted',
+    ...withDefault(
+      '7d',
+      parsedBy((value) =>
+        parseDurationWithin(value, {
+          min: 1000,
+          max: { value: 365 * 86_400_000, why: 'a year; keep mail longer elsewhere' },
+        }),
+      ),
+    ),
+  },
   POSTMASTER: {
     section: 'sender',
     doc: 'From address of bounce messages',

@@ -90,6 +90,7 @@ const SENDER_DEFAULTS: SenderConfig = {
   clientTimeoutMs: 60_000,
   retryDelaysMs: [60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000],
   maxQueueLifetimeMs: 5 * 86_400_000,
+  failedRetentionMs: 7 * 86_400_000,
   postmaster: 'postmaster@relay.example.com',
   bounceTemplateFile: undefined,
   rewriteFrom: undefined,

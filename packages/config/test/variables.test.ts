@@ -55,6 +55,7 @@ const SPEC_NAMES = [
   'SMTP_CLIENT_TIMEOUT',
   'RETRY_DELAYS',
   'MAX_QUEUE_LIFETIME',
+  'FAILED_RETENTION',
   'POSTMASTER',
   'BOUNCE_TEMPLATE_FILE',
   // sender address rewriting (Microsoft 365 SendAsDenied)

@@ -40,3 +40,15 @@ export function messageIdTime(messageId: string): number | undefined {
   }
   return value;
 }
+
+const MESSAGE_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}(?:-B\d{1,6})?$/;
+
+/**
+ * Whether `text` is a message id this relay makes: newMessageId's 26
+ * characters, or a bounce's `<id>-B<attempt>`. The admin API answers 404 for
+ * anything else before asking the queue, whose own keys (`meta`, `id`,
+ * `stalled-check`) live beside the jobs.
+ */
+export function isMessageId(text: string): boolean {
+  return MESSAGE_ID_PATTERN.test(text);
+}

@@ -6,3 +6,4 @@ export * from './redis-client-blocks.ts';
 export * from './memory-client-blocks.ts';
 export * from './redis-connection.ts';
 export * from './replica-wait.ts';
+export * from './failed-messages.ts';

@@ -28,6 +28,11 @@ const DEFAULT_READ_BATCH_CHUNKS = 2;
 
 export type RedisMessageStore = MessageStore & StoredBodies;
 
+/** The key of a message's body: `<prefix>:body:<messageId>` (failed-messages.ts keeps it too). */
+export function bodyKeyOf(prefix: string, messageId: string): string {
+  return `${prefix}:body:${messageId}`;
+}
+
 /** A SCAN pattern matching `text` literally (a QUEUE_PREFIX may hold glob characters). */
 function globLiteral(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
@@ -41,8 +46,8 @@ export function createRedisMessageStore(options: RedisMessageStoreOptions): Redi
   const { redis, prefix } = options;
   const flushBytes = options.flushBytes ?? DEFAULT_FLUSH_BYTES;
   const readBatch = Math.max(1, options.readBatchChunks ?? DEFAULT_READ_BATCH_CHUNKS);
-  const bodyKeyPrefix = `${prefix}:body:`;
-  const bodyKey = (messageId: string): string => `${bodyKeyPrefix}${messageId}`;
+  const bodyKeyPrefix = bodyKeyOf(prefix, '');
+  const bodyKey = (messageId: string): string => bodyKeyOf(prefix, messageId);
 
   return {
     openWriter(messageId) {

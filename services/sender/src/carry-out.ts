@@ -1,6 +1,6 @@
 import type { Logger } from '@smtp-relay/observability';
 import type { DeliveryJob } from '@smtp-relay/queue';
-import type { MessageStore } from '@smtp-relay/store';
+import type { FailedMessages } from '@smtp-relay/store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { BounceNotifier } from './bounce-notifier.ts';
 import type { Clock } from './clock.ts';
@@ -27,7 +27,13 @@ export interface DeliveryJobHandle {
 }
 
 export interface CarryOutDependencies {
-  readonly store: Pick<MessageStore, 'delete'>;
+  /** Failed recipients, and the body's fate once the message is done (deleted or kept). */
+  readonly failed: FailedMessages;
+  readonly settings: {
+    readonly maxQueueLifetimeMs: number;
+    /** FAILED_RETENTION */
+    readonly failedRetentionMs: number;
+  };
   readonly bounces: BounceNotifier;
   readonly events: DeliveryEvents;
   readonly clock: Clock;
@@ -76,10 +82,13 @@ export async function carryOut(
       // From here on the smart host has the message: a failure of our own
       // bookkeeping must not make BullMQ retry the job and send it again.
       await bounce(decision.bounced);
-      // A body left behind is removed by the orphan sweep.
-      await deps.store.delete(data.messageId).catch((error: unknown) => {
-        log.warn({ event: 'store.delete-failed', err: error }, 'body not deleted');
-      });
+      // Deleted, or kept for FAILED_RETENTION when a recipient failed. A body
+      // left behind is removed by the orphan sweep.
+      await deps.failed
+        .finish(data.messageId, deps.settings.failedRetentionMs)
+        .catch((error: unknown) => {
+          log.warn({ event: 'store.delete-failed', err: error }, 'body not deleted or kept');
+        });
       if (decision.result.kind === 'failed') throw new UnrecoverableError(decision.result.reason);
       return decision.result.response;
     }
@@ -145,6 +154,25 @@ export async function carryOut(
   /** Queues the bounce, trying a few times. Never throws: the delivery itself is done. */
   async function bounce(bounced: readonly RecipientFailure[]): Promise<void> {
     if (bounced.length === 0) return;
+    // First: what failed, so that a retry can send it again (docs/reference.md
+    // "Failed messages and retry"), kept until the end of the message's
+    // lifetime plus FAILED_RETENTION.
+    const { maxQueueLifetimeMs, failedRetentionMs } = deps.settings;
+    const lifetimeLeftMs = Math.max(0, data.receivedAt + maxQueueLifetimeMs - attempt.now);
+    const notRecorded = await tryWrite(() =>
+      deps.failed.recordFailed(
+        data.messageId,
+        JSON.stringify(data),
+        bounced.map((b) => b.recipient),
+        lifetimeLeftMs + failedRetentionMs,
+      ),
+    );
+    if (notRecorded !== undefined) {
+      log.warn(
+        { event: 'failed.not-recorded', err: notRecorded.error },
+        'failed recipients not recorded: the message cannot be retried',
+      );
+    }
     const failure = await tryWrite(() => deps.bounces.notify(data, bounced, attempt.attemptNumber));
     if (failure !== undefined) events.bounceNotQueued(log, data, bounced, failure.error);
     events.bounced(log, data, bounced, durationMs);

@@ -1,6 +1,6 @@
 import type { Logger, RelayMetrics } from '@smtp-relay/observability';
 import { parseDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
-import type { MessageStore } from '@smtp-relay/store';
+import type { FailedMessages, MessageStore } from '@smtp-relay/store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { BounceNotifier } from './bounce-notifier.ts';
 import { carryOut, type DeliveryJobHandle } from './carry-out.ts';
@@ -19,11 +19,15 @@ import { waitWithoutAttempt, type WaitReason } from './wait-without-attempt.ts';
 interface DeliverySettings {
   readonly retryDelaysMs: readonly number[];
   readonly maxQueueLifetimeMs: number;
+  /** FAILED_RETENTION */
+  readonly failedRetentionMs: number;
 }
 
 export interface DeliveryProcessorDependencies {
   readonly settings: DeliverySettings;
   readonly store: MessageStore;
+  /** Failed recipients and the retention of failed messages' bodies. */
+  readonly failed: FailedMessages;
   /** The default route and those of SMART_HOST_ROUTES_FILE. */
   readonly routes: DeliveryRoutes;
   readonly bounces: BounceNotifier;

@@ -19,7 +19,11 @@ import {
   publishRouteStatus,
   type RouteOutcome as CountedOutcome,
 } from '@smtp-relay/smart-host/route-status';
-import { connectRedis, createRedisMessageStore } from '@smtp-relay/store';
+import {
+  connectRedis,
+  createRedisFailedMessages,
+  createRedisMessageStore,
+} from '@smtp-relay/store';
 import { createBounceNotifier } from './bounce-notifier.ts';
 import { sweepOrphanBodies } from './orphan-sweep.ts';
 import { buildRoutes } from './routes/build-routes.ts';
@@ -115,9 +119,11 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       concurrency: config.concurrency,
       retryDelaysMs: config.retryDelaysMs,
       maxQueueLifetimeMs: config.maxQueueLifetimeMs,
+      failedRetentionMs: config.failedRetentionMs,
     },
     connection: workerConnection,
     store,
+    failed: createRedisFailedMessages({ redis: connection, prefix: config.queuePrefix }),
     routes: deliveryRoutes(routes, routeMatchers(config.routes)),
     bounces,
     onRouteOutcome: (route, outcome) => {

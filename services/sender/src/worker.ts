@@ -1,6 +1,6 @@
 import { isRedisConnectionError, type Logger, type RelayMetrics } from '@smtp-relay/observability';
 import { DELIVERY_QUEUE_NAME, RELAY_BACKOFF_TYPE, type DeliveryJob } from '@smtp-relay/queue';
-import type { MessageStore } from '@smtp-relay/store';
+import type { FailedMessages, MessageStore } from '@smtp-relay/store';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BounceNotifier } from './bounce-notifier.ts';
@@ -19,6 +19,7 @@ interface DeliveryWorkerSettings {
   readonly concurrency: number;
   readonly retryDelaysMs: readonly number[];
   readonly maxQueueLifetimeMs: number;
+  readonly failedRetentionMs: number;
 }
 
 export interface DeliveryWorkerDependencies {
@@ -26,6 +27,7 @@ export interface DeliveryWorkerDependencies {
   /** A connection with maxRetriesPerRequest: null (BullMQ requires it for workers). */
   readonly connection: Redis;
   readonly store: MessageStore;
+  readonly failed: FailedMessages;
   /** Each with its smart-host client, its systemic hold and its limits (shared by every replica). */
   readonly routes: DeliveryRoutes;
   readonly bounces: BounceNotifier;
@@ -42,6 +44,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
   const processDelivery = createDeliveryProcessor({
     settings,
     store: deps.store,
+    failed: deps.failed,
     routes: deps.routes,
     bounces: deps.bounces,
     ...(deps.onRouteOutcome ? { onRouteOutcome: deps.onRouteOutcome } : {}),

@@ -4,7 +4,11 @@ import { DEFAULT_ROUTE_NAME, type SendingRate } from '@smtp-relay/config';
 import { createMetrics } from '@smtp-relay/observability';
 import { newDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
 import { createMemoryRouteLimits } from '@smtp-relay/smart-host';
-import { createMemoryMessageStore, type MessageStore } from '@smtp-relay/store';
+import {
+  createMemoryFailedMessages,
+  createMemoryMessageStore,
+  type MessageStore,
+} from '@smtp-relay/store';
 import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
 import { DeferredDelivery } from '../src/deferred-delivery.ts';
 import { createDeliveryProcessor } from '../src/process-delivery.ts';
@@ -30,7 +34,11 @@ import {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const RECEIVED_AT = Date.UTC(2026, 10, 26, 12, 0, 0);
-const SETTINGS = { retryDelaysMs: [5 * MINUTE, 30 * MINUTE], maxQueueLifetimeMs: 5 * DAY };
+const SETTINGS = {
+  retryDelaysMs: [5 * MINUTE, 30 * MINUTE],
+  maxQueueLifetimeMs: 5 * DAY,
+  failedRetentionMs: 7 * DAY,
+};
 const BODY = 'Subject: quarterly report\r\n\r\nsee attachment\r\n';
 const RESPONSE = '250 2.0.0 Ok: queued as 4F2A';
 
@@ -94,6 +102,7 @@ async function setUp(setup: Setup) {
   const clock = createManualClock(setup.now ?? RECEIVED_AT + MINUTE);
   const memory = createMemoryMessageStore({ now: () => clock.now() });
   const store = setup.store ? setup.store(memory) : memory;
+  const failed = createMemoryFailedMessages({ store, now: () => clock.now() });
   const data = setup.data ?? jobData([ALICE]);
   if (!setup.withoutBody) {
     const writer = memory.openWriter('01M8BYCJJG0123456789ABCDEF');
@@ -114,6 +123,7 @@ async function setUp(setup: Setup) {
   const process = createDeliveryProcessor({
     settings: SETTINGS,
     store,
+    failed,
     routes: singleRoute({ client, hold, limits }),
     bounces,
     clock,
@@ -127,6 +137,7 @@ async function setUp(setup: Setup) {
   return {
     process,
     job,
+    failed,
     client,
     bounces,
     holds: hold.store.holdsSet,
@@ -200,7 +211,7 @@ describe('delivery processor: one attempt decided and carried out', () => {
     ]);
   });
 
-  it('refused for good at RCPT: fails for good with the reply, bounces once, deletes the body', async () => {
+  it('refused for good at RCPT: fails for good with the reply, bounces once, keeps the body for FAILED_RETENTION', async () => {
     const refusedAll = Object.assign(
       smartHostError('EENVELOPE', 'Can not send mail to any recipients'),
       {
@@ -220,7 +231,10 @@ describe('delivery processor: one attempt decided and carried out', () => {
         attempt: 3,
       },
     ]);
-    assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), false);
+    assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), true, 'kept for a retry');
+    const record = await t.failed.read('01M8BYCJJG0123456789ABCDEF');
+    assert.deepEqual(record?.recipients, [ALICE]);
+    assert.equal(record.keptUntil, RECEIVED_AT + MINUTE + 7 * DAY);
     assert.deepEqual(t.log.events(), ['delivery.bounced']);
   });
 
@@ -233,6 +247,9 @@ describe('delivery processor: one attempt decided and carried out', () => {
       [[BOB]],
     );
     assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), true, 'kept for the retry');
+    const record = await t.failed.read('01M8BYCJJG0123456789ABCDEF');
+    assert.deepEqual(record?.recipients, [BOB], 'the bounced recipient, for a retry later');
+    assert.equal(record.keptUntil, undefined, 'not finished yet');
     assert.deepEqual(t.log.events(), [
       'delivery.delivered',
       'delivery.bounced',
@@ -251,7 +268,7 @@ describe('delivery processor: one attempt decided and carried out', () => {
     assert.deepEqual(t.log.events(), ['delivery.deferred']);
   });
 
-  it('still deferred at MAX_QUEUE_LIFETIME: bounced as expired, body deleted', async () => {
+  it('still deferred at MAX_QUEUE_LIFETIME: bounced as expired, body kept for FAILED_RETENTION', async () => {
     const t = await setUp({
       steps: [{ kind: 'fail', error: connectionRefused }],
       now: RECEIVED_AT + 5 * DAY,
@@ -264,7 +281,8 @@ describe('delivery processor: one attempt decided and carried out', () => {
       t.bounces.notices.map((n) => n.expired),
       [[true]],
     );
-    assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), false);
+    assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), true);
+    assert.deepEqual((await t.failed.read('01M8BYCJJG0123456789ABCDEF'))?.recipients, [ALICE]);
   });
 
   it('our credentials refused: holds every delivery, keeps the message, bounces nothing', async () => {
@@ -340,7 +358,9 @@ describe('delivery processor: when our own bookkeeping fails', () => {
     });
     assert.deepEqual(await outcomeOf(t.process(t.job)), { completed: RESPONSE });
     assert.equal(t.bounces.calls, 3);
-    assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), false);
+    // BOB failed: the body stays for a retry to him.
+    assert.equal(await t.memory.exists('01M8BYCJJG0123456789ABCDEF'), true);
+    assert.deepEqual((await t.failed.read('01M8BYCJJG0123456789ABCDEF'))?.recipients, [BOB]);
     assert.deepEqual(t.log.events(), ['delivery.delivered', 'bounce.failed', 'delivery.bounced']);
   });
 
@@ -525,6 +545,7 @@ describe('delivery processor: routes of SMART_HOST_ROUTES_FILE', () => {
     const process = createDeliveryProcessor({
       settings: SETTINGS,
       store,
+      failed: createMemoryFailedMessages({ store, now: () => clock.now() }),
       routes: deliveryRoutes(
         [sales.built, fallback.built],
         routeMatchers([routeConfig('sales', ['*@sales.example.com'])]),

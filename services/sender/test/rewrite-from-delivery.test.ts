@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMetrics } from '@smtp-relay/observability';
 import { newDeliveryJob } from '@smtp-relay/queue';
-import { createMemoryMessageStore } from '@smtp-relay/store';
+import { createMemoryFailedMessages, createMemoryMessageStore } from '@smtp-relay/store';
 import { UnrecoverableError } from 'bullmq';
 import { createDeliveryProcessor } from '../src/process-delivery.ts';
 import { createCapturedLogger } from './fakes/captured-logger.ts';
@@ -35,8 +35,13 @@ async function attempt(step: SmartHostStep) {
   const client = createScriptedSmartHostClient([step]);
   const bounces = createRecordingBounceNotifier();
   const process = createDeliveryProcessor({
-    settings: { retryDelaysMs: [60_000], maxQueueLifetimeMs: 86_400_000 },
+    settings: {
+      retryDelaysMs: [60_000],
+      maxQueueLifetimeMs: 86_400_000,
+      failedRetentionMs: 60_000,
+    },
     store,
+    failed: createMemoryFailedMessages({ store, now: () => clock.now() }),
     routes: singleRoute({ client, hold: createMemoryHold(clock), rewriteFrom: RELAY }),
     bounces,
     clock,

@@ -11,7 +11,7 @@ import {
   type DeliveryQueue,
 } from '@smtp-relay/queue';
 import { createMemoryRouteLimits } from '@smtp-relay/smart-host';
-import { createRedisMessageStore } from '@smtp-relay/store';
+import { createRedisFailedMessages, createRedisMessageStore } from '@smtp-relay/store';
 import {
   connectTestRedis,
   uniquePrefix,
@@ -85,9 +85,16 @@ describe('delivery worker (real Redis, real BullMQ)', () => {
   }): { worker: ReturnType<typeof createDeliveryWorker>; connection: Redis } {
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const worker = createDeliveryWorker({
-      settings: { prefix, concurrency: 1, retryDelaysMs: [60_000], maxQueueLifetimeMs: 3_600_000 },
+      settings: {
+        prefix,
+        concurrency: 1,
+        retryDelaysMs: [60_000],
+        maxQueueLifetimeMs: 3_600_000,
+        failedRetentionMs: 60_000,
+      },
       connection,
       store: parts.store,
+      failed: createRedisFailedMessages({ redis: redis.connection, prefix }),
       routes: singleRoute({
         ...parts.route,
         hold: createDeliveryHold(
