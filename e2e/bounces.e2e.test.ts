@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { waitFor, type FakeSmartHost, type ReceivedMessage } from '@smtp-relay/testkit';
 import { DELIVERY_QUEUE_NAME } from '@smtp-relay/queue';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { readQueueState } from './harness/queue-state.ts';
 import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
 import type { RelayStack } from './harness/relay-stack.ts';
@@ -88,9 +89,18 @@ describe('bounces and per-recipient outcomes', () => {
       'the delivered recipient is not reported',
     );
     await stack.sender.waitForLog((l) => l.event === 'bounce.queued' && l['messageId'] === id);
-    await waitFor(async () => (await readQueueState(relay.redisUrl, stack.prefix)).bodies === 0, {
-      description: 'bodies deleted once final',
+    // The bounce's body goes once it is delivered; the message's own stays for
+    // FAILED_RETENTION (docs/reference.md "Failed messages and retry"), for a retry.
+    await waitFor(async () => (await readQueueState(relay.redisUrl, stack.prefix)).bodies === 1, {
+      description: 'only the failed message body left',
     });
+    const redis = new Redis(relay.redisUrl);
+    try {
+      const ttl = await redis.pttl(`${stack.prefix}:body:${id}`);
+      assert.ok(ttl > 6 * 86_400_000 && ttl <= 7 * 86_400_000, `kept 7 days (PTTL ${String(ttl)})`);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('bounces the whole message on 5xx at DATA', async () => {
