@@ -27,11 +27,19 @@ export async function startLanRelay(
 ): Promise<LanRelay> {
   const redis = await useTestRedis();
   const smartHost = await startFakeSmartHost({ ...options.smartHost, tls: 'none' });
-  const stack = await startRelayStack({
-    redisUrl: redis.url,
-    smartHost: { port: smartHost.port, tls: 'none' },
-    variables: { SMTP_RELAY_NETWORKS: '127.0.0.0/8', ...options.variables },
-  });
+  let stack: RelayStack;
+  try {
+    stack = await startRelayStack({
+      redisUrl: redis.url,
+      smartHost: { port: smartHost.port, tls: 'none' },
+      variables: { SMTP_RELAY_NETWORKS: '127.0.0.0/8', ...options.variables },
+    });
+  } catch (error) {
+    // A listening smart host would keep the test process alive after the failure.
+    await smartHost.close();
+    await redis.cleanup();
+    throw error;
+  }
   return {
     redisUrl: redis.url,
     smartHost,
