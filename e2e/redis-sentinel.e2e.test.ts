@@ -131,7 +131,17 @@ describe('Redis Sentinel with replica acknowledgement', () => {
         return accepted.every((subject) => delivered.has(subject));
       },
       { timeoutMs: 90_000, intervalMs: 200, description: 'every 250 delivered' },
-    );
+    ).catch((error: unknown) => {
+      // What the services said last: the evidence when a delivery is missing.
+      const tail = (logs: readonly object[]): string =>
+        logs
+          .slice(-20)
+          .map((line) => JSON.stringify(line))
+          .join('\n');
+      throw new Error(
+        `${String(error)}\nsender exit code ${String(stack.sender.child.exitCode)}; sender log:\n${tail(stack.sender.logs)}\ningress log:\n${tail(stack.ingress.logs)}`,
+      );
+    });
     const subjects = smartHost.messages.map((m) => subjectOf(m.data));
     const copies = new Map<string, number>();
     for (const subject of subjects) copies.set(subject, (copies.get(subject) ?? 0) + 1);

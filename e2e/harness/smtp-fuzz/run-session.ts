@@ -10,7 +10,11 @@ export interface SessionOutcome {
   readonly replies: readonly string[];
   /** Ids from `250 ... queued as <id>` replies. */
   readonly queuedIds: readonly string[];
-  /** Markers (`<session>-<n>`) of bodies the client terminated. */
+  /**
+   * Markers (`<session>-<n>`) of bodies the client terminated: a CRLF.CRLF
+   * somewhere after the marker in what it wrote (a later step's bytes can end
+   * a body that its own step left open).
+   */
   readonly terminatedMarkers: readonly string[];
   /** For a stalled session: ms until the server closed it (undefined: it did not). */
   readonly stallClosedAfterMs: number | undefined;
@@ -32,7 +36,7 @@ export async function runSession(
   timing: Timing,
 ): Promise<SessionOutcome> {
   const replies: string[] = [];
-  const terminatedMarkers: string[] = [];
+  const written: Buffer[] = [];
   let socket: net.Socket | tls.TLSSocket = net.connect({ host: '127.0.0.1', port });
   // An object, not a `let`: callbacks change it between awaits.
   const connection = { closed: false };
@@ -77,7 +81,9 @@ export async function runSession(
     });
 
   const write = (bytes: Buffer | string): void => {
-    if (!connection.closed) socket.write(bytes);
+    if (connection.closed) return;
+    written.push(Buffer.from(bytes));
+    socket.write(bytes);
   };
 
   await repliesOrTimeout(1, timing.replyMs); // the greeting
@@ -96,7 +102,7 @@ export async function runSession(
   return {
     replies,
     queuedIds: replies.flatMap((reply) => QUEUED.exec(reply)?.[1] ?? []),
-    terminatedMarkers,
+    terminatedMarkers: terminated(Buffer.concat(written), sessionId),
     stallClosedAfterMs,
   };
 
@@ -117,13 +123,11 @@ export async function runSession(
         await repliesOrTimeout(before + 1, 100);
         return;
       case 'body': {
-        const marker = `${sessionId}-${String(step.marker)}`;
         const bytes = Buffer.from(
           step.bytes.toString('latin1').replace('X-Fuzz-Marker: ', `X-Fuzz-Marker: ${sessionId}-`),
           'latin1',
         );
         write(bytes);
-        if (step.complete) terminatedMarkers.push(marker);
         // A terminated body is answered once it is stored (or refused).
         await repliesOrTimeout(before + 1, step.complete ? timing.replyMs * 3 : 50);
         return;
@@ -163,4 +167,16 @@ export async function runSession(
       });
     });
   }
+}
+
+/** The markers in `written` that a CRLF.CRLF follows. */
+function terminated(written: Buffer, sessionId: string): string[] {
+  const text = written.toString('latin1');
+  const found: string[] = [];
+  const pattern = new RegExp(`X-Fuzz-Marker: (${sessionId}-\\d+)`, 'g');
+  for (const match of text.matchAll(pattern)) {
+    if (text.indexOf('\r\n.\r\n', match.index) !== -1 && match[1] !== undefined)
+      found.push(match[1]);
+  }
+  return found;
 }

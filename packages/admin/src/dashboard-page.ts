@@ -138,7 +138,8 @@ function renderRows(messages) {
       cell(when(m.nextAttemptAt)), cell(m.route, 'mono'));
     const actions = document.createElement('td');
     actions.className = 'actions';
-    if (m.state === 'delayed' || m.state === 'failed') {
+    // Failed recipients (bounced, expired) are sent to again while FAILED_RETENTION keeps the body.
+    if (m.state === 'delayed' || m.state === 'failed' || m.failedRecipients.length > 0) {
       const retry = document.createElement('button');
       retry.textContent = m.state === 'delayed' ? 'retry now' : 'retry';
       retry.addEventListener('click', () => act(m.id, 'retry'));

@@ -155,7 +155,16 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
         deps.queue.getJobs([state], 0, limit - 1, state !== 'completed' && state !== 'failed'),
         deps.queue.getJobCountByTypes(state),
       ]);
-      return { total, messages: await Promise.all(jobs.map((job) => view(job, state))) };
+      // Finished messages may have failed recipients a retry would send to.
+      const finished = state === 'completed' || state === 'failed';
+      return {
+        total,
+        messages: await Promise.all(
+          jobs.map(async (job) =>
+            view(job, state, finished ? await failed.read(job.id ?? '') : undefined),
+          ),
+        ),
+      };
     },
     async get(id) {
       if (!isMessageId(id)) return undefined;

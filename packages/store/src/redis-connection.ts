@@ -1,26 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import type { RedisConnectionSettings } from '@smtp-relay/config';
 import { Redis, type RedisOptions } from 'ioredis';
 
 // Every Redis connection of every service and command is made here, so that
 // Sentinel, TLS and credentials apply to all of them, BullMQ's included
 // (BullMQ duplicates the connections it is given, options and all).
 
-/** How to reach Redis (REDIS_URL, REDIS_SENTINELS, REDIS_CA_FILE, ...). */
-export interface RedisConnectionSettings {
-  /**
-   * redis:// or rediss:// with user, password and database. With sentinels its
-   * host and port are not used; its scheme then says whether the primary,
-   * the replicas and the sentinels speak TLS.
-   */
-  readonly url: string;
-  readonly sentinels: readonly { readonly host: string; readonly port: number }[] | undefined;
-  /** The name the sentinels monitor the primary under. */
-  readonly sentinelMaster: string;
-  readonly sentinelPassword: string | undefined;
-  /** PEM CAs trusted in addition to the system's, for rediss://. */
-  readonly caFile: string | undefined;
-}
+// How to reach Redis: the settings config builds from REDIS_URL,
+// REDIS_SENTINELS, REDIS_CA_FILE... (the type lives with the configuration).
+export type { RedisConnectionSettings };
 
 /** Only a URL: the tests' and tools' own Redis. */
 export function plainRedisSettings(url: string): RedisConnectionSettings {
@@ -90,6 +79,12 @@ export function redisOptions(
     // Subscribe to the sentinels' +switch-master: reconnect to the new
     // primary when it is promoted, not when the old one times out.
     failoverDetector: true,
+    // Right after a failover a sentinel that has not caught up yet may name
+    // the old primary, back as an empty primary until the sentinels turn it
+    // into a replica: writes then fail with READONLY. Reconnect (asking the
+    // sentinels again) instead of staying on a replica. The failed command
+    // itself is not sent again (1, not 2): ingress must not store twice.
+    reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 1 : false),
     ...credentials,
     ...(tls
       ? {

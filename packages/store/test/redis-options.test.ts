@@ -99,7 +99,19 @@ describe('redisOptions', () => {
   ];
   for (const row of rows) {
     it(row.name, () => {
-      assert.deepEqual(redisOptions(row.settings), row.expected);
+      const { reconnectOnError, ...options } = redisOptions(row.settings);
+      assert.deepEqual(options, row.expected);
+      // Through sentinels: off a replica (READONLY) at once, without resending.
+      if (row.settings.sentinels !== undefined) {
+        assert.ok(reconnectOnError);
+        assert.equal(
+          reconnectOnError(new Error('READONLY You can’t write against a read only replica.')),
+          1,
+        );
+        assert.equal(reconnectOnError(new Error('ERR something else')), false);
+      } else {
+        assert.equal(reconnectOnError, undefined);
+      }
     });
   }
 

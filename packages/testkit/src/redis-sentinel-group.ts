@@ -152,9 +152,19 @@ export async function startRedisSentinelGroup(
         let promoted = oldPort;
         await waitFor(
           async () => {
-            promoted = await primaryPort().catch(() => oldPort);
-            if (promoted === oldPort) return false;
-            // Promoted, and answering as a primary.
+            // Every sentinel names the same new primary, and it answers as one.
+            const named = await Promise.all(
+              sentinelPorts.map(async (port) => {
+                const out = await redisCli(port, [
+                  'SENTINEL',
+                  'get-master-addr-by-name',
+                  master,
+                ]).catch(() => '');
+                return Number(out.split('\n')[1] ?? oldPort);
+              }),
+            );
+            promoted = named[0] ?? oldPort;
+            if (promoted === oldPort || named.some((port) => port !== promoted)) return false;
             const role = await redisCli(promoted, ['ROLE']).catch(() => '');
             return role.startsWith('master');
           },
