@@ -1,4 +1,5 @@
-import type { MessageStore, StoredBodies } from '@smtp-relay/store';
+import { hasJob, type DeliveryQueue } from '@smtp-relay/queue';
+import type { FailedMessages, MessageStore, StoredBodies } from '@smtp-relay/store';
 
 // Bodies are deleted when a delivery is final. A body can still be left
 // without a job: ingress killed in the middle of DATA, a store write that
@@ -38,4 +39,17 @@ export async function sweepOrphanBodies(options: OrphanSweepOptions): Promise<Or
     }
   }
   return { scanned, deleted };
+}
+
+/**
+ * Whether something still needs a body: its job (in any state), or, once a
+ * failed message's job has gone (a finished job is kept a day), its failed
+ * record, which keeps the body for FAILED_RETENTION.
+ */
+export function isBodyReferenced(
+  queue: DeliveryQueue,
+  failed: Pick<FailedMessages, 'read'>,
+): (messageId: string) => Promise<boolean> {
+  return async (messageId) =>
+    (await hasJob(queue, messageId)) || (await failed.read(messageId)) !== undefined;
 }

@@ -12,7 +12,7 @@ import {
   type RelayMetrics,
   type StopBudget,
 } from '@smtp-relay/observability';
-import { createDeliveryQueue, hasJob, type QueueAccess } from '@smtp-relay/queue';
+import { createDeliveryQueue, type QueueAccess } from '@smtp-relay/queue';
 import { createRedisHostHealthStore } from '@smtp-relay/smart-host';
 import {
   countRouteOutcome,
@@ -25,7 +25,7 @@ import {
   createRedisMessageStore,
 } from '@smtp-relay/store';
 import { createBounceNotifier } from './bounce-notifier.ts';
-import { sweepOrphanBodies } from './orphan-sweep.ts';
+import { isBodyReferenced, sweepOrphanBodies } from './orphan-sweep.ts';
 import { buildRoutes } from './routes/build-routes.ts';
 import { deliveryRoutes } from './routes/delivery-route.ts';
 import { routeMatchers } from './routes/resolve-route.ts';
@@ -113,6 +113,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       routes.find((route) => route.name === (name ?? DEFAULT_ROUTE_NAME))?.smartHost.host ??
       config.smartHost.host,
   });
+  const failed = createRedisFailedMessages({ redis: connection, prefix: config.queuePrefix });
   const worker = createDeliveryWorker({
     settings: {
       prefix: config.queuePrefix,
@@ -123,7 +124,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     },
     connection: workerConnection,
     store,
-    failed: createRedisFailedMessages({ redis: connection, prefix: config.queuePrefix }),
+    failed,
     routes: deliveryRoutes(routes, routeMatchers(config.routes)),
     bounces,
     onRouteOutcome: (route, outcome) => {
@@ -140,7 +141,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     try {
       const result = await sweepOrphanBodies({
         bodies: store,
-        hasJob: (messageId) => hasJob(queue, messageId),
+        hasJob: isBodyReferenced(queue, failed),
         minIdleSeconds: ORPHAN_MIN_IDLE_SECONDS,
       });
       if (result.deleted > 0) {
