@@ -44,7 +44,9 @@ const smartHost = await startFakeSmartHost({
 });
 
 const relay = spawn(process.execPath, ['services/all-in-one/src/main.ts'], {
-  stdio: ['ignore', 'inherit', 'inherit'],
+  // The IPC channel tells when this relay listens: another process may answer
+  // on the same ports (a second demo), and its readiness is not ours.
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   env: {
     ...process.env,
     REDIS_URL: redisUrl,
@@ -76,12 +78,23 @@ relay.on('exit', (code) => {
   })();
 });
 
-await waitFor(
-  async () =>
-    (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status === 200,
-  { timeoutMs: 20_000, description: 'the relay to be ready' },
-);
-console.log(`
+const listening = new Promise<boolean>((resolve) => {
+  relay.on('message', (message: { event?: string }) => {
+    if (message.event === 'relay.listening') resolve(true);
+  });
+  relay.once('exit', () => {
+    resolve(false);
+  });
+});
+// A relay that cannot start has said why in one line and exits: the exit
+// handler above ends the demo with its code, without a "running" banner.
+if (await listening) {
+  await waitFor(
+    async () =>
+      (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.status === 200,
+    { timeoutMs: 20_000, description: 'the relay to be ready' },
+  );
+  console.log(`
 smtp-relay demo is running (Ctrl-C stops it).
 
   SMTP ingress   127.0.0.1:${smtpPort}   relaying allowed from this machine without a password
@@ -94,3 +107,4 @@ Send a first message from another terminal:
 
   npx smtp-relay send-test --port ${smtpPort} --to you@example.com
 `);
+}

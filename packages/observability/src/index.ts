@@ -8,3 +8,4 @@ export * from './settle-within.ts';
 export * from './stop-budget.ts';
 export * from './watch-redis.ts';
 export * from './transcript/index.ts';
+export { startupSurface } from './startup-failure.ts';

@@ -5,6 +5,7 @@ import { createMetrics, type RelayMetrics } from './metrics.ts';
 import { RELAY_VERSION } from './version.ts';
 import { withTimeout } from './settle-within.ts';
 import { createShutdown, type ShutdownOptions } from './shutdown.ts';
+import { explainStartupFailure, type StartupSurface } from './startup-failure.ts';
 import { STOP_MARGIN_MS } from './stop-budget.ts';
 
 // Called only from main.ts files: the composition root owns the process.
@@ -71,4 +72,27 @@ export function installCrashHandlers(logger: Logger): void {
   };
   process.on('uncaughtException', crash('uncaughtException'));
   process.on('unhandledRejection', crash('unhandledRejection'));
+}
+
+/**
+ * Runs a process's start (listen, connect, read files). A failure a row of
+ * startup-failure.ts explains is one line on stderr naming the variable to
+ * change, and exit 1; its stack is logged at debug level. Any other failure
+ * is a crash with its stack (installCrashHandlers).
+ */
+export async function startOrExit<T>(
+  logger: Logger,
+  surface: StartupSurface,
+  start: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const line = explainStartupFailure(error, surface);
+    if (line === undefined) throw error;
+    logger.debug({ event: 'process.start_failed', err: error }, line);
+    await flushLogger(logger);
+    process.stderr.write(`smtp-relay cannot start: ${line}\n`);
+    process.exit(1);
+  }
 }

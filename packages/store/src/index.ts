@@ -7,3 +7,4 @@ export * from './memory-client-blocks.ts';
 export * from './redis-connection.ts';
 export * from './replica-wait.ts';
 export * from './failed-messages.ts';
+export * from './redis-login-check.ts';

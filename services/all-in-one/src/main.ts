@@ -8,8 +8,14 @@ const config = loadOrExit(() => loadAllInOneConfig(process.env));
 // ADMIN_PORT=0: no admin HTTP, and none of its code (fastify, the dashboard) loaded.
 const adminHttp = config.adminPort === 0 ? undefined : await import('@smtp-relay/admin');
 const { createIngress } = await import('@smtp-relay/ingress');
-const { ADMIN_HTTP_CLOSE_MS, installShutdown, startProcessObservability } =
-  await import('@smtp-relay/observability');
+const {
+  ADMIN_HTTP_CLOSE_MS,
+  installShutdown,
+  startOrExit,
+  startProcessObservability,
+  startupSurface,
+} = await import('@smtp-relay/observability');
+const { checkRedisLogin } = await import('@smtp-relay/store');
 const { createSender } = await import('@smtp-relay/sender');
 
 const { logger, metrics } = startProcessObservability({
@@ -17,28 +23,44 @@ const { logger, metrics } = startProcessObservability({
   level: config.logLevel,
   configWarnings: findConfigWarnings(process.env, config),
 });
-const ingress = await createIngress({
-  config,
-  logger: logger.child({ component: 'ingress' }),
-  metrics,
-});
-const sender = await createSender({
-  config,
-  logger: logger.child({ component: 'sender' }),
-  metrics,
-});
-sender.start();
-await ingress.listen();
-const admin = await adminHttp?.startRelayAdminHttp({
+// A port in use, Redis refusing our password, an unreadable file: one line
+// naming the variable, exit 1 (packages/observability/src/startup-failure.ts).
+const { ingress, sender, admin } = await startOrExit(
   logger,
-  metrics,
-  // One Redis check is enough: both parts use the same Redis.
-  readiness: [...ingress.readiness, ...sender.readiness.filter((check) => check.name !== 'redis')],
-  queueAccess: sender.queueAccess,
-  adminToken: config.adminToken,
-  host: config.adminHost,
-  port: config.adminPort,
-});
+  startupSurface(config, process.env),
+  async () => {
+    await checkRedisLogin(config.redis);
+    const ingress = await createIngress({
+      config,
+      logger: logger.child({ component: 'ingress' }),
+      metrics,
+    });
+    const sender = await createSender({
+      config,
+      logger: logger.child({ component: 'sender' }),
+      metrics,
+    });
+    // Listening first: a port in use stops the process before it takes a job.
+    await ingress.listen();
+    const admin = await adminHttp?.startRelayAdminHttp({
+      logger,
+      metrics,
+      // One Redis check is enough: both parts use the same Redis.
+      readiness: [
+        ...ingress.readiness,
+        ...sender.readiness.filter((check) => check.name !== 'redis'),
+      ],
+      queueAccess: sender.queueAccess,
+      adminToken: config.adminToken,
+      host: config.adminHost,
+      port: config.adminPort,
+    });
+    sender.start();
+    return { ingress, sender, admin };
+  },
+);
+// For a parent that started this process (npm run demo): everything listens.
+process.send?.({ event: 'relay.listening' });
 
 // Every deadline of the stop comes from one budget:
 // packages/observability/src/stop-budget.ts. Ingress and sender close at the

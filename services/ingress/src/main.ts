@@ -7,8 +7,14 @@ const config = loadOrExit(() => loadIngressConfig(process.env));
 // configuration is reported within the 2 s docs/reference.md allows even on a busy machine.
 // ADMIN_PORT=0: no admin HTTP, and none of its code (fastify, the dashboard) loaded.
 const adminHttp = config.adminPort === 0 ? undefined : await import('@smtp-relay/admin');
-const { ADMIN_HTTP_CLOSE_MS, installShutdown, startProcessObservability } =
-  await import('@smtp-relay/observability');
+const {
+  ADMIN_HTTP_CLOSE_MS,
+  installShutdown,
+  startOrExit,
+  startProcessObservability,
+  startupSurface,
+} = await import('@smtp-relay/observability');
+const { checkRedisLogin } = await import('@smtp-relay/store');
 const { createIngress } = await import('./ingress.ts');
 
 const { logger, metrics } = startProcessObservability({
@@ -16,17 +22,27 @@ const { logger, metrics } = startProcessObservability({
   level: config.logLevel,
   configWarnings: findConfigWarnings(process.env, config),
 });
-const ingress = await createIngress({ config, logger, metrics });
-await ingress.listen();
-const admin = await adminHttp?.startRelayAdminHttp({
+// A port in use, Redis refusing our password, an unreadable file: one line
+// naming the variable, exit 1 (packages/observability/src/startup-failure.ts).
+const { ingress, admin } = await startOrExit(
   logger,
-  metrics,
-  readiness: ingress.readiness,
-  queueAccess: ingress.queueAccess,
-  adminToken: config.adminToken,
-  host: config.adminHost,
-  port: config.adminPort,
-});
+  startupSurface(config, process.env),
+  async () => {
+    await checkRedisLogin(config.redis);
+    const ingress = await createIngress({ config, logger, metrics });
+    await ingress.listen();
+    const admin = await adminHttp?.startRelayAdminHttp({
+      logger,
+      metrics,
+      readiness: ingress.readiness,
+      queueAccess: ingress.queueAccess,
+      adminToken: config.adminToken,
+      host: config.adminHost,
+      port: config.adminPort,
+    });
+    return { ingress, admin };
+  },
+);
 
 // Every deadline of the stop comes from one budget:
 // packages/observability/src/stop-budget.ts.

@@ -170,7 +170,13 @@ export function createIngressServer(deps: IngressServerDependencies): EnhancedSt
       deps.abuse.connections.close(session.id);
     },
   });
-  server.on('error', (error: Error) => {
+  server.on('error', (error: Error & { syscall?: string }) => {
+    // A listener that cannot open is the start's failure, told in one line
+    // (packages/observability/src/startup-failure.ts): no second report here.
+    if (error.syscall === 'listen') {
+      deps.logger.debug({ event: 'smtp.listen.failed', err: error }, 'SMTP listener failed');
+      return;
+    }
     deps.logger.warn({ event: 'smtp.connection.error', err: error }, 'SMTP connection error');
   });
   return server;

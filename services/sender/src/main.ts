@@ -7,8 +7,14 @@ const config = loadOrExit(() => loadSenderConfig(process.env));
 // configuration is reported within the 2 s docs/reference.md allows even on a busy machine.
 // ADMIN_PORT=0: no admin HTTP, and none of its code (fastify, the dashboard) loaded.
 const adminHttp = config.adminPort === 0 ? undefined : await import('@smtp-relay/admin');
-const { ADMIN_HTTP_CLOSE_MS, installShutdown, startProcessObservability } =
-  await import('@smtp-relay/observability');
+const {
+  ADMIN_HTTP_CLOSE_MS,
+  installShutdown,
+  startOrExit,
+  startProcessObservability,
+  startupSurface,
+} = await import('@smtp-relay/observability');
+const { checkRedisLogin } = await import('@smtp-relay/store');
 const { createSender } = await import('./sender.ts');
 
 const { logger, metrics } = startProcessObservability({
@@ -16,17 +22,28 @@ const { logger, metrics } = startProcessObservability({
   level: config.logLevel,
   configWarnings: findConfigWarnings(process.env, config),
 });
-const sender = await createSender({ config, logger, metrics });
-sender.start();
-const admin = await adminHttp?.startRelayAdminHttp({
+// A port in use, Redis refusing our password, an unreadable file: one line
+// naming the variable, exit 1 (packages/observability/src/startup-failure.ts).
+const { sender, admin } = await startOrExit(
   logger,
-  metrics,
-  readiness: sender.readiness,
-  queueAccess: sender.queueAccess,
-  adminToken: config.adminToken,
-  host: config.adminHost,
-  port: config.adminPort,
-});
+  startupSurface(config, process.env),
+  async () => {
+    await checkRedisLogin(config.redis);
+    const sender = await createSender({ config, logger, metrics });
+    // Listening first: a port in use stops the process before it takes a job.
+    const admin = await adminHttp?.startRelayAdminHttp({
+      logger,
+      metrics,
+      readiness: sender.readiness,
+      queueAccess: sender.queueAccess,
+      adminToken: config.adminToken,
+      host: config.adminHost,
+      port: config.adminPort,
+    });
+    sender.start();
+    return { sender, admin };
+  },
+);
 
 // Every deadline of the stop comes from one budget:
 // packages/observability/src/stop-budget.ts.
