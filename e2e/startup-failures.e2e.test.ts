@@ -1,42 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getFreePort, redisCli, startRedisServer } from '@smtp-relay/testkit';
-import { REPOSITORY_ROOT } from './harness/compose-services.ts';
-import { NODE_PROCESS_ENV } from './harness/node-env.ts';
+import { runNode, type NodeRunResult } from './harness/run-node.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
 // What an operator sees when a relay cannot start: one line naming the
-// variable to change, exit 1, no stack trace (README "Troubleshooting").
+// variable to change, exit 1, no stack trace (README "When it does not start").
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = NodeRunResult;
 
-function run(script: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...NODE_PROCESS_ENV, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    // Never hangs the run: a process that does not exit is killed and fails below.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+// Never hangs the run: a process that does not exit is killed and fails below.
+const run = (script: string, env: Record<string, string>): Promise<Run> =>
+  runNode([script], env, '', 30_000);
 
 function occupy(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
