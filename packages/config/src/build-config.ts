@@ -32,6 +32,8 @@ function toCommonConfig(fields: CommonFields): CommonConfig {
     adminToken: fields.ADMIN_TOKEN,
     smtpHostname: fields.SMTP_HOSTNAME,
     transcriptRetentionMs: fields.TRANSCRIPT_RETENTION,
+    historyRetentionMs: fields.HISTORY_RETENTION,
+    historyMaxMessages: fields.HISTORY_MAX_MESSAGES,
   };
 }
 

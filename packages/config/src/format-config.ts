@@ -34,6 +34,8 @@ const COMMON_VALUES: Record<VariableNameIn<'common'>, (config: CommonConfig) => 
   ADMIN_TOKEN: (c) => c.adminToken,
   SMTP_HOSTNAME: (c) => c.smtpHostname,
   TRANSCRIPT_RETENTION: (c) => formatDuration(c.transcriptRetentionMs),
+  HISTORY_RETENTION: (c) => formatDuration(c.historyRetentionMs),
+  HISTORY_MAX_MESSAGES: (c) => String(c.historyMaxMessages),
 };
 
 const INGRESS_VALUES: Record<VariableNameIn<'ingress'>, (config: IngressConfig) => Shown> = {

@@ -28,6 +28,10 @@ export interface CommonConfig {
   /** SMTP_HOSTNAME: greeting, Received: headers, default HELO name and postmaster domain */
   readonly smtpHostname: string;
   readonly transcriptRetentionMs: number;
+  /** HISTORY_RETENTION: delivered messages are kept as metadata this long; 0 = no history */
+  readonly historyRetentionMs: number;
+  /** HISTORY_MAX_MESSAGES */
+  readonly historyMaxMessages: number;
 }
 
 export interface RedisConnectionSettings {

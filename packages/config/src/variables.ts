@@ -568,6 +568,28 @@ const DEFINITIONS = {
       parsedBy((value) => parseDurationWithin(value, { min: 60_000 })),
     ),
   },
+  // docs/reference.md "Message history": 0 keeps none (and ingress reads no Subject for it).
+  HISTORY_RETENTION: {
+    section: 'common',
+    doc: "delivered messages are kept this long as metadata (envelope, subject, size, client, user, attempts, the smart host's reply), searchable in the API, UI and npx smtp-relay queue search; 0 keeps none",
+    ...withDefault(
+      '7d',
+      parsedBy((value) =>
+        parseDurationWithin(value, {
+          min: 0,
+          max: { value: 365 * 86_400_000, why: 'a year; keep mail logs longer elsewhere' },
+        }),
+      ),
+    ),
+  },
+  HISTORY_MAX_MESSAGES: {
+    section: 'common',
+    doc: 'at most this many messages are kept in the history (about 1 KiB of Redis memory each); the oldest go first',
+    ...withDefault(
+      '100000',
+      parsedBy((value) => parseInteger(value, 1, 10_000_000)),
+    ),
+  },
 } as const satisfies Record<string, VariableDefinition>;
 
 type Definitions = typeof DEFINITIONS;

@@ -33,6 +33,8 @@ const COMMON_DEFAULTS = {
   adminToken: undefined,
   smtpHostname: 'relay.example.com',
   transcriptRetentionMs: 7 * 86_400_000,
+  historyRetentionMs: 7 * 86_400_000,
+  historyMaxMessages: 100_000,
 } as const;
 
 const INGRESS_DEFAULTS: IngressConfig = {

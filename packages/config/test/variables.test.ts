@@ -99,6 +99,9 @@ const SPEC_NAMES = [
   'SMTP_TRANSCRIPT_DIR',
   'SMART_HOST_TRANSCRIPT_DIR',
   'TRANSCRIPT_RETENTION',
+  // message history
+  'HISTORY_RETENTION',
+  'HISTORY_MAX_MESSAGES',
 ];
 
 describe('VARIABLES', () => {

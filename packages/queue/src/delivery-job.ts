@@ -13,6 +13,9 @@ export const DELIVERY_JOB_NAME = 'relay';
 const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]*$/;
 const address = z.string().max(512).regex(NO_CONTROL_CHARACTERS, 'no control characters');
 
+/** Characters of the Subject a job carries; the rest is cut off. */
+export const SUBJECT_MAX_LENGTH = 300;
+
 export const deliveryJobV1Schema = z.object({
   v: z.literal(1),
   // Also the BullMQ job id, which may not be all digits.
@@ -52,6 +55,9 @@ export const deliveryJobV1Schema = z.object({
   // the smart host's throttling, or at a limit): why, and the epoch ms it was
   // told to come back. While the job is delayed until exactly then, the
   // dashboard shows it as throttled rather than as a retry.
+  // The message's Subject: header, decoded, for the history (docs/reference.md
+  // "Message history"); absent when ingress keeps no history or had none to read.
+  subject: z.string().max(SUBJECT_MAX_LENGTH).optional(),
   waiting: z
     .object({
       reason: z.enum(['held', 'paused', 'rate', 'recipient-rate', 'connections', 'throttled']),
@@ -89,6 +95,8 @@ export interface NewDeliveryJob {
   readonly smtpUtf8: boolean;
   /** A bounce's: the route of the message it reports on. */
   readonly route?: string | undefined;
+  /** The Subject: header, decoded (see subject in the schema). */
+  readonly subject?: string | undefined;
 }
 
 /**
@@ -111,5 +119,6 @@ export function newDeliveryJob(input: NewDeliveryJob): DeliveryJob {
     bodyType: input.bodyType,
     smtpUtf8: input.smtpUtf8,
     ...(input.route === undefined ? {} : { route: input.route }),
+    ...(input.subject === undefined ? {} : { subject: input.subject }),
   };
 }

@@ -8,3 +8,6 @@ export * from './redis-connection.ts';
 export * from './replica-wait.ts';
 export * from './failed-messages.ts';
 export * from './redis-login-check.ts';
+export * from './history-record.ts';
+export * from './message-history.ts';
+export * from './memory-message-history.ts';

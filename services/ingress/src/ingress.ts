@@ -80,6 +80,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     storeTimeoutMs,
     replicas:
       config.redisWaitReplicas > 0 ? createReplicaWait(redis, config.redisWaitReplicas) : undefined,
+    readSubject: config.historyRetentionMs > 0,
   });
   const credentials = config.authFile
     ? await createCredentialsFile({ path: config.authFile, logger })

@@ -3,6 +3,8 @@ import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import { newDeliveryJob, type DeliveryProducer } from '@smtp-relay/queue';
 import type { MessageStore, ReplicaWait } from '@smtp-relay/store';
 import { withTimeout } from '@smtp-relay/observability';
+import { createSubjectReader } from './filter/subject-reader.ts';
+import { historySubject } from './history-subject.ts';
 import { ReplyError } from './reply.ts';
 
 export interface IncomingEnvelope {
@@ -25,7 +27,12 @@ export interface MessageIntakeDependencies {
    * the replicas (each within storeTimeoutMs) before the 250.
    */
   readonly replicas?: ReplicaWait | undefined;
+  /** HISTORY_RETENTION above 0: the job carries the Subject for the message history. */
+  readonly readSubject?: boolean | undefined;
 }
+
+// The history needs the Subject, not the rest of the header section.
+const SUBJECT_LIMITS = { maxHeaderBytes: 64 * 1024, maxSubjectBytes: 4 * 1024 };
 
 /** The part of smtp-server's DATA stream the intake reads. */
 export interface DataStream extends Readable {
@@ -76,6 +83,7 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
   return {
     async accept(envelope, header, data, content) {
       const writer = deps.store.openWriter(envelope.messageId);
+      const subjectReader = deps.readSubject ? createSubjectReader(SUBJECT_LIMITS) : undefined;
       // The first failure to keep a chunk (store write, content check): from
       // then on the rest of DATA is only read, and the answer is 451.
       let failure: { readonly error: unknown } | undefined;
@@ -83,7 +91,10 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         if (failure) return;
         try {
           // The content check sees the client's bytes only, not our Received: header.
-          if (part === 'content') content?.push(chunk);
+          if (part === 'content') {
+            content?.push(chunk);
+            subjectReader?.push(chunk);
+          }
           await writer.write(chunk);
         } catch (error) {
           failure = { error };
@@ -132,7 +143,8 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         await writer.abort();
         throw error instanceof ReplyError ? error : queueUnavailable(error);
       }
-      const job = newDeliveryJob({ ...envelope, size, receivedAt: Date.now() });
+      const subject = subjectReader && (await historySubject(subjectReader.subject()));
+      const job = newDeliveryJob({ ...envelope, size, receivedAt: Date.now(), subject });
       try {
         await withTimeout(deps.producer.enqueue(job), deps.storeTimeoutMs, (): never => {
           throw queueUnavailable();

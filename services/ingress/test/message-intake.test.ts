@@ -393,6 +393,42 @@ describe('message intake', () => {
     assert.equal(job.mailFrom, ENVELOPE.mailFrom);
   });
 
+  describe('the Subject for the message history (HISTORY_RETENTION above 0)', () => {
+    const subjectOf = async (readSubject: boolean, chunks: readonly string[]) => {
+      const producer = memoryProducer('adds');
+      const intake = createMessageIntake({
+        store: createMemoryMessageStore(),
+        producer,
+        storeTimeoutMs: STORE_TIMEOUT_MS,
+        readSubject,
+      });
+      await intake.accept(
+        ENVELOPE,
+        Buffer.from(HEADER),
+        dataStream(chunks.map((chunk) => ({ chunk }))),
+      );
+      return producer.jobs.get(ENVELOPE.messageId)?.subject;
+    };
+
+    it('the job carries it decoded, read across chunk boundaries', async () => {
+      const chunks = [
+        'From: a@b\r\nSubj',
+        'ect: =?UTF-8?Q?Scan_f',
+        '=C3=BCr_B=C3=BCro?=\r\n',
+        '\r\nbody\r\n',
+      ];
+      assert.equal(await subjectOf(true, chunks), 'Scan für Büro');
+    });
+
+    it('a Subject: line after the header section is not the Subject', async () => {
+      assert.equal(await subjectOf(true, ['To: x@y\r\n\r\nSubject: in the body\r\n']), '');
+    });
+
+    it('no history: the job carries none', async () => {
+      assert.equal(await subjectOf(false, BODY), undefined);
+    });
+  });
+
   it('enqueue times out and the add lands afterwards: the job finds its body', async () => {
     const { store, producer } = await afterEnqueueTimeout('lands-late');
     assert.ok(producer.jobs.has(ENVELOPE.messageId), 'the late add landed');

@@ -1,6 +1,7 @@
 import type { Logger } from '@smtp-relay/observability';
 import type { DeliveryJob } from '@smtp-relay/queue';
-import type { FailedMessages } from '@smtp-relay/store';
+import type { FailedMessages, MessageHistory } from '@smtp-relay/store';
+import { formatReply } from '@smtp-relay/smtp-errors';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { BounceNotifier } from './bounce-notifier.ts';
 import type { Clock } from './clock.ts';
@@ -9,6 +10,7 @@ import type { RecipientFailure } from './deliver.ts';
 import type { AttemptHold } from './delivery-hold.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import type { DeliveryDecision } from './outcome.ts';
+import { smartHostQueueId } from './smart-host-queue-id.ts';
 import { waitWithoutAttempt } from './wait-without-attempt.ts';
 
 // Applies a decision: bookkeeping in the store and the bounce queue, then the
@@ -37,6 +39,8 @@ export interface CarryOutDependencies {
   readonly bounces: BounceNotifier;
   readonly events: DeliveryEvents;
   readonly clock: Clock;
+  /** HISTORY_RETENTION: delivered messages' metadata and attempts; absent = none kept. */
+  readonly history?: MessageHistory | undefined;
 }
 
 /** The attempt a decision was made for. */
@@ -58,6 +62,9 @@ export interface DecidedAttempt {
   /** true: a hold keeps the whole queue waiting; false: only the route's jobs (delivery-route.ts). */
   readonly holdsQueue: boolean;
 }
+
+/** The attempts of a message that can no longer be queued are kept this much longer. */
+const HISTORY_ATTEMPTS_GRACE_MS = 86_400_000;
 
 /** A throttled message comes back this soon; its route's pause then keeps it waiting. */
 const THROTTLED_RETURN_MS = 1000;
@@ -89,8 +96,10 @@ export async function carryOut(
         .catch((error: unknown) => {
           log.warn({ event: 'store.delete-failed', err: error }, 'body not deleted or kept');
         });
-      if (decision.result.kind === 'failed') throw new UnrecoverableError(decision.result.reason);
-      return decision.result.response;
+      const { result } = decision;
+      if (result.kind === 'failed') throw new UnrecoverableError(result.reason);
+      await recordHistory(() => finishHistory(result.response, decision));
+      return result.response;
     }
     case 'retry': {
       await through();
@@ -103,6 +112,21 @@ export async function carryOut(
       // now; the accepted ones get the message a second time, as after a crash
       // (at-least-once).
       if (recorded) await bounce(decision.bounced);
+      await recordHistory(() =>
+        deps.history?.recordAttempt(
+          data.messageId,
+          {
+            at: attempt.now,
+            outcome: 'deferred',
+            delivered: [...decision.delivered],
+            bounced: decision.bounced.map((b) => b.recipient),
+            reply: formatReply(decision.failure.reply),
+          },
+          // Until the message can no longer be queued, then a day to finish it.
+          Math.max(0, data.receivedAt + deps.settings.maxQueueLifetimeMs - attempt.now) +
+            HISTORY_ATTEMPTS_GRACE_MS,
+        ),
+      );
       events.deferred(log, decision.remaining, decision.failure, {
         retryInMs: decision.delayMs,
         durationMs,
@@ -149,6 +173,45 @@ export async function carryOut(
       durationMs,
       ...(attempt.response === undefined ? {} : { response: attempt.response }),
     });
+  }
+
+  /** The finished message's metadata for the history (docs/reference.md "Message history"). */
+  function finishHistory(
+    reply: string,
+    decision: Extract<DeliveryDecision, { action: 'finish' }>,
+  ): Promise<void> | undefined {
+    return deps.history?.finish({
+      id: data.messageId,
+      from: data.mailFrom,
+      to: data.originalRecipients,
+      subject: data.subject ?? '',
+      size: data.size,
+      client: data.client,
+      authUser: data.authUser,
+      route: data.route ?? null,
+      receivedAt: data.receivedAt,
+      finishedAt: attempt.now,
+      reply,
+      smartHostQueueId: smartHostQueueId(reply),
+      lastAttempt: {
+        at: attempt.now,
+        outcome: 'delivered',
+        delivered: [...decision.delivered],
+        bounced: decision.bounced.map((b) => b.recipient),
+        reply,
+      },
+      hadEarlierAttempts: attempt.job.attemptsMade > 0,
+    });
+  }
+
+  /** A history write that fails is logged, never the delivery's failure: the message is out. */
+  async function recordHistory(write: () => Promise<void> | undefined): Promise<void> {
+    if (deps.history?.enabled !== true) return;
+    try {
+      await write();
+    } catch (error) {
+      log.warn({ event: 'history.not-recorded', err: error }, 'message history not updated');
+    }
   }
 
   /** Queues the bounce, trying a few times. Never throws: the delivery itself is done. */

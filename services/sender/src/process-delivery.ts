@@ -1,6 +1,6 @@
 import type { Logger, RelayMetrics } from '@smtp-relay/observability';
 import { parseDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
-import type { FailedMessages, MessageStore } from '@smtp-relay/store';
+import type { FailedMessages, MessageHistory, MessageStore } from '@smtp-relay/store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { BounceNotifier } from './bounce-notifier.ts';
 import { carryOut, type DeliveryJobHandle } from './carry-out.ts';
@@ -28,6 +28,8 @@ export interface DeliveryProcessorDependencies {
   readonly store: MessageStore;
   /** Failed recipients and the retention of failed messages' bodies. */
   readonly failed: FailedMessages;
+  /** HISTORY_RETENTION: delivered messages' metadata; absent = none kept. */
+  readonly history?: MessageHistory | undefined;
   /** The default route and those of SMART_HOST_ROUTES_FILE. */
   readonly routes: DeliveryRoutes;
   readonly bounces: BounceNotifier;

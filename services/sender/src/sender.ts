@@ -22,6 +22,7 @@ import {
 import {
   connectRedis,
   createRedisFailedMessages,
+  createRedisMessageHistory,
   createRedisMessageStore,
 } from '@smtp-relay/store';
 import { createBounceNotifier } from './bounce-notifier.ts';
@@ -114,6 +115,11 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       config.smartHost.host,
   });
   const failed = createRedisFailedMessages({ redis: connection, prefix: config.queuePrefix });
+  const history = createRedisMessageHistory({
+    redis: connection,
+    prefix: config.queuePrefix,
+    settings: { retentionMs: config.historyRetentionMs, maxMessages: config.historyMaxMessages },
+  });
   const worker = createDeliveryWorker({
     settings: {
       prefix: config.queuePrefix,
@@ -125,6 +131,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     connection: workerConnection,
     store,
     failed,
+    history,
     routes: deliveryRoutes(routes, routeMatchers(config.routes)),
     bounces,
     onRouteOutcome: (route, outcome) => {

@@ -1,6 +1,6 @@
 import { isRedisConnectionError, type Logger, type RelayMetrics } from '@smtp-relay/observability';
 import { DELIVERY_QUEUE_NAME, RELAY_BACKOFF_TYPE, type DeliveryJob } from '@smtp-relay/queue';
-import type { FailedMessages, MessageStore } from '@smtp-relay/store';
+import type { FailedMessages, MessageHistory, MessageStore } from '@smtp-relay/store';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BounceNotifier } from './bounce-notifier.ts';
@@ -28,6 +28,7 @@ export interface DeliveryWorkerDependencies {
   readonly connection: Redis;
   readonly store: MessageStore;
   readonly failed: FailedMessages;
+  readonly history?: MessageHistory | undefined;
   /** Each with its smart-host client, its systemic hold and its limits (shared by every replica). */
   readonly routes: DeliveryRoutes;
   readonly bounces: BounceNotifier;
@@ -45,6 +46,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     settings,
     store: deps.store,
     failed: deps.failed,
+    history: deps.history,
     routes: deps.routes,
     bounces: deps.bounces,
     ...(deps.onRouteOutcome ? { onRouteOutcome: deps.onRouteOutcome } : {}),

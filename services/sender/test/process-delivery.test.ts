@@ -6,7 +6,9 @@ import { newDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
 import { createMemoryRouteLimits } from '@smtp-relay/smart-host';
 import {
   createMemoryFailedMessages,
+  createMemoryMessageHistory,
   createMemoryMessageStore,
+  type MessageHistory,
   type MessageStore,
 } from '@smtp-relay/store';
 import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
@@ -96,6 +98,8 @@ interface Setup {
   readonly store?: (store: MessageStore) => MessageStore;
   /** The route's SMART_HOST_RATE (default: none). */
   readonly rate?: SendingRate;
+  /** The message history (default: one in memory, kept a week). */
+  readonly history?: (memory: MessageHistory) => MessageHistory;
 }
 
 async function setUp(setup: Setup) {
@@ -120,10 +124,15 @@ async function setUp(setup: Setup) {
   });
   const log = createCapturedLogger();
   const metrics = createMetrics();
+  const keptHistory = createMemoryMessageHistory({
+    settings: { retentionMs: 7 * DAY, maxMessages: 1000 },
+    now: () => clock.now(),
+  });
   const process = createDeliveryProcessor({
     settings: SETTINGS,
     store,
     failed,
+    history: setup.history ? setup.history(keptHistory) : keptHistory,
     routes: singleRoute({ client, hold, limits }),
     bounces,
     clock,
@@ -138,6 +147,7 @@ async function setUp(setup: Setup) {
     process,
     job,
     failed,
+    history: keptHistory,
     client,
     bounces,
     holds: hold.store.holdsSet,
@@ -627,5 +637,109 @@ describe('delivery processor: routes of SMART_HOST_ROUTES_FILE', () => {
         .map((l) => l['reason']),
       ['held'],
     );
+  });
+});
+
+describe('delivery processor: the message history (docs/reference.md "Message history")', () => {
+  const ID = '01M8BYCJJG0123456789ABCDEF';
+  const withSubject = (recipients: readonly string[]): DeliveryJob => ({
+    ...jobData(recipients),
+    subject: 'Scan from MFP-3 (2 pages)',
+  });
+
+  it('delivered at the first attempt: a record with the subject, the reply and its queue id', async () => {
+    const t = await setUp({ steps: [reply([ALICE, BOB])], data: withSubject([ALICE, BOB]) });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), { completed: RESPONSE });
+    const now = t.clock.now();
+    assert.deepEqual(await t.history.get(ID), {
+      id: ID,
+      from: 'printer@example.com',
+      to: [ALICE, BOB],
+      delivered: [ALICE, BOB],
+      bounced: [],
+      subject: 'Scan from MFP-3 (2 pages)',
+      size: BODY.length,
+      client: { address: '192.0.2.7', helo: 'printer.lan' },
+      authUser: 'printer',
+      route: null,
+      receivedAt: RECEIVED_AT,
+      finishedAt: now,
+      reply: RESPONSE,
+      smartHostQueueId: '4F2A',
+      attempts: [
+        { at: now, outcome: 'delivered', delivered: [ALICE, BOB], bounced: [], reply: RESPONSE },
+      ],
+    });
+  });
+
+  it('deferred, then delivered: both attempts on the timeline, who got it and who bounced', async () => {
+    const t = await setUp({
+      steps: [
+        reply(
+          [ALICE],
+          [
+            { recipient: BOB, error: noSuchUser },
+            { recipient: CAROL, error: greylisted },
+          ],
+        ),
+        reply([CAROL]),
+      ],
+      data: jobData([ALICE, BOB, CAROL]),
+    });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), CAROL_DEFERRED);
+    const deferredAt = t.clock.now();
+    assert.equal(await t.history.get(ID), undefined, 'not in the history while still queued');
+
+    t.clock.advance(5 * MINUTE);
+    const next = createMemoryJob(t.job.stored, { attemptsMade: 1 });
+    assert.deepEqual(await outcomeOf(t.process(next)), { completed: RESPONSE });
+    const record = await t.history.get(ID);
+    assert.deepEqual(record?.delivered, [ALICE, CAROL]);
+    assert.deepEqual(record.bounced, [BOB]);
+    assert.deepEqual(record.attempts, [
+      {
+        at: deferredAt,
+        outcome: 'deferred',
+        delivered: [ALICE],
+        bounced: [BOB],
+        reply: '450 4.7.1 Greylisted',
+      },
+      {
+        at: t.clock.now(),
+        outcome: 'delivered',
+        delivered: [CAROL],
+        bounced: [],
+        reply: RESPONSE,
+      },
+    ]);
+  });
+
+  it('delivered to nobody: no record (the failed list shows it)', async () => {
+    const t = await setUp({ steps: [reply([], [{ recipient: ALICE, error: noSuchUser }])] });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), {
+      failed: `${ALICE}: 550 5.1.1 No such user`,
+    });
+    assert.equal(await t.history.get(ID), undefined);
+    assert.equal(await t.history.count(), 0);
+  });
+
+  it('a history that cannot be written: the delivery still completes, with one warning', async () => {
+    const t = await setUp({
+      steps: [reply([ALICE])],
+      history: (memory) => ({
+        ...memory,
+        finish: () => Promise.reject(new Error('OOM command not allowed')),
+      }),
+    });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), { completed: RESPONSE });
+    assert.deepEqual(t.log.events(), ['delivery.delivered', 'history.not-recorded']);
+  });
+
+  it('HISTORY_RETENTION=0: nothing is written', async () => {
+    const off = createMemoryMessageHistory({ settings: { retentionMs: 0, maxMessages: 1000 } });
+    const t = await setUp({ steps: [reply([ALICE])], history: () => off });
+    assert.deepEqual(await outcomeOf(t.process(t.job)), { completed: RESPONSE });
+    assert.equal(await off.count(), 0);
+    assert.equal(await off.get(ID), undefined);
   });
 });
