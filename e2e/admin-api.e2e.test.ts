@@ -21,6 +21,19 @@ interface MessageView {
   nextAttemptAt: string | null;
   failedRecipients: string[];
   retryableUntil: string | null;
+  subject: string | null;
+  history: {
+    delivered: string[];
+    reply: string;
+    smartHostQueueId: string | null;
+    attempts: { outcome: string; reply: string; at: string }[];
+  } | null;
+}
+
+interface HistorySearch {
+  total: number;
+  complete: boolean;
+  messages: MessageView[];
 }
 
 describe('admin HTTP', () => {
@@ -155,6 +168,74 @@ describe('admin HTTP', () => {
       smartHost.setScript({});
     }
     assert.equal((await api('/api/v1/messages?state=nonsense')).status, 400);
+  });
+
+  it('keeps delivered messages in the history: searched by subject, address or id; a page with every attempt', async () => {
+    const subject = '=?UTF-8?Q?Scan_f=C3=BCr_Buchhaltung?=';
+    const id = await sendThroughRelay(stack.smtpPort, {
+      to: ['tempfail-history@example.test'],
+      subject,
+    });
+    await waitFor(async () => (await list('delayed')).some((m) => m.id === id), {
+      description: 'deferred once',
+    });
+    smartHost.setScript({ rcptTo: () => ({ code: 250, message: '2.1.5 Ok now' }) });
+    try {
+      assert.equal((await api(`/api/v1/messages/${id}/retry`, { method: 'POST' })).status, 200);
+      await waitFor(async () => (await list('completed')).some((m) => m.id === id), {
+        description: 'delivered at the second attempt',
+      });
+    } finally {
+      smartHost.setScript({});
+    }
+    const search = async (query: string) => {
+      const response = await api(`/api/v1/messages?state=completed&${query}`);
+      assert.equal(response.status, 200, await response.clone().text());
+      return (await response.json()) as HistorySearch;
+    };
+    const bySubject = await search('q=buchhaltung');
+    assert.deepEqual(
+      bySubject.messages.map((m) => m.id),
+      [id],
+    );
+    assert.equal(bySubject.complete, true);
+    assert.equal(bySubject.messages[0]?.subject, 'Scan für Buchhaltung');
+    assert.deepEqual(
+      (await search('q=TEMPFAIL-HISTORY@')).messages.map((m) => m.id),
+      [id],
+    );
+    assert.deepEqual(
+      (await search(`q=${id.slice(4, 14)}`)).messages.map((m) => m.id),
+      [id],
+    );
+    assert.deepEqual((await search('q=no-such-text-anywhere')).messages, []);
+    const lastHour = new Date(Date.now() - 3_600_000).toISOString();
+    assert.ok((await search(`since=${lastHour}`)).messages.some((m) => m.id === id));
+    assert.deepEqual((await search('until=2020-01-01')).messages, []);
+
+    const page = (await (await api(`/api/v1/messages/${id}`)).json()) as MessageView;
+    assert.equal(page.state, 'completed');
+    assert.equal(page.subject, 'Scan für Buchhaltung');
+    assert.ok(page.history, 'the history has it');
+    assert.deepEqual(page.history.delivered, ['tempfail-history@example.test']);
+    assert.deepEqual(
+      page.history.attempts.map((a) => [a.outcome, a.reply.slice(0, 9)]),
+      [
+        ['deferred', '451 4.7.1'],
+        ['delivered', '250 2.0.0'],
+      ],
+    );
+    const queueId = /queued as (\S+)/.exec(page.history.reply)?.[1];
+    assert.ok(queueId, page.history.reply);
+    assert.equal(page.history.smartHostQueueId, queueId);
+    assert.deepEqual(
+      (await search(`q=${queueId}`)).messages.map((m) => m.id),
+      [id],
+    );
+
+    assert.equal((await api('/api/v1/messages?state=completed&since=yesterday')).status, 400);
+    assert.equal((await api('/api/v1/messages?state=delayed&q=x')).status, 400);
+    assert.equal((await api('/api/v1/messages?state=completed&limit=0&q=x')).status, 400);
   });
 
   it('answers 404 for ids that are not message ids, and leaves the queue’s own keys alone', async () => {

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseCredentials, verifyPassword } from '@smtp-relay/policy';
 import { holdKeys } from '@smtp-relay/queue';
 import { Redis } from 'ioredis';
+import { waitFor } from '@smtp-relay/testkit';
 import { runCli, runNode, type NodeRunResult } from './harness/run-node.ts';
 import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
 import type { RelayStack } from './harness/relay-stack.ts';
@@ -153,6 +154,49 @@ describe('the smtp-relay command line', () => {
       resumed.stdout,
       'deliveries resumed (route sales: 0 messages back in the queue)\n',
     );
+  });
+
+  it('queue search finds a delivered message in the history, with the smart host’s id', async () => {
+    const sent = await cli([
+      'send-test',
+      '--port',
+      String(stack.smtpPort),
+      '--to',
+      'history-cli@example.test',
+      '--tls',
+      'none',
+    ]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const id = /queued as (\S+)/.exec(sent.stdout)?.[1];
+    assert.ok(id, sent.stdout);
+    await stack.sender.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
+    const env = { REDIS_URL: relay.redisUrl, QUEUE_PREFIX: stack.prefix };
+    await waitFor(
+      async () => (await cli(['queue', 'search', 'history-cli@'], env)).stdout.includes(id),
+      {
+        description: 'the history has it',
+      },
+    );
+    const found = await cli(['queue', 'search', 'HISTORY-CLI@', '--since', '1h'], env);
+    assert.equal(found.code, 0, found.stderr);
+    assert.match(
+      found.stdout,
+      new RegExp(`^${id}  \\S+  <smtp-relay-test@localhost> -> history-cli@example\\.test$`, 'm'),
+    );
+    assert.match(found.stdout, /^ {4}250 2\.0\.0 Ok: queued as (\S+) {2}\(smart host id \1\)$/m);
+    assert.match(found.stdout, /^1 found of \d+ delivered$/m);
+    const json = JSON.parse((await cli(['queue', 'search', id, '--json'], env)).stdout) as {
+      messages: { id: string }[];
+    };
+    assert.deepEqual(
+      json.messages.map((m) => m.id),
+      [id],
+    );
+    const none = await cli(['queue', 'search', 'history-cli@', '--until', '2020-01-01'], env);
+    assert.match(none.stdout, /^0 found of 0 delivered$/m);
+    const bad = await cli(['queue', 'search', 'x', '--since', 'yesterday'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^since must be an ISO 8601 time/);
   });
 
   it('send-test never falls back to plain text silently', async () => {

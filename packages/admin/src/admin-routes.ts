@@ -2,6 +2,7 @@ import type { ClientBlockList } from '@smtp-relay/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerBlockRoutes } from './block-routes.ts';
 import { DASHBOARD_HTML } from './dashboard-page.ts';
+import { parseHistoryQuery } from './history-query.ts';
 import { MESSAGE_STATES, type MessageAdmin, type MessageState } from './message-admin.ts';
 import { registerRouteStatusRoutes, type RouteStatusReader } from './route-status-routes.ts';
 import { isAuthorized } from './token-auth.ts';
@@ -76,21 +77,30 @@ function registerRoutes(scope: FastifyInstance, admin: MessageAdmin): void {
       .send(DASHBOARD_HTML);
   });
 
-  scope.get<{ Querystring: { state?: string; limit?: string } }>(
-    '/api/v1/messages',
-    async (request, reply) => {
-      const state = request.query.state ?? 'waiting';
-      if (!(MESSAGE_STATES as readonly string[]).includes(state)) {
-        return reply.code(400).send({ error: `state must be one of ${MESSAGE_STATES.join(', ')}` });
+  scope.get<{
+    Querystring: { state?: string; limit?: string; q?: string; since?: string; until?: string };
+  }>('/api/v1/messages', async (request, reply) => {
+    const state = request.query.state ?? 'waiting';
+    if (!(MESSAGE_STATES as readonly string[]).includes(state)) {
+      return reply.code(400).send({ error: `state must be one of ${MESSAGE_STATES.join(', ')}` });
+    }
+    const { q, since, until } = request.query;
+    if (q !== undefined || since !== undefined || until !== undefined) {
+      // docs/reference.md "Message history": a search of the delivered messages.
+      if (state !== 'completed') {
+        return reply.code(400).send({ error: 'q, since and until search state=completed' });
       }
-      const limit = Number(request.query.limit ?? 100);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-        return reply.code(400).send({ error: `limit must be 1-${String(MAX_LIMIT)}` });
-      }
-      const result = await admin.list(state as MessageState, limit);
-      return { state, ...result };
-    },
-  );
+      const parsed = parseHistoryQuery({ ...request.query }, Date.now());
+      if (!parsed.ok) return reply.code(400).send({ error: parsed.problem });
+      return { state, ...(await admin.search(parsed.query)) };
+    }
+    const limit = Number(request.query.limit ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      return reply.code(400).send({ error: `limit must be 1-${String(MAX_LIMIT)}` });
+    }
+    const result = await admin.list(state as MessageState, limit);
+    return { state, ...result };
+  });
 
   scope.get('/api/v1/counts', async () => admin.counts());
 

@@ -8,3 +8,4 @@ export {
   type RelayAdminHttpOptions,
   type RunningAdminHttp,
 } from './relay-admin-http.ts';
+export { parseHistoryQuery, HISTORY_LIMIT, type HistoryQueryInput } from './history-query.ts';

@@ -6,7 +6,15 @@ import {
   type DeliveryJob,
   type QueueAccess,
 } from '@smtp-relay/queue';
-import { createRedisFailedMessages, type FailedRecord } from '@smtp-relay/store';
+import {
+  createRedisFailedMessages,
+  createRedisMessageHistory,
+  type FailedRecord,
+  type HistoryAttempt,
+  type HistoryQuery,
+  type HistoryRecord,
+  type HistorySettings,
+} from '@smtp-relay/store';
 import type { Job } from 'bullmq';
 
 // The queue as an operator sees it: messages by state, with envelope,
@@ -47,6 +55,31 @@ export interface MessageView {
   readonly failedRecipients: readonly string[];
   /** ISO time until which the body is kept for a retry (FAILED_RETENTION); null: not finished or nothing failed. */
   readonly retryableUntil: string | null;
+  /** The Subject: header (decoded); null when ingress kept none (HISTORY_RETENTION=0, older jobs). */
+  readonly subject: string | null;
+  /** What the message history kept of a delivered message; null while queued or when not kept. */
+  readonly history: HistoryView | null;
+}
+
+/** A delivered message's record (docs/reference.md "Message history"), times as ISO. */
+export interface HistoryView {
+  readonly delivered: readonly string[];
+  readonly bounced: readonly string[];
+  /** The smart host's final reply. */
+  readonly reply: string;
+  /** The smart host's id of the message, from its reply; null when it names none. */
+  readonly smartHostQueueId: string | null;
+  /** Every attempt, oldest first. */
+  readonly attempts: readonly (Omit<HistoryAttempt, 'at'> & { readonly at: string })[];
+}
+
+/** A search of the message history: the messages found, newest first. */
+export interface HistorySearchView {
+  /** Messages finished within the time range (searched or not). */
+  readonly total: number;
+  readonly messages: MessageView[];
+  /** false: older matches may exist beyond what was searched; narrow the time range. */
+  readonly complete: boolean;
 }
 
 export type AdminResult =
@@ -59,10 +92,15 @@ export interface MessageAdmin {
   retry(id: string): Promise<AdminResult>;
   remove(id: string): Promise<AdminResult>;
   counts(): Promise<Record<MessageState, number>>;
+  /** Delivered messages of the history matching the query (HISTORY_RETENTION). */
+  search(query: HistoryQuery): Promise<HistorySearchView>;
 }
 
 /** What every relay process hands out; the admin reads and changes the queue and its bodies. */
-export type MessageAdminDependencies = QueueAccess;
+export type MessageAdminDependencies = QueueAccess & {
+  /** HISTORY_RETENTION and HISTORY_MAX_MESSAGES */
+  readonly history: HistorySettings;
+};
 
 const BODY_GONE: AdminResult = {
   ok: false,
@@ -77,6 +115,39 @@ const NO_SUCH_MESSAGE: AdminResult = { ok: false, status: 404, message: 'no such
 
 export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin {
   const failed = createRedisFailedMessages({ redis: deps.redis, prefix: deps.prefix });
+  const history = createRedisMessageHistory({
+    redis: deps.redis,
+    prefix: deps.prefix,
+    settings: deps.history,
+  });
+
+  /** A delivered message as the history kept it (its job has gone, or is about to). */
+  async function historyView(record: HistoryRecord): Promise<MessageView> {
+    // A recipient that bounced may be retried while FAILED_RETENTION keeps the body.
+    const failedRecord = record.bounced.length > 0 ? await failed.read(record.id) : undefined;
+    const deferrals = record.attempts.filter((attempt) => attempt.outcome === 'deferred');
+    return {
+      id: record.id,
+      state: 'completed',
+      from: record.from,
+      to: [],
+      originalTo: record.to,
+      size: record.size,
+      attempts: deferrals.length,
+      lastError: deferrals.at(-1)?.reply ?? null,
+      receivedAt: new Date(record.receivedAt).toISOString(),
+      nextAttemptAt: null,
+      finishedAt: new Date(record.finishedAt).toISOString(),
+      authUser: record.authUser,
+      client: `${record.client.helo} [${record.client.address}]`,
+      route: record.route,
+      throttled: null,
+      failedRecipients: failedRecord?.recipients ?? [],
+      retryableUntil: iso(failedRecord?.keptUntil),
+      subject: record.subject,
+      history: historyDetails(record),
+    };
+  }
 
   async function view(
     job: Job,
@@ -106,6 +177,8 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       throttled: dueAt !== undefined && data?.waiting?.until === dueAt ? data.waiting.reason : null,
       failedRecipients: record?.recipients ?? [],
       retryableUntil: iso(record?.keptUntil),
+      subject: data?.subject ?? null,
+      history: null,
     };
   }
 
@@ -143,6 +216,15 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
     } as const;
   }
 
+  async function search(query: HistoryQuery): Promise<HistorySearchView> {
+    const page = await history.search(query);
+    return {
+      total: page.inRange,
+      messages: await Promise.all(page.messages.map(historyView)),
+      complete: page.complete,
+    };
+  }
+
   async function stateOf(job: Job): Promise<MessageState | 'unknown'> {
     const state = await job.getState();
     if (state === 'prioritized' || state === 'waiting-children') return 'waiting';
@@ -151,6 +233,10 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
 
   return {
     async list(state, limit) {
+      if (state === 'completed' && history.enabled) {
+        const { total, messages } = await search({ text: '', limit });
+        return { total, messages };
+      }
       const [jobs, total] = await Promise.all([
         deps.queue.getJobs([state], 0, limit - 1, state !== 'completed' && state !== 'failed'),
         deps.queue.getJobCountByTypes(state),
@@ -168,9 +254,12 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
     },
     async get(id) {
       if (!isMessageId(id)) return undefined;
-      const job = await deps.queue.getJob(id);
+      const [job, record] = await Promise.all([deps.queue.getJob(id), history.get(id)]);
+      // Delivered: the history has what the finished job lacks (subject, attempts, queue id).
+      if (record) return historyView(record);
       return job ? view(job, await stateOf(job), await failed.read(id)) : undefined;
     },
+    search,
     async retry(id) {
       if (!isMessageId(id)) return NO_SUCH_MESSAGE;
       const job = await deps.queue.getJob(id);
@@ -215,11 +304,29 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       return { ok: true, message: 'deleted (no bounce is sent)' };
     },
     async counts() {
-      const counts = await deps.queue.getJobCounts(...MESSAGE_STATES);
-      return Object.fromEntries(MESSAGE_STATES.map((s) => [s, counts[s] ?? 0])) as Record<
+      const [counts, delivered] = await Promise.all([
+        deps.queue.getJobCounts(...MESSAGE_STATES),
+        history.enabled ? history.count() : undefined,
+      ]);
+      const byState = Object.fromEntries(MESSAGE_STATES.map((s) => [s, counts[s] ?? 0])) as Record<
         MessageState,
         number
       >;
+      // Completed messages are the history's: BullMQ keeps finished jobs only a day.
+      return delivered === undefined ? byState : { ...byState, completed: delivered };
     },
+  };
+}
+
+function historyDetails(record: HistoryRecord): HistoryView {
+  return {
+    delivered: record.delivered,
+    bounced: record.bounced,
+    reply: record.reply,
+    smartHostQueueId: record.smartHostQueueId,
+    attempts: record.attempts.map((attempt) => ({
+      ...attempt,
+      at: new Date(attempt.at).toISOString(),
+    })),
   };
 }

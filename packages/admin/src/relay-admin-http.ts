@@ -7,7 +7,7 @@ import {
 } from '@smtp-relay/observability';
 import type { QueueAccess } from '@smtp-relay/queue';
 import { readRouteStatus } from '@smtp-relay/smart-host/route-status';
-import { createRedisClientBlockList } from '@smtp-relay/store';
+import { createRedisClientBlockList, type HistorySettings } from '@smtp-relay/store';
 import type { FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin-routes.ts';
 import { createMessageAdmin } from './message-admin.ts';
@@ -18,6 +18,8 @@ export interface RelayAdminHttpOptions {
   readonly readiness: readonly ReadinessCheck[];
   readonly queueAccess: QueueAccess;
   readonly adminToken: string | undefined;
+  /** HISTORY_RETENTION and HISTORY_MAX_MESSAGES: what the API and UI search. */
+  readonly history: HistorySettings;
   /** ADMIN_HOST / ADMIN_PORT; port 0 = no admin HTTP at all */
   readonly host: string;
   readonly port: number;
@@ -48,7 +50,7 @@ export async function createRelayAdminHttp(
   registerQueueDepth(options.metrics, () =>
     queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
   );
-  const admin = createMessageAdmin(options.queueAccess);
+  const admin = createMessageAdmin({ ...options.queueAccess, history: options.history });
   return createAdminHttp({
     logger: options.logger,
     metrics: options.metrics,

@@ -71,6 +71,7 @@ export async function startAdminApp(prefix: string, adminToken: string): Promise
     readiness: [],
     queueAccess: { queue, store, redis: connection, prefix },
     adminToken,
+    history: { retentionMs: 7 * 86_400_000, maxMessages: 100_000 },
     host: '127.0.0.1',
     port: 0,
   });

@@ -36,7 +36,13 @@ describe('message admin (real Redis, real BullMQ)', () => {
     const { connection } = redis;
     queue = createDeliveryQueue({ connection, prefix });
     store = createRedisMessageStore({ redis: connection, prefix });
-    admin = createMessageAdmin({ queue, store, redis: connection, prefix });
+    admin = createMessageAdmin({
+      queue,
+      store,
+      redis: connection,
+      prefix,
+      history: { retentionMs: 7 * 86_400_000, maxMessages: 100_000 },
+    });
     failed = createRedisFailedMessages({ redis: connection, prefix });
   });
 

@@ -52,6 +52,7 @@ const { ingress, sender, admin } = await startOrExit(
       ],
       queueAccess: sender.queueAccess,
       adminToken: config.adminToken,
+      history: { retentionMs: config.historyRetentionMs, maxMessages: config.historyMaxMessages },
       host: config.adminHost,
       port: config.adminPort,
     });

@@ -18,7 +18,7 @@ Commands:
   config [all|ingress|sender] [--json]
                            print the effective configuration (secrets redacted)
   send-test [--to addr]    send a test message to the relay's ingress
-  queue <command>          counts, list, show, retry, delete (see queue --help)
+  queue <command>          counts, list, search, show, retry, delete (see queue --help)
   blocks [list|lift ADDRESS]
                            client addresses blocked after failed AUTHs or by a
                            filter rule; lift one
@@ -56,6 +56,8 @@ const { values, positionals } = parseArgs({
     timeout: { type: 'string' },
     'send-to': { type: 'string' },
     route: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
   },
 });
 const text = (name: string): string | undefined => {
@@ -102,7 +104,12 @@ switch (command) {
       ? 0
       : await runQueue(
           positionals,
-          { limit: text('limit'), json: values['json'] === true },
+          {
+            limit: text('limit'),
+            json: values['json'] === true,
+            since: text('since'),
+            until: text('until'),
+          },
           process.env,
           io,
         );

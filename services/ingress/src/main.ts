@@ -37,6 +37,7 @@ const { ingress, admin } = await startOrExit(
       readiness: ingress.readiness,
       queueAccess: ingress.queueAccess,
       adminToken: config.adminToken,
+      history: { retentionMs: config.historyRetentionMs, maxMessages: config.historyMaxMessages },
       host: config.adminHost,
       port: config.adminPort,
     });

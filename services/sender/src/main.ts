@@ -37,6 +37,7 @@ const { sender, admin } = await startOrExit(
       readiness: sender.readiness,
       queueAccess: sender.queueAccess,
       adminToken: config.adminToken,
+      history: { retentionMs: config.historyRetentionMs, maxMessages: config.historyMaxMessages },
       host: config.adminHost,
       port: config.adminPort,
     });

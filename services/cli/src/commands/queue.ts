@@ -1,4 +1,10 @@
-import { createMessageAdmin, MESSAGE_STATES, type MessageState } from '@smtp-relay/admin';
+import {
+  createMessageAdmin,
+  MESSAGE_STATES,
+  parseHistoryQuery,
+  type MessageState,
+  type MessageView,
+} from '@smtp-relay/admin';
 import type { Environment } from '@smtp-relay/config';
 import { createDeliveryQueue, resumeDeliveries, type ResumedDeliveries } from '@smtp-relay/queue';
 import { createRedisMessageStore } from '@smtp-relay/store';
@@ -12,7 +18,12 @@ Reads and changes the queue in Redis (REDIS_URL, QUEUE_PREFIX).
 Commands:
   counts                   messages per state
   list [state] [--limit n] messages in a state: ${MESSAGE_STATES.join(', ')} (default waiting)
-  show <id>                one message
+  show <id>                one message (a delivered one with its attempts, from the history)
+  search [TEXT] [--since T] [--until T] [--limit n]
+                           delivered messages of the history (HISTORY_RETENTION) whose
+                           id, sender, recipient, subject, user, client address or
+                           smart-host queue id contains TEXT; T is an ISO 8601 time
+                           (2026-12-04T09:00, UTC), epoch ms or a duration ago (2h)
   retry <id>               try a delayed message now, or a failed one again
   delete <id>              drop a message (no bounce is sent)
   resume                   end every hold after a systemic failure (e.g. once the
@@ -34,17 +45,22 @@ export function describeResume(resumed: ResumedDeliveries): string {
 
 export async function runQueue(
   args: readonly string[],
-  options: { readonly limit: string | undefined; readonly json: boolean },
+  options: {
+    readonly limit: string | undefined;
+    readonly json: boolean;
+    readonly since?: string | undefined;
+    readonly until?: string | undefined;
+  },
   env: Environment,
   io: CommandIo,
 ): Promise<number> {
   const [action, argument] = args;
   const opened = openQueueRedis(env, io);
   if (opened === undefined) return 1;
-  const { redis, prefix } = opened;
+  const { redis, prefix, history } = opened;
   const queue = createDeliveryQueue({ connection: redis, prefix });
   const store = createRedisMessageStore({ redis, prefix });
-  const admin = createMessageAdmin({ queue, store, redis, prefix });
+  const admin = createMessageAdmin({ queue, store, redis, prefix, history });
   try {
     switch (action) {
       case 'counts': {
@@ -75,6 +91,29 @@ export async function runQueue(
           );
           if (m.lastError) io.print(`    ${m.lastError}`);
         }
+        return 0;
+      }
+      case 'search': {
+        const parsed = parseHistoryQuery(
+          { q: argument, since: options.since, until: options.until, limit: options.limit },
+          Date.now(),
+        );
+        if (!parsed.ok) {
+          io.error(parsed.problem);
+          return 2;
+        }
+        const found = await admin.search(parsed.query);
+        if (options.json) {
+          io.print(JSON.stringify({ state: 'completed', ...found }, null, 2));
+          return 0;
+        }
+        for (const m of found.messages) printDelivered(io, m);
+        const searched = found.complete
+          ? ''
+          : ' (not every message was searched: narrow it with --since/--until)';
+        io.print(
+          `${String(found.messages.length)} found of ${String(found.total)} delivered${searched}`,
+        );
         return 0;
       }
       case 'show': {
@@ -111,4 +150,12 @@ export async function runQueue(
     await queue.close();
     redis.disconnect();
   }
+}
+
+/** One delivered message of a search: when, envelope, subject, and the smart host's answer. */
+function printDelivered(io: CommandIo, m: MessageView): void {
+  const queueId = m.history?.smartHostQueueId;
+  io.print(`${m.id}  ${m.finishedAt ?? ''}  <${m.from}> -> ${m.originalTo.join(', ')}`);
+  if (m.subject) io.print(`    subject: ${m.subject}`);
+  io.print(`    ${m.history?.reply ?? ''}${queueId ? `  (smart host id ${queueId})` : ''}`);
 }
