@@ -9,7 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createMetrics, registerQueueDepth, registerRouteGauges } from '@smtp-relay/observability';
+import {
+  createMetrics,
+  registerOldestMessageAge,
+  registerQueueDepth,
+  registerRouteGauges,
+} from '@smtp-relay/observability';
 import { parse } from 'yaml';
 import { REPOSITORY_ROOT } from './k8s/product.ts';
 
@@ -34,14 +39,6 @@ const REQUIRED_ALERTS = [
   'SmtpRelayMetricsAbsent',
 ];
 const SEVERITIES = ['warning', 'critical'];
-
-/**
- * Metrics the rules and the dashboard use before the relay exports them, with their
- * labels (docs/monitoring.md "Oldest message age"). Remove one once metrics.ts has it.
- */
-const PROPOSED: ReadonlyMap<string, readonly string[]> = new Map([
-  ['smtp_relay_queue_oldest_message_age_seconds', ['state']],
-]);
 
 /** Labels Prometheus adds to every series it scrapes (target and Kubernetes labels). */
 const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'service', 'endpoint'];
@@ -69,6 +66,7 @@ function text(value: unknown, what: string): string {
 function exportedMetrics(): Map<string, readonly string[]> {
   const metrics = createMetrics();
   registerQueueDepth(metrics, () => Promise.resolve({}));
+  registerOldestMessageAge(metrics, () => Promise.resolve({}));
   registerRouteGauges(metrics, () => Promise.resolve([]));
   const found = new Map<string, readonly string[]>();
   for (const metric of metrics.registry.getMetricsAsArray()) {
@@ -90,12 +88,8 @@ function exportedMetrics(): Map<string, readonly string[]> {
 }
 
 const EXPORTED = exportedMetrics();
-/** What a query may select: the relay's metrics, the proposed ones and Prometheus's `up`. */
-const KNOWN: ReadonlyMap<string, readonly string[]> = new Map([
-  ...EXPORTED,
-  ...PROPOSED,
-  ['up', []],
-]);
+/** What a query may select: the relay's metrics and Prometheus's `up`. */
+const KNOWN: ReadonlyMap<string, readonly string[]> = new Map([...EXPORTED, ['up', []]]);
 
 // PromQL, as much as these files need: functions, aggregations and keywords, so that
 // every other name is a metric.
@@ -274,11 +268,8 @@ describe('alert rules (infra/grafana/alert-rules.yaml), statically', () => {
     }
   });
 
-  it('queries only metrics and labels the relay exports (or the proposed oldest-age gauge)', (t) => {
+  it('queries only metrics and labels the relay exports', () => {
     for (const rule of rules) assertKnownQuery(rule.expr, rule.alert);
-    for (const name of PROPOSED.keys()) {
-      if (EXPORTED.has(name)) t.diagnostic(`${name} is exported now: remove it from PROPOSED`);
-    }
   });
 
   it('points only to sections of this repository that exist', () => {
@@ -448,8 +439,8 @@ describe('dashboard (infra/grafana/smtp-relay-dashboard.json)', () => {
         }
       }
     }
-    // The relay's own metrics (not Node's process metrics), and the proposed ones.
-    const relayMetrics = [...EXPORTED.keys(), ...PROPOSED.keys()].filter(
+    // The relay's own metrics (not Node's process metrics).
+    const relayMetrics = [...EXPORTED.keys()].filter(
       (name) => !name.startsWith('smtp_relay_process_') && !/_(bucket|sum|count)$/.test(name),
     );
     const missing = relayMetrics.filter((name) => !shown.has(name));

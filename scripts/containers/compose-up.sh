@@ -3,7 +3,7 @@
 # running and every healthcheck is healthy.
 #   compose-up.sh [-f compose.yml]... [-p project] [-t timeout_s] [-- extra `up` args]
 # (Copied from the shared container tooling; changed: several -f files, merged in
-# order as Compose does, and COMPOSE_ENV_FILE, see lib.sh.)
+# order as Compose does, COMPOSE_ENV_FILE, see lib.sh, and the build passes VERSION.)
 # The file may use Compose v2 syntax: keys that docker-compose 1.29 rejects are dropped
 # with a warning (top-level `name:` still names the project), and every published port
 # is rebound to 127.0.0.1. What ran is kept in /run/compose-recipe/<project>/final.yml.
@@ -48,7 +48,10 @@ case "$engine" in
 esac
 if [ -z "${NO_BUILD:-}" ]; then
   log "$engine build ${nocache[*]}"
-  "${dc[@]}" build "${nocache[@]}"
+  # (smtp-relay change: the image's version label, README "Versions and image tags".)
+  version=$(cd "$COMPOSE_DIR" && node -p "require('./package.json').version")
+  "${dc[@]}" build "${nocache[@]}" --build-arg VERSION="$version" \
+    --build-arg REVISION="$(git -C "$COMPOSE_DIR" rev-parse HEAD 2>/dev/null || echo unknown)"
 fi
 log "$engine up -d (project $project)"
 # podman 4 can fail `up` when a one-shot container (redis-password) exits while it

@@ -37,7 +37,7 @@ free_port() {
 }
 : > "$state/defaults.env"
 export COMPOSE_ENV_FILE=$state/test.env
-export BUILD_CACHE=${BUILD_CACHE-1} # infra/Dockerfile has no ARG: the cache is safe (README pitfall 6)
+export BUILD_CACHE=${BUILD_CACHE-1} # infra/Dockerfile's only ARGs feed its last LABEL (README pitfall 6)
 
 dc() {
   DOCKER_HOST=unix:///run/podman/podman.sock docker-compose --project-directory "$repo" \
@@ -138,10 +138,16 @@ step "build: docker-compose build ingress (sender and the demo smart host run th
 s=$(date +%s)
 (source "$here/lib.sh" && prepare_compose "$project" "${compose_files[@]}" > /dev/null && ensure_podman_service)
 nocache=(--no-cache); [ -z "${BUILD_CACHE:-}" ] || nocache=()
-DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0 dc build "${nocache[@]}" ingress > "$state/build.log" 2>&1 \
+version=$(node -p "require('./package.json').version")
+DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0 dc build "${nocache[@]}" --build-arg VERSION="$version" \
+  --build-arg REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
+  --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" ingress > "$state/build.log" 2>&1 \
   || { cat "$state/build.log"; fail "docker-compose build"; }
 grep -E '^(image:|not in the image|added [0-9]+ packages)' "$state/build.log" | sed 's/^/  /' || true
 ok "image $(podman images --format '{{.Repository}}:{{.Tag}} ({{.Size}})' | grep -m1 'smtp-relay:local') built in $(($(date +%s) - s))s"
+label=$(podman image inspect --format '{{index .Labels "org.opencontainers.image.version"}}' smtp-relay:local)
+[ "$label" = "$version" ] || fail "org.opencontainers.image.version is '$label', package.json says $version"
+ok "the image is labelled org.opencontainers.image.version=$version (package.json)"
 
 step "up -d; wait until every container is healthy"
 s=$(date +%s)

@@ -1,5 +1,6 @@
 import {
   createAdminHttp,
+  registerOldestMessageAge,
   registerQueueDepth,
   type Logger,
   type ReadinessCheck,
@@ -11,6 +12,7 @@ import { createRedisClientBlockList, type HistorySettings } from '@smtp-relay/st
 import type { FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin-routes.ts';
 import { createMessageAdmin } from './message-admin.ts';
+import { readOldestMessageAges } from './oldest-message-age.ts';
 
 export interface RelayAdminHttpOptions {
   readonly logger: Logger;
@@ -41,7 +43,8 @@ export async function startRelayAdminHttp(
 
 /**
  * The admin HTTP app every process serves: /healthz, /readyz, /metrics (with
- * the queue depth by state), and the token-protected /api/v1 and /ui.
+ * the queue depth and the oldest message's age by state), and the
+ * token-protected /api/v1 and /ui.
  */
 export async function createRelayAdminHttp(
   options: RelayAdminHttpOptions,
@@ -50,6 +53,7 @@ export async function createRelayAdminHttp(
   registerQueueDepth(options.metrics, () =>
     queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
   );
+  registerOldestMessageAge(options.metrics, () => readOldestMessageAges(queue));
   const admin = createMessageAdmin({ ...options.queueAccess, history: options.history });
   return createAdminHttp({
     logger: options.logger,

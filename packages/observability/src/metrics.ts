@@ -158,6 +158,33 @@ export function registerQueueDepth(
   });
 }
 
+/**
+ * Age of the oldest message per unfinished state, read at scrape time like the
+ * queue depth and with the same rule: a state the read left out (Redis down,
+ * hung) keeps its last value rather than failing the scrape.
+ */
+export function registerOldestMessageAge(
+  metrics: RelayMetrics,
+  readAges: () => Promise<Partial<Record<string, number>>>,
+): void {
+  new Gauge({
+    name: 'smtp_relay_queue_oldest_message_age_seconds',
+    help: 'Seconds since ingress accepted the oldest message in the queue, by state (0 when none)',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    async collect() {
+      const ages = await withTimeout(
+        readAges().catch(() => undefined),
+        QUEUE_DEPTH_TIMEOUT_MS,
+        () => undefined,
+      );
+      for (const [state, age] of Object.entries(ages ?? {})) {
+        if (age !== undefined) this.set({ state }, age);
+      }
+    },
+  });
+}
+
 /** What the route gauges show of one route (the sender's route status report). */
 export interface RouteGaugeSample {
   readonly name: string;
