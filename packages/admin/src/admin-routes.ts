@@ -5,6 +5,7 @@ import { DASHBOARD_HTML } from './dashboard-page.ts';
 import { parseHistoryQuery } from './history-query.ts';
 import { MESSAGE_STATES, type MessageAdmin, type MessageState } from './message-admin.ts';
 import { registerRouteStatusRoutes, type RouteStatusReader } from './route-status-routes.ts';
+import { registerThroughputRoutes, type ThroughputReader } from './throughput-routes.ts';
 import { isAuthorized } from './token-auth.ts';
 
 export interface AdminRoutesOptions {
@@ -15,6 +16,8 @@ export interface AdminRoutesOptions {
   readonly blocks?: ClientBlockList | undefined;
   /** The routes' status (`/api/v1/routes`); absent = no such route. */
   readonly routeStatus?: RouteStatusReader | undefined;
+  /** Messages per minute from every replica (`/api/v1/throughput`); absent = no such route. */
+  readonly throughput?: ThroughputReader | undefined;
 }
 
 const MAX_LIMIT = 1000;
@@ -56,6 +59,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       registerRoutes(scope, options.admin);
       if (options.blocks) registerBlockRoutes(scope, options.blocks);
       if (options.routeStatus) registerRouteStatusRoutes(scope, options.routeStatus);
+      if (options.throughput) registerThroughputRoutes(scope, options.throughput);
       done();
     });
   };

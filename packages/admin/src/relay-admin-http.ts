@@ -8,7 +8,11 @@ import {
 } from '@smtp-relay/observability';
 import type { QueueAccess } from '@smtp-relay/queue';
 import { readRouteStatus } from '@smtp-relay/smart-host/route-status';
-import { createRedisClientBlockList, type HistorySettings } from '@smtp-relay/store';
+import {
+  createRedisClientBlockList,
+  readThroughput,
+  type HistorySettings,
+} from '@smtp-relay/store';
 import type { FastifyInstance } from 'fastify';
 import { adminRoutes } from './admin-routes.ts';
 import { createMessageAdmin } from './message-admin.ts';
@@ -65,6 +69,7 @@ export async function createRelayAdminHttp(
       blocks: createRedisClientBlockList(options.queueAccess),
       // Published by the senders (ingress has no smart host but shows the same).
       routeStatus: () => readRouteStatus(redis, prefix),
+      throughput: (range) => readThroughput(redis, prefix, range),
     }),
   });
 }

@@ -48,6 +48,8 @@ export function salesRoute(overrides: Partial<PublishedRouteStatus> = {}): Publi
     heldMs: 0,
     connectionLimit: 2,
     inFlight: 1,
+    auth: 'password',
+    oauth2: null,
     ...overrides,
   };
 }

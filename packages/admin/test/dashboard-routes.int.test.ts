@@ -41,6 +41,8 @@ const DEFAULT: PublishedRouteStatus = {
   heldMs: 3_600_000,
   connectionLimit: null,
   inFlight: 0,
+  auth: 'password',
+  oauth2: null,
 };
 
 /** The text of each line (div) of each cell of a row. */

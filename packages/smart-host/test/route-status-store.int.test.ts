@@ -39,6 +39,8 @@ const SALES: PublishedRouteStatus = {
   heldMs: 0,
   connectionLimit: null,
   inFlight: 2,
+  auth: 'password',
+  oauth2: null,
 };
 
 const DEFAULT: PublishedRouteStatus = {

@@ -11,3 +11,4 @@ export * from './redis-login-check.ts';
 export * from './history-record.ts';
 export * from './message-history.ts';
 export * from './memory-message-history.ts';
+export * from './throughput.ts';

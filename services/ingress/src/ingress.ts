@@ -15,7 +15,12 @@ import {
 } from '@smtp-relay/observability';
 import { createRelayNetworks } from '@smtp-relay/policy';
 import { createDeliveryProducer, createDeliveryQueue, type QueueAccess } from '@smtp-relay/queue';
-import { connectRedis, createRedisMessageStore, createReplicaWait } from '@smtp-relay/store';
+import {
+  connectRedis,
+  createRedisMessageStore,
+  createReplicaWait,
+  createThroughputRecorder,
+} from '@smtp-relay/store';
 import { createAbuseProtection } from './abuse/create-abuse-protection.ts';
 import { createCredentialsFile } from './credentials-file.ts';
 import { drainSessions } from './drain.ts';
@@ -74,6 +79,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     logger.debug({ event: 'queue.error', err: error }, 'queue error');
   });
   const producer = createDeliveryProducer(queue);
+  const throughput = createThroughputRecorder({ redis, prefix: config.queuePrefix });
   const intake = createMessageIntake({
     store,
     producer,
@@ -81,6 +87,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     replicas:
       config.redisWaitReplicas > 0 ? createReplicaWait(redis, config.redisWaitReplicas) : undefined,
     readSubject: config.historyRetentionMs > 0,
+    throughput,
   });
   const credentials = config.authFile
     ? await createCredentialsFile({ path: config.authFile, logger })
@@ -180,6 +187,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       // Bounded: with Redis gone these would wait for a reconnection.
       const closeStepMs = (): number => budget.atMost(CLOSE_STEP_MS);
       if (transcripts) await settleWithin(transcripts.close(), closeStepMs(), budget.clock);
+      await settleWithin(throughput.close(), closeStepMs(), budget.clock);
       await settleWithin(queue.close(), closeStepMs(), budget.clock);
       await closeRedis(redis, closeStepMs(), budget.clock);
     },

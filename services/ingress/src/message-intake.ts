@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { INGRESS_REPLIES } from '@smtp-relay/smtp-errors';
 import { newDeliveryJob, type DeliveryProducer } from '@smtp-relay/queue';
-import type { MessageStore, ReplicaWait } from '@smtp-relay/store';
+import type { MessageStore, ReplicaWait, ThroughputCounter } from '@smtp-relay/store';
 import { withTimeout } from '@smtp-relay/observability';
 import { createSubjectReader } from './filter/subject-reader.ts';
 import { historySubject } from './history-subject.ts';
@@ -29,6 +29,8 @@ export interface MessageIntakeDependencies {
   readonly replicas?: ReplicaWait | undefined;
   /** HISTORY_RETENTION above 0: the job carries the Subject for the message history. */
   readonly readSubject?: boolean | undefined;
+  /** The dashboard's messages received per minute. */
+  readonly throughput?: ThroughputCounter | undefined;
 }
 
 // The history needs the Subject, not the rest of the header section.
@@ -170,6 +172,7 @@ export function createMessageIntake(deps: MessageIntakeDependencies): MessageInt
         if (withdrawn) await writer.abort();
         throw queueUnavailable();
       }
+      deps.throughput?.count('received');
       return size;
     },
   };

@@ -1,6 +1,7 @@
 import type { Logger, RelayMetrics } from '@smtp-relay/observability';
 import type { DeliveryJob } from '@smtp-relay/queue';
 import { formatReply, type DeliveryFailure } from '@smtp-relay/smtp-errors';
+import type { ThroughputCounter } from '@smtp-relay/store';
 import type { RecipientFailure } from './deliver.ts';
 
 // The log lines and metrics of a delivery attempt, one method per event name,
@@ -61,10 +62,15 @@ function replyFields(failure: DeliveryFailure) {
   };
 }
 
-export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
+/** `throughput`: the dashboard's per-minute counts, the same events as the counters. */
+export function createDeliveryEvents(
+  metrics: RelayMetrics,
+  throughput?: ThroughputCounter,
+): DeliveryEvents {
   return {
     delivered(log, data, to, at) {
       metrics.messagesDelivered.inc();
+      throughput?.count('delivered');
       metrics.deliveryLatency.observe((at.now - data.receivedAt) / 1000);
       log.info(
         {
@@ -80,6 +86,7 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
       );
     },
     bounced(log, data, bounced, durationMs) {
+      throughput?.count('bounced', bounced.length);
       for (const { recipient, failure } of bounced) {
         metrics.messagesBounced.inc({ category: failure.category });
         log.warn(
@@ -96,6 +103,7 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
     },
     deferred(log, remaining, failure, at) {
       metrics.messagesDeferred.inc({ category: failure.category });
+      throughput?.count('deferred');
       log.warn(
         {
           event: 'delivery.deferred',
@@ -127,6 +135,7 @@ export function createDeliveryEvents(metrics: RelayMetrics): DeliveryEvents {
     },
     throttled(log, failure, durationMs) {
       metrics.messagesDeferred.inc({ category: failure.category });
+      throughput?.count('deferred');
       log.warn(
         {
           event: 'delivery.throttled',

@@ -1,6 +1,12 @@
 import type { Logger, RelayMetrics } from '@smtp-relay/observability';
 import { parseDeliveryJob, type DeliveryJob } from '@smtp-relay/queue';
-import type { FailedMessages, MessageHistory, MessageStore } from '@smtp-relay/store';
+import type { DeliveryFailure } from '@smtp-relay/smtp-errors';
+import type {
+  FailedMessages,
+  MessageHistory,
+  MessageStore,
+  ThroughputCounter,
+} from '@smtp-relay/store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { BounceNotifier } from './bounce-notifier.ts';
 import { carryOut, type DeliveryJobHandle } from './carry-out.ts';
@@ -30,6 +36,8 @@ export interface DeliveryProcessorDependencies {
   readonly failed: FailedMessages;
   /** HISTORY_RETENTION: delivered messages' metadata; absent = none kept. */
   readonly history?: MessageHistory | undefined;
+  /** The dashboard's messages delivered, deferred and bounced per minute. */
+  readonly throughput?: ThroughputCounter | undefined;
   /** The default route and those of SMART_HOST_ROUTES_FILE. */
   readonly routes: DeliveryRoutes;
   readonly bounces: BounceNotifier;
@@ -38,6 +46,8 @@ export interface DeliveryProcessorDependencies {
   readonly metrics: RelayMetrics;
   /** How each attempt ended for its route, for the dashboard's counts (route-status). */
   readonly onRouteOutcome?: (route: string, outcome: RouteOutcome) => void;
+  /** A systemic failure holds `route`: why, for the dashboard (route-status hold-reason.ts). */
+  readonly onSystemic?: (route: string, failure: DeliveryFailure) => void;
 }
 
 /**
@@ -53,7 +63,7 @@ export type DeliveryProcessor = (
 
 export function createDeliveryProcessor(deps: DeliveryProcessorDependencies): DeliveryProcessor {
   const { settings, logger, clock } = deps;
-  const events = createDeliveryEvents(deps.metrics);
+  const events = createDeliveryEvents(deps.metrics, deps.throughput);
 
   function count(route: string, outcome: RouteOutcome): void {
     deps.metrics.routeAttempts.inc({ route, outcome });
@@ -146,6 +156,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDependencies): De
         });
         const outcome = routeOutcome(decision);
         if (outcome !== undefined) count(route.name, outcome);
+        if (decision.action === 'hold') deps.onSystemic?.(route.name, decision.failure);
         return await carryOut(
           decision,
           {

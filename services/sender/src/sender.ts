@@ -1,4 +1,5 @@
 import { DEFAULT_ROUTE_NAME, type SenderConfig } from '@smtp-relay/config';
+import { formatReply } from '@smtp-relay/smtp-errors';
 import {
   CLOSE_STEP_MS,
   SENDER_AFTER_WORKER_MS,
@@ -18,11 +19,14 @@ import {
   countRouteOutcome,
   publishRouteStatus,
   type RouteOutcome as CountedOutcome,
+  createHostActivityLog,
+  recordHoldReason,
 } from '@smtp-relay/smart-host/route-status';
 import {
   connectRedis,
   createRedisFailedMessages,
   createRedisMessageHistory,
+  createThroughputRecorder,
   createRedisMessageStore,
 } from '@smtp-relay/store';
 import { createBounceNotifier } from './bounce-notifier.ts';
@@ -93,16 +97,19 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
           logger,
         });
   const health = createRedisHostHealthStore(connection, config.queuePrefix);
+  const activity = createHostActivityLog();
   const routes = await buildRoutes({
     config,
     redis: connection,
     limiterKey: queue.toKey('limiter'),
     health,
+    activity,
     transcripts: transcripts?.writer,
     logger,
     metrics,
   });
-  const report = () => reportRoutes(routes, health);
+  const report = () =>
+    reportRoutes(routes, health, { redis: connection, prefix: config.queuePrefix });
   registerRouteGauges(metrics, report);
   const bounces = await createBounceNotifier({
     config,
@@ -115,6 +122,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       config.smartHost.host,
   });
   const failed = createRedisFailedMessages({ redis: connection, prefix: config.queuePrefix });
+  const throughput = createThroughputRecorder({ redis: connection, prefix: config.queuePrefix });
   const history = createRedisMessageHistory({
     redis: connection,
     prefix: config.queuePrefix,
@@ -132,8 +140,17 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
     store,
     failed,
     history,
+    throughput,
     routes: deliveryRoutes(routes, routeMatchers(config.routes)),
     bounces,
+    onSystemic: (route, failure) => {
+      void recordHoldReason(connection, config.queuePrefix, route, {
+        category: failure.category,
+        reply: formatReply(failure.reply),
+        hint: failure.hint ?? null,
+        at: Date.now(),
+      });
+    },
     onRouteOutcome: (route, outcome) => {
       if (isCountedOutcome(outcome)) {
         void countRouteOutcome(connection, config.queuePrefix, route, outcome);
@@ -163,6 +180,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   const publish = async (): Promise<void> => {
     try {
       await publishRouteStatus(connection, config.queuePrefix, await report());
+      await activity.publish(connection, config.queuePrefix);
     } catch (error) {
       logger.debug(
         { event: 'routes.status-not-published', err: error },
@@ -230,6 +248,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       // Bounded: with Redis gone these would wait for a reconnection.
       const closeStepMs = (): number => budget.atMost(CLOSE_STEP_MS);
       if (transcripts) await settleWithin(transcripts.close(), closeStepMs(), budget.clock);
+      await settleWithin(throughput.close(), closeStepMs(), budget.clock);
       await settleWithin(queue.close(), closeStepMs(), budget.clock);
       await Promise.all([
         closeRedis(workerConnection, closeStepMs(), budget.clock),

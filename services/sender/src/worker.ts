@@ -1,6 +1,12 @@
+import type { DeliveryFailure } from '@smtp-relay/smtp-errors';
 import { isRedisConnectionError, type Logger, type RelayMetrics } from '@smtp-relay/observability';
 import { DELIVERY_QUEUE_NAME, RELAY_BACKOFF_TYPE, type DeliveryJob } from '@smtp-relay/queue';
-import type { FailedMessages, MessageHistory, MessageStore } from '@smtp-relay/store';
+import type {
+  FailedMessages,
+  MessageHistory,
+  MessageStore,
+  ThroughputCounter,
+} from '@smtp-relay/store';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { BounceNotifier } from './bounce-notifier.ts';
@@ -29,10 +35,12 @@ export interface DeliveryWorkerDependencies {
   readonly store: MessageStore;
   readonly failed: FailedMessages;
   readonly history?: MessageHistory | undefined;
+  readonly throughput?: ThroughputCounter | undefined;
   /** Each with its smart-host client, its systemic hold and its limits (shared by every replica). */
   readonly routes: DeliveryRoutes;
   readonly bounces: BounceNotifier;
   readonly onRouteOutcome?: (route: string, outcome: RouteOutcome) => void;
+  readonly onSystemic?: (route: string, failure: DeliveryFailure) => void;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   /** false: the caller starts it with worker.run() */
@@ -47,9 +55,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDependencies): Worker<D
     store: deps.store,
     failed: deps.failed,
     history: deps.history,
+    throughput: deps.throughput,
     routes: deps.routes,
     bounces: deps.bounces,
     ...(deps.onRouteOutcome ? { onRouteOutcome: deps.onRouteOutcome } : {}),
+    ...(deps.onSystemic ? { onSystemic: deps.onSystemic } : {}),
     clock: deps.clock ?? systemClock,
     logger,
     metrics: deps.metrics,

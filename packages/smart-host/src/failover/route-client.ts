@@ -7,6 +7,7 @@ import {
 } from '../smart-host-client.ts';
 import { mostTellingError } from './failover-errors.ts';
 import { hostFailure } from './host-failure.ts';
+import type { HostActivityLog } from '../route-status/host-activity.ts';
 import { hostKey, type HostHealth, type HostHealthStore } from './host-health-store.ts';
 
 // One route's smart hosts (SMART_HOST as a list) behind one client, tried in
@@ -26,6 +27,8 @@ export interface RouteClientOptions extends SmartHostClientOptions {
   readonly healthyForMs?: number;
   /** Monotonic milliseconds for healthyForMs; tests step it by hand. */
   readonly monotonicNow?: () => number;
+  /** Each host's last reply and success, for the dashboard (route-status/host-activity.ts). */
+  readonly activity?: HostActivityLog | undefined;
 }
 
 /** How late another replica's cool-down of a host may reach this one. */
@@ -176,9 +179,11 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
       for (const [index, host] of order.entries()) {
         try {
           const result = await host.client.send(envelope, body, sendOptions);
+          options.activity?.note(route, host.key, result.response, true);
           await succeeded(logger, host, state.get(host.key));
           return result;
         } catch (error) {
+          options.activity?.note(route, host.key, replyOf(error), false);
           const { reason } = hostFailure(error);
           if (reason === undefined) throw error;
           errors.push(error);
@@ -199,4 +204,11 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
       await Promise.all(hosts.map((host) => host.client.close()));
     },
   };
+}
+
+/** The smart host's reply in a failed send, or the error's own words (a refused connection). */
+function replyOf(error: unknown): string {
+  const shaped = error as Partial<SmartHostError>;
+  if (typeof shaped.response === 'string' && shaped.response !== '') return shaped.response;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,7 @@
 import type { Redis } from 'ioredis';
+import { hostKey } from '../failover/host-health-store.ts';
+import { readHoldReason, type HoldReason } from './hold-reason.ts';
+import { readHostActivity, type HostActivity } from './host-activity.ts';
 import { routeCountsKey, routeStatusKey } from './route-status-keys.ts';
 import {
   ROUTE_OUTCOMES,
@@ -62,20 +65,48 @@ export async function readRouteStatus(redis: Redis, prefix: string): Promise<Rou
   if (published.length === 0) return [];
   const ageMs =
     typeof ttlMs === 'number' && ttlMs >= 0 ? Math.max(0, ROUTE_STATUS_TTL_MS - ttlMs) : 0;
-  const counts = await Promise.all(
-    published.map((route) => redis.hgetall(routeCountsKey(prefix, route.name))),
+  const [counts, activity, reasons] = await Promise.all([
+    Promise.all(published.map((route) => redis.hgetall(routeCountsKey(prefix, route.name)))),
+    Promise.all(
+      published.map((route) =>
+        readHostActivity(redis, prefix, route.name, route.hosts.map(hostKey)),
+      ),
+    ),
+    Promise.all(published.map((route) => readHoldReason(redis, prefix, route.name))),
+  ]);
+  return published.map((route, index) =>
+    aged(
+      route,
+      ageMs,
+      countsOf(counts[index] ?? {}),
+      activity[index] ?? [],
+      reasons[index] ?? null,
+    ),
   );
-  return published.map((route, index) => aged(route, ageMs, countsOf(counts[index] ?? {})));
 }
 
-function aged(route: PublishedRouteStatus, ageMs: number, counts: RouteOutcomeCounts): RouteStatus {
+const NO_ACTIVITY: HostActivity = { lastReply: null, lastReplyAt: null, lastSuccessAt: null };
+
+function aged(
+  route: PublishedRouteStatus,
+  ageMs: number,
+  counts: RouteOutcomeCounts,
+  activity: readonly HostActivity[],
+  holdReason: HoldReason | null,
+): RouteStatus {
   const left = (ms: number): number => Math.max(0, ms - ageMs);
   return {
     ...route,
-    hosts: route.hosts.map((host) => {
+    hosts: route.hosts.map((host, index) => {
       const coolingDownMs = left(host.coolingDownMs);
-      return { ...host, coolingDownMs, up: coolingDownMs === 0 };
+      return {
+        ...host,
+        coolingDownMs,
+        up: coolingDownMs === 0,
+        ...(activity[index] ?? NO_ACTIVITY),
+      };
     }),
+    holdReason,
     pausedMs: left(route.pausedMs),
     heldMs: left(route.heldMs),
     counts,

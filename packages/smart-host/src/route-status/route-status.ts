@@ -1,4 +1,5 @@
 import type { SmartHostTlsMode } from '@smtp-relay/config';
+import type { HoldReason } from './hold-reason.ts';
 
 // What an operator sees of each route (docs/reference.md "Failover, routes and
 // rate limits"): its hosts' health, its limits and how its mail went. The
@@ -16,7 +17,19 @@ export interface RouteHostStatus {
   readonly coolingDownMs: number;
   /** Connection-level failures in a row (0 after a success). */
   readonly failures: number;
+  /** The host's last reply (or why it failed), from any sender replica (host-activity.ts). */
+  readonly lastReply: string | null;
+  /** Epoch ms of lastReply. */
+  readonly lastReplyAt: number | null;
+  /** Epoch ms of the last message the host took. */
+  readonly lastSuccessAt: number | null;
 }
+
+/** What a sender publishes of a host: the rest is read from host-activity.ts. */
+export type PublishedRouteHostStatus = Omit<
+  RouteHostStatus,
+  'lastReply' | 'lastReplyAt' | 'lastSuccessAt'
+>;
 
 /** What happened to attempts through a route, counted since the counters began. */
 export const ROUTE_OUTCOMES = ['delivered', 'deferred', 'bounced', 'throttled'] as const;
@@ -50,8 +63,26 @@ export interface RouteStatus {
   readonly connectionLimit: number | null;
   /** Attempts under way on the route, across the sender replicas. */
   readonly inFlight: number;
+  /** How the route logs in to its smart hosts. */
+  readonly auth: 'password' | 'oauth2' | 'none';
+  /** The OAuth2 grant's state, for a route with OAuth2; null otherwise. */
+  readonly oauth2: RouteOAuth2Status | null;
+  /** The systemic failure that last held the route and what to fix (hold-reason.ts); null: none known. */
+  readonly holdReason: HoldReason | null;
   readonly counts: RouteOutcomeCounts;
 }
 
-/** What the sender publishes: everything but the counts, which are kept apart (countRouteOutcome). */
-export type PublishedRouteStatus = Omit<RouteStatus, 'counts'>;
+/** What the dashboard shows of a route's OAuth2 grant; never a token. */
+export interface RouteOAuth2Status {
+  /** SMART_HOST_OAUTH2_PROVIDER */
+  readonly provider: string;
+  /** Epoch ms the cached access token expires; null: none cached now (one is fetched at the next send). */
+  readonly tokenExpiresAt: number | null;
+  /** The token endpoint's last refusal, while it is remembered; null: none. */
+  readonly failure: { readonly reason: string; readonly message: string } | null;
+}
+
+/** What the sender publishes: everything but the counts and the hosts' activity, which are kept apart. */
+export type PublishedRouteStatus = Omit<RouteStatus, 'counts' | 'hosts' | 'holdReason'> & {
+  readonly hosts: readonly PublishedRouteHostStatus[];
+};

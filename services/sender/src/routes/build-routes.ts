@@ -21,6 +21,7 @@ import { createRedisHoldStore } from '../redis-hold-store.ts';
 import { signBeforeSending, startDkimSigning } from '../sign-before-sending.ts';
 import { holdTiming } from '../systemic-hold.ts';
 import type { DeliveryRoute } from './delivery-route.ts';
+import type { HostActivityLog } from '@smtp-relay/smart-host/route-status';
 
 // Builds every route the sender delivers through: the default route (the
 // SMART_HOST_* variables) and those of SMART_HOST_ROUTES_FILE, each with its
@@ -43,6 +44,8 @@ export interface BuildRoutesOptions {
   /** BullMQ's rate limit key of the delivery queue: the one route's hold without a routes file. */
   readonly limiterKey: string;
   readonly health: HostHealthStore;
+  /** Each smart host's last reply and success, for the dashboard. */
+  readonly activity?: HostActivityLog | undefined;
   readonly transcripts: TranscriptWriter | undefined;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
@@ -114,6 +117,7 @@ async function buildRoute(
     logger,
     route: route.name,
     health: options.health,
+    activity: options.activity,
     metrics,
     ...(oauth2Tokens ? { oauth2Tokens } : {}),
     ...(options.transcripts ? { transcripts: options.transcripts } : {}),

@@ -1,6 +1,13 @@
 import { formatSendingRate } from '@smtp-relay/config';
-import { hostKey, type HostHealthStore } from '@smtp-relay/smart-host';
-import type { PublishedRouteStatus } from '@smtp-relay/smart-host/route-status';
+import type { SmartHostConfig } from '@smtp-relay/config';
+import {
+  createRedisTokenStore,
+  hostKey,
+  oauth2CredentialId,
+  type HostHealthStore,
+} from '@smtp-relay/smart-host';
+import type { PublishedRouteStatus, RouteOAuth2Status } from '@smtp-relay/smart-host/route-status';
+import type { Redis } from 'ioredis';
 import type { BuiltRoute } from './build-routes.ts';
 
 // What the admin API, the dashboard and the metrics show of each route
@@ -10,14 +17,17 @@ import type { BuiltRoute } from './build-routes.ts';
 export async function reportRoutes(
   routes: readonly BuiltRoute[],
   health: HostHealthStore,
+  /** Where the OAuth2 grants keep their tokens (shared-token-provider.ts). */
+  tokens: { readonly redis: Redis; readonly prefix: string },
 ): Promise<PublishedRouteStatus[]> {
   return Promise.all(
     routes.map(async (route): Promise<PublishedRouteStatus> => {
       const keys = route.smartHost.hosts.map(hostKey);
-      const [hosts, limits, hold] = await Promise.all([
+      const [hosts, limits, hold, oauth2] = await Promise.all([
         health.read(route.name, keys),
         route.limits.read(),
         route.holdStore.read(),
+        oauth2Status(route.smartHost, tokens),
       ]);
       const { rate, recipientRate } = route.smartHost;
       return {
@@ -44,7 +54,34 @@ export async function reportRoutes(
         heldMs: Math.max(hold.holdingMs, 0),
         connectionLimit: limits.connectionLimit ?? null,
         inFlight: limits.inFlight,
+        auth: authOf(route.smartHost),
+        oauth2,
       };
     }),
   );
+}
+
+function authOf(smartHost: SmartHostConfig): PublishedRouteStatus['auth'] {
+  if (smartHost.oauth2 !== undefined) return 'oauth2';
+  return smartHost.user === undefined ? 'none' : 'password';
+}
+
+/** The grant's cached token's expiry and last refusal; the token itself is not read out. */
+async function oauth2Status(
+  smartHost: SmartHostConfig,
+  tokens: { readonly redis: Redis; readonly prefix: string },
+): Promise<RouteOAuth2Status | null> {
+  const { oauth2, user } = smartHost;
+  if (oauth2 === undefined || user === undefined) return null;
+  const store = createRedisTokenStore(
+    tokens.redis,
+    tokens.prefix,
+    oauth2CredentialId(oauth2, user),
+  );
+  const [access, failure] = await Promise.all([store.readAccess(), store.readFailure()]);
+  return {
+    provider: oauth2.provider,
+    tokenExpiresAt: access?.expiresAt ?? null,
+    failure: failure ?? null,
+  };
 }
