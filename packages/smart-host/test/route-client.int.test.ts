@@ -22,6 +22,7 @@ import {
 } from '../src/failover/redis-host-health-store.ts';
 import { createRouteClient, type RouteClientOptions } from '../src/failover/route-client.ts';
 import type { SmartHostError } from '../src/smart-host-client.ts';
+import { createHostActivityLog, readHostActivity } from '../src/route-status/host-activity.ts';
 import { singleHostConfig } from './single-host-config.ts';
 
 // A route of two smart hosts from the testkit behind createRouteClient, sharing
@@ -73,7 +74,7 @@ function replica(
   route: string,
   hosts: readonly SmartHostEndpoint[],
   fields: Partial<SmartHostConfig> = {},
-  clientFields: Pick<RouteClientOptions, 'healthyForMs' | 'monotonicNow'> = {},
+  clientFields: Pick<RouteClientOptions, 'healthyForMs' | 'monotonicNow' | 'activity'> = {},
 ) {
   const [first] = hosts;
   assert.ok(first);
@@ -181,6 +182,27 @@ describe('route client: failover among smart hosts', () => {
     assert.equal(connects(a), 0, a.describe());
     assert.equal(b.messages.length, 2);
     assert.deepEqual(second.logs.events(), []);
+  });
+
+  it("notes each host's reply for the dashboard: the refusal, then the next host's 250", async (t) => {
+    const a = await fakeHost(t);
+    const b = await fakeHost(t);
+    await a.stop();
+    const route = newRoute();
+    const activity = createHostActivityLog();
+    const first = replica(t, route, [endpoint(a), endpoint(b)], {}, { activity });
+    const before = Date.now();
+    await first.client.send(ENVELOPE, BODY);
+    await activity.publish(redis.connection, prefix);
+    const [down, up] = await readHostActivity(redis.connection, prefix, route, [
+      `127.0.0.1:${String(a.port)}`,
+      `127.0.0.1:${String(b.port)}`,
+    ]);
+    assert.match(down?.lastReply ?? '', /ECONNREFUSED/);
+    assert.equal(down?.lastSuccessAt, null);
+    assert.match(up?.lastReply ?? '', /^250 2\.0\.0 Ok: queued as /);
+    assert.ok((up?.lastSuccessAt ?? 0) >= before);
+    assert.equal(up?.lastSuccessAt, up?.lastReplyAt);
   });
 
   it('a 421 greeting: failover, then the host is skipped without connecting', async (t) => {

@@ -7,7 +7,13 @@ import {
   type TestRedisConnection,
 } from '@smtp-relay/testkit';
 import { Redis } from 'ioredis';
-import { routeStatusKey } from '../src/route-status/route-status-keys.ts';
+import { createHostActivityLog } from '../src/route-status/host-activity.ts';
+import { recordHoldReason } from '../src/route-status/hold-reason.ts';
+import {
+  holdReasonKey,
+  hostActivityKey,
+  routeStatusKey,
+} from '../src/route-status/route-status-keys.ts';
 import {
   countRouteOutcome,
   publishRouteStatus,
@@ -55,6 +61,14 @@ const DEFAULT: PublishedRouteStatus = {
 };
 
 const NO_COUNTS = { delivered: 0, deferred: 0, bounced: 0, throttled: 0 };
+const NO_ACTIVITY = { lastReply: null, lastReplyAt: null, lastSuccessAt: null };
+/** A published route as read back before any sender noted a reply or a hold. */
+const readBack = (route: PublishedRouteStatus) => ({
+  ...route,
+  hosts: route.hosts.map((host) => ({ ...host, ...NO_ACTIVITY })),
+  holdReason: null,
+  counts: NO_COUNTS,
+});
 
 describe('route status in Redis (real Redis)', () => {
   let redis: TestRedisConnection<Redis>;
@@ -76,8 +90,8 @@ describe('route status in Redis (real Redis)', () => {
   it('reads back the published list in its order, with zero counts, expiring without a refresh', async () => {
     await publishRouteStatus(redis.connection, prefix, [SALES, DEFAULT]);
     assert.deepEqual(await readRouteStatus(redis.connection, prefix), [
-      { ...SALES, counts: NO_COUNTS },
-      { ...DEFAULT, counts: NO_COUNTS },
+      readBack(SALES),
+      readBack(DEFAULT),
     ]);
     const ttl = await redis.connection.pttl(routeStatusKey(prefix));
     assert.ok(ttl > 0 && ttl <= ROUTE_STATUS_TTL_MS, `ttl ${String(ttl)}`);
@@ -154,7 +168,59 @@ describe('route status in Redis (real Redis)', () => {
     }
   });
 
-  it('counting never rejects, also without Redis', async () => {
+  it("each host's last reply and last success: the newest of any replica wins", async () => {
+    const hosts = `${prefix}:activity`;
+    let clock = 1_000_000;
+    const replicaA = createHostActivityLog(() => clock);
+    const replicaB = createHostActivityLog(() => clock);
+    replicaA.note('sales', 'primary.example:587', '250 2.0.0 Ok: queued as A1', true);
+    clock += 1000;
+    replicaB.note('sales', 'primary.example:587', '451 4.7.1 Try again later', false);
+    replicaB.note('sales', 'backup.example:465', 'connect ECONNREFUSED 192.0.2.9:465', false);
+    // B writes first, then A with its older notes: they must not replace B's reply.
+    await replicaB.publish(redis.connection, hosts);
+    await replicaA.publish(redis.connection, hosts);
+    await publishRouteStatus(redis.connection, hosts, [SALES]);
+    const [route] = await readRouteStatus(redis.connection, hosts);
+    assert.deepEqual(
+      route?.hosts.map((h) => [h.host, h.lastReply, h.lastReplyAt, h.lastSuccessAt]),
+      [
+        ['primary.example', '451 4.7.1 Try again later', 1_001_000, 1_000_000],
+        ['backup.example', 'connect ECONNREFUSED 192.0.2.9:465', 1_001_000, null],
+      ],
+    );
+    // Nothing new noted: a publish writes nothing.
+    await redis.connection.del(hostActivityKey(hosts, 'sales', 'backup.example:465'));
+    await replicaB.publish(redis.connection, hosts);
+    assert.equal(
+      await redis.connection.exists(hostActivityKey(hosts, 'sales', 'backup.example:465')),
+      0,
+    );
+  });
+
+  it('why a route is held, with what to fix, read with the route', async () => {
+    const held = `${prefix}:held`;
+    await publishRouteStatus(redis.connection, held, [SALES, DEFAULT]);
+    const reason = {
+      category: 'auth',
+      reply: '535 5.7.8 Authentication credentials invalid',
+      hint: 'check SMART_HOST_USER and SMART_HOST_PASSWORD',
+      at: 1_700_000_000_000,
+    };
+    await recordHoldReason(redis.connection, held, 'sales', reason);
+    const routes = await readRouteStatus(redis.connection, held);
+    assert.deepEqual(
+      routes.map((route) => [route.name, route.holdReason]),
+      [
+        ['sales', reason],
+        ['default', null],
+      ],
+    );
+    await redis.connection.set(holdReasonKey(held, 'default'), '{not json');
+    assert.equal((await readRouteStatus(redis.connection, held))[1]?.holdReason, null);
+  });
+
+  it('counting, noting replies and hold reasons never reject, also without Redis', async () => {
     const down = new Redis({
       port: await getFreePort(),
       lazyConnect: true,
@@ -163,6 +229,15 @@ describe('route status in Redis (real Redis)', () => {
       retryStrategy: () => null,
     });
     await countRouteOutcome(down, prefix, 'sales', 'delivered');
+    const activity = createHostActivityLog();
+    activity.note('sales', 'primary.example:587', '250 ok', true);
+    await activity.publish(down, prefix);
+    await recordHoldReason(down, prefix, 'sales', {
+      category: 'tls',
+      reply: '',
+      hint: null,
+      at: 1,
+    });
     down.disconnect();
   });
 });

@@ -424,6 +424,32 @@ describe('message intake', () => {
       assert.equal(await subjectOf(true, ['To: x@y\r\n\r\nSubject: in the body\r\n']), '');
     });
 
+    it("counts the message for the dashboard's throughput once it is queued, not before", async () => {
+      const counted: string[] = [];
+      const throughput = { count: (kind: string) => counted.push(kind) };
+      const accepted = createMessageIntake({
+        store: createMemoryMessageStore(),
+        producer: memoryProducer('adds'),
+        storeTimeoutMs: STORE_TIMEOUT_MS,
+        throughput,
+      });
+      await accepted.accept(
+        ENVELOPE,
+        Buffer.from(HEADER),
+        dataStream(BODY.map((chunk) => ({ chunk }))),
+      );
+      const refused = createMessageIntake({
+        store: createMemoryMessageStore(),
+        producer: memoryProducer('fails'),
+        storeTimeoutMs: STORE_TIMEOUT_MS,
+        throughput,
+      });
+      await assert.rejects(
+        refused.accept(ENVELOPE, Buffer.from(HEADER), dataStream(BODY.map((chunk) => ({ chunk })))),
+      );
+      assert.deepEqual(counted, ['received']);
+    });
+
     it('no history: the job carries none', async () => {
       assert.equal(await subjectOf(false, BODY), undefined);
     });

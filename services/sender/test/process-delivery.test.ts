@@ -124,6 +124,7 @@ async function setUp(setup: Setup) {
   });
   const log = createCapturedLogger();
   const metrics = createMetrics();
+  const counted: [kind: string, n: number][] = [];
   const keptHistory = createMemoryMessageHistory({
     settings: { retentionMs: 7 * DAY, maxMessages: 1000 },
     now: () => clock.now(),
@@ -133,6 +134,7 @@ async function setUp(setup: Setup) {
     store,
     failed,
     history: setup.history ? setup.history(keptHistory) : keptHistory,
+    throughput: { count: (kind, n = 1) => counted.push([kind, n]) },
     routes: singleRoute({ client, hold, limits }),
     bounces,
     clock,
@@ -148,6 +150,7 @@ async function setUp(setup: Setup) {
     job,
     failed,
     history: keptHistory,
+    counted,
     client,
     bounces,
     holds: hold.store.holdsSet,
@@ -711,6 +714,19 @@ describe('delivery processor: the message history (docs/reference.md "Message hi
         bounced: [],
         reply: RESPONSE,
       },
+    ]);
+  });
+
+  it("the dashboard's throughput counts the same events as the counters", async () => {
+    const delivered = await setUp({ steps: [reply([ALICE])] });
+    await outcomeOf(delivered.process(delivered.job));
+    assert.deepEqual(delivered.counted, [['delivered', 1]]);
+    const partly = await partlyDone();
+    await outcomeOf(partly.process(partly.job));
+    assert.deepEqual(partly.counted, [
+      ['delivered', 1],
+      ['bounced', 1],
+      ['deferred', 1],
     ]);
   });
 
