@@ -1,48 +1,146 @@
-// The queue dashboard: one self-contained page (no build step, no external
-// assets), talking to /api/v1 with the browser's credentials. Every value
-// from a message (addresses, replies) is attacker-controlled: the script only
-// ever sets textContent, never HTML.
+import { DASHBOARD_SCRIPT } from './dashboard-script.ts';
+
+// The dashboard (docs/reference.md "Admin HTTP"): one self-contained page (no
+// build step, no external assets, works offline), talking to /api/v1 with the
+// browser's credentials. The overview first: counts by state, throughput,
+// what needs the operator (holds, OAuth2), the smart hosts; then the queue by
+// state, the delivered messages with their search, and a page per message.
+// Every value from a message (addresses, subjects, replies) is
+// attacker-controlled: the script only ever sets textContent, never HTML.
 
 export const DASHBOARD_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>smtp-relay queue</title>
+<title>smtp-relay</title>
 <style>
-  :root { font-family: system-ui, sans-serif; color: #1d2733; background: #f6f7f9; }
+  :root { font-family: system-ui, sans-serif; color: #1d2733; background: #f6f7f9; --received: #3b6fb6; --delivered: #2f855a; --deferred: #b7791f; --bounced: #c53030; }
   body { margin: 0; }
   header { background: #1d2733; color: #fff; padding: 12px 20px; display: flex; align-items: baseline; gap: 16px; }
   header h1 { font-size: 18px; margin: 0; }
-  header span { opacity: .7; font-size: 13px; }
-  nav { display: flex; gap: 4px; padding: 12px 20px 0; }
-  nav button { border: 1px solid #c9d0d9; background: #fff; padding: 6px 14px; border-radius: 6px 6px 0 0; cursor: pointer; font-size: 14px; }
-  nav button[aria-selected="true"] { background: #1d2733; color: #fff; border-color: #1d2733; }
+  header span { opacity: .75; font-size: 13px; }
+  nav { display: flex; flex-wrap: wrap; gap: 4px; padding: 12px 20px 0; }
+  nav button { border: 1px solid #c9d0d9; background: #fff; padding: 6px 14px; border-radius: 6px 6px 0 0; cursor: pointer; font-size: 14px; color: inherit; }
+  nav button[aria-current="page"] { background: #1d2733; color: #fff; border-color: #1d2733; }
+  button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #f6ad55; outline-offset: 1px; }
   main { padding: 0 20px 20px; }
   table { width: 100%; border-collapse: collapse; background: #fff; font-size: 13px; }
   th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e3e7ec; vertical-align: top; }
   th { background: #eef1f4; font-weight: 600; }
   td.reply { max-width: 420px; word-break: break-word; color: #9b2c2c; }
-  td.mono { font-family: ui-monospace, monospace; font-size: 12px; }
+  td.ok { color: #276749; }
+  td.mono, .mono { font-family: ui-monospace, monospace; font-size: 12px; }
   .actions button { font-size: 12px; margin-right: 4px; cursor: pointer; }
   #status { font-size: 13px; margin: 8px 0; min-height: 1em; }
-  .empty { padding: 16px; color: #6b7785; }
+  .empty { padding: 16px; color: #5f6b78; background: #fff; }
   h2 { font-size: 15px; margin: 24px 0 8px; }
+  h3 { font-size: 14px; margin: 16px 0 6px; }
   td div + div { margin-top: 2px; }
-  .note { color: #6b7785; font-size: 12px; }
+  .note { color: #5f6b78; font-size: 12px; }
   .down { color: #9b2c2c; font-weight: 600; }
+  .cards { display: flex; flex-wrap: wrap; gap: 12px; }
+  .cards button { background: #fff; border: 1px solid #d5dbe2; border-radius: 8px; padding: 10px 16px; min-width: 110px; text-align: left; cursor: pointer; color: inherit; }
+  .cards strong { display: block; font-size: 24px; }
+  .cards span { font-size: 13px; color: #5f6b78; }
+  .chart { background: #fff; border: 1px solid #e3e7ec; padding: 12px; }
+  .chart svg { width: 100%; height: auto; max-height: 280px; display: block; }
+  .legend { display: flex; flex-wrap: wrap; gap: 16px; font-size: 13px; margin: 8px 0 0; padding: 0; list-style: none; }
+  .legend li::before { content: ""; display: inline-block; width: 14px; height: 4px; margin-right: 6px; vertical-align: middle; background: var(--swatch); }
+  .range { display: inline-flex; gap: 4px; margin-left: 12px; }
+  .range button { font-size: 12px; padding: 2px 10px; cursor: pointer; border: 1px solid #c9d0d9; background: #fff; border-radius: 4px; }
+  .range button[aria-pressed="true"] { background: #1d2733; color: #fff; }
+  #attention { list-style: none; padding: 0; margin: 0; }
+  #attention li { background: #fff5f5; border-left: 4px solid #c53030; padding: 8px 12px; margin-bottom: 8px; font-size: 13px; }
+  #attention li.info { background: #fffaf0; border-left-color: #b7791f; }
+  #attention li strong { display: block; margin-bottom: 2px; }
+  form.search { display: flex; flex-wrap: wrap; gap: 12px; align-items: end; background: #fff; padding: 12px; border: 1px solid #e3e7ec; margin-bottom: 8px; }
+  form.search label { display: flex; flex-direction: column; font-size: 12px; gap: 2px; }
+  form.search input { font-size: 14px; padding: 4px 6px; }
+  dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; background: #fff; padding: 12px; margin: 0; font-size: 13px; }
+  dl.fields dt { font-weight: 600; }
+  dl.fields dd { margin: 0; word-break: break-word; }
+  ol.timeline { list-style: none; padding: 0; margin: 0; border-left: 3px solid #c9d0d9; }
+  ol.timeline li { position: relative; padding: 4px 12px 10px 16px; font-size: 13px; }
+  ol.timeline li::before { content: ""; position: absolute; left: -8px; top: 8px; width: 13px; height: 13px; border-radius: 50%; background: var(--dot, #5f6b78); }
+  ol.timeline time { font-weight: 600; margin-right: 8px; }
+  .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  details summary { cursor: pointer; font-size: 13px; margin-top: 8px; }
 </style>
 </head>
 <body>
-<header><h1>smtp-relay queue</h1><span id="updated"></span></header>
-<nav id="tabs"></nav>
+<header><h1>smtp-relay</h1><span id="updated"></span></header>
+<nav id="tabs" aria-label="views"></nav>
 <main>
-  <div id="status" role="status"></div>
-  <table>
-    <thead><tr><th>id</th><th>received</th><th>from</th><th>to</th><th>size</th><th>attempts</th><th>last reply</th><th>next attempt</th><th>route</th><th></th></tr></thead>
-    <tbody id="rows"></tbody>
-  </table>
-  <div id="empty" class="empty" hidden>No messages in this state.</div>
+  <div id="status" role="status" aria-live="polite"></div>
+
+  <section id="view-overview" aria-labelledby="overview-title" hidden>
+    <h2 id="overview-title">Queue</h2>
+    <div class="cards" id="counts"></div>
+    <h2 id="throughput-title">Throughput
+      <span class="range" role="group" aria-label="time range">
+        <button type="button" data-range="hour" aria-pressed="true">last hour</button>
+        <button type="button" data-range="day" aria-pressed="false">last day</button>
+      </span>
+    </h2>
+    <figure class="chart" aria-labelledby="throughput-title">
+      <svg id="chart" role="img" aria-labelledby="chart-summary" viewBox="0 0 720 220"></svg>
+      <figcaption><span id="chart-summary"></span>
+        <ul class="legend">
+          <li style="--swatch: var(--received)">received</li>
+          <li style="--swatch: var(--delivered)">delivered</li>
+          <li style="--swatch: var(--deferred)">deferred</li>
+          <li style="--swatch: var(--bounced)">bounced</li>
+        </ul>
+      </figcaption>
+      <details><summary>the figures as a table</summary>
+        <table><thead><tr><th>from</th><th>received</th><th>delivered</th><th>deferred</th><th>bounced</th></tr></thead><tbody id="throughput-rows"></tbody></table>
+      </details>
+    </figure>
+    <h2>Needs you</h2>
+    <ul id="attention"></ul>
+    <div id="all-well" class="empty" hidden>Nothing needs you: no hold, no smart host down, no OAuth2 problem.</div>
+    <h2>Smart hosts</h2>
+    <table>
+      <thead><tr><th>route</th><th>smart host</th><th>state</th><th>last reply</th><th>last success</th><th>login</th></tr></thead>
+      <tbody id="hosts"></tbody>
+    </table>
+    <div id="no-hosts" class="empty" hidden>No smart host status: it is published by a running sender.</div>
+  </section>
+
+  <section id="view-queue" hidden>
+    <h2 id="queue-title" class="visually-hidden">Messages</h2>
+    <table aria-labelledby="queue-title">
+      <thead><tr><th>id</th><th>received</th><th>from</th><th>to</th><th>size</th><th>attempts</th><th>last reply</th><th>next attempt</th><th>route</th><th></th></tr></thead>
+      <tbody id="rows"></tbody>
+    </table>
+    <div id="empty" class="empty" hidden>No messages in this state.</div>
+  </section>
+
+  <section id="view-delivered" hidden>
+    <h2>Delivered messages</h2>
+    <form class="search" id="search" role="search">
+      <label>address, id, subject or queue id <input name="q" type="search" size="32"></label>
+      <label>finished after (UTC) <input name="since" type="datetime-local"></label>
+      <label>finished before (UTC) <input name="until" type="datetime-local"></label>
+      <button type="submit">search</button>
+    </form>
+    <div id="history-note" class="note" role="status"></div>
+    <table>
+      <thead><tr><th>id</th><th>delivered</th><th>from</th><th>to</th><th>subject</th><th>size</th><th>attempts</th><th>smart host id</th></tr></thead>
+      <tbody id="history-rows"></tbody>
+    </table>
+    <div id="no-history" class="empty" hidden>No delivered message matches.</div>
+  </section>
+
+  <section id="view-message" hidden>
+    <h2>Message <span id="message-id" class="mono"></span></h2>
+    <dl class="fields" id="message-fields"></dl>
+    <div class="actions" id="message-actions"></div>
+    <h3>Attempts</h3>
+    <ol class="timeline" id="timeline"></ol>
+  </section>
+
   <h2>Routes</h2>
   <table>
     <thead><tr><th>route</th><th>smart hosts</th><th>state</th><th>rate</th><th>connections</th><th>delivered</th><th>deferred</th><th>bounced</th><th>throttled</th></tr></thead>
@@ -57,197 +155,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <div id="no-blocks" class="empty" hidden>No client address is blocked.</div>
 </main>
 <script>
-const STATES = ['waiting', 'delayed', 'active', 'failed', 'completed'];
-let current = new URLSearchParams(location.search).get('state') || 'waiting';
-const tabs = document.getElementById('tabs');
-const rows = document.getElementById('rows');
-const statusLine = document.getElementById('status');
-
-function cell(text, className) {
-  const td = document.createElement('td');
-  td.textContent = text == null ? '' : String(text);
-  if (className) td.className = className;
-  return td;
-}
-function when(iso) { return iso ? new Date(iso).toLocaleString() : ''; }
-function duration(ms) {
-  const s = Math.ceil(ms / 1000);
-  if (s < 60) return s + ' s';
-  if (s < 3600) return Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
-  const m = Math.floor(s / 60) % 60;
-  return Math.floor(s / 3600) + ' h' + (m ? ' ' + m + ' min' : '');
-}
-function lines(texts) {
-  const td = document.createElement('td');
-  td.append(...texts.map(([text, className]) => {
-    const div = document.createElement('div');
-    div.textContent = text;
-    if (className) div.className = className;
-    return div;
-  }));
-  return td;
-}
-function size(bytes) { return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + ' MiB' : bytes >= 1024 ? (bytes / 1024).toFixed(1) + ' KiB' : bytes + ' B'; }
-
-async function api(path, options) {
-  const response = await fetch(path, Object.assign({ credentials: 'same-origin', headers: { accept: 'application/json', 'x-requested-with': 'smtp-relay-ui' } }, options));
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error || response.statusText);
-  return body;
-}
-
-async function act(id, action) {
-  if (action === 'delete' && !confirm('Delete message ' + id + '? It will not be delivered and no bounce is sent.')) return;
-  try {
-    const result = await api('/api/v1/messages/' + encodeURIComponent(id) + (action === 'retry' ? '/retry' : ''), { method: action === 'retry' ? 'POST' : 'DELETE' });
-    statusLine.textContent = id + ': ' + result.result;
-  } catch (error) {
-    statusLine.textContent = id + ': ' + error.message;
-  }
-  await refresh();
-}
-
-function renderTabs(counts) {
-  tabs.replaceChildren(...STATES.map((state) => {
-    const button = document.createElement('button');
-    button.textContent = state + ' (' + (counts[state] ?? 0) + ')';
-    button.dataset.state = state;
-    button.setAttribute('aria-selected', String(state === current));
-    button.addEventListener('click', () => { current = state; history.replaceState(null, '', '?state=' + state); refresh(); });
-    return button;
-  }));
-}
-
-// Why a delayed message waits for its route without an attempt (docs/reference.md
-// "Failover, routes and rate limits").
-const WAITING = {
-  held: 'its route is held (our settings: see delivery.systemic)',
-  paused: 'the smart host throttles, its route is paused',
-  throttled: 'the smart host throttles, its route is paused',
-  rate: 'over SMART_HOST_RATE',
-  'recipient-rate': 'over SMART_HOST_RECIPIENT_RATE',
-  connections: "at its route's connection limit",
-};
-
-function renderRows(messages) {
-  rows.replaceChildren(...messages.map((m) => {
-    const tr = document.createElement('tr');
-    tr.dataset.id = m.id;
-    tr.append(cell(m.id, 'mono'), cell(when(m.receivedAt)), cell(m.from || '<>'), cell(m.to.join(', ')), cell(size(m.size)),
-      cell(m.attempts), cell(m.throttled ? 'throttled: ' + WAITING[m.throttled] : m.lastError, 'reply'),
-      cell(when(m.nextAttemptAt)), cell(m.route, 'mono'));
-    const actions = document.createElement('td');
-    actions.className = 'actions';
-    // Failed recipients (bounced, expired) are sent to again while FAILED_RETENTION keeps the body.
-    if (m.state === 'delayed' || m.state === 'failed' || m.failedRecipients.length > 0) {
-      const retry = document.createElement('button');
-      retry.textContent = m.state === 'delayed' ? 'retry now' : 'retry';
-      retry.addEventListener('click', () => act(m.id, 'retry'));
-      actions.append(retry);
-    }
-    if (m.state !== 'active') {
-      const del = document.createElement('button');
-      del.textContent = 'delete';
-      del.addEventListener('click', () => act(m.id, 'delete'));
-      actions.append(del);
-    }
-    tr.append(actions);
-    return tr;
-  }));
-  document.getElementById('empty').hidden = messages.length > 0;
-}
-
-async function lift(address) {
-  if (!confirm('Lift the block on ' + address + '? Its connections are accepted again.')) return;
-  try {
-    const result = await api('/api/v1/blocks/' + encodeURIComponent(address), { method: 'DELETE' });
-    statusLine.textContent = result.result;
-  } catch (error) {
-    statusLine.textContent = address + ': ' + error.message;
-  }
-  await refresh();
-}
-
-function renderBlocks(blocks) {
-  document.getElementById('blocks').replaceChildren(...blocks.map((b) => {
-    const tr = document.createElement('tr');
-    tr.dataset.address = b.address;
-    const actions = document.createElement('td');
-    actions.className = 'actions';
-    const button = document.createElement('button');
-    button.textContent = 'lift';
-    button.addEventListener('click', () => lift(b.address));
-    actions.append(button);
-    tr.append(cell(b.address, 'mono'), cell(b.reason === 'auth' ? 'failed AUTH' : 'filter rule'), cell(when(b.until)), actions);
-    return tr;
-  }));
-  document.getElementById('no-blocks').hidden = blocks.length > 0;
-}
-
-function routeMatch(r) {
-  if (!r.match) return 'mail no other route takes';
-  return [r.match.senders.length ? 'senders ' + r.match.senders.join(', ') : '', r.match.users.length ? 'users ' + r.match.users.join(', ') : '']
-    .filter(Boolean).join('; ');
-}
-function hostLine(h) {
-  const name = h.host + ':' + h.port + ' (' + h.tls + ')';
-  if (h.up) return [name + ': up' + (h.failures ? ' (' + h.failures + ' failed)' : '')];
-  return [name + ': down, ' + duration(h.coolingDownMs) + ' left (' + h.failures + ' failed)', 'down'];
-}
-function routeState(r) {
-  const states = [];
-  if (r.heldMs > 0) states.push(['held, ' + duration(r.heldMs) + ' left', 'down']);
-  if (r.pausedMs > 0) states.push(['paused (throttled), ' + duration(r.pausedMs) + ' left, pause ' + r.pauses, 'down']);
-  return states.length ? states : [['sending']];
-}
-function routeRate(r) {
-  const usage = [];
-  if (r.rate) usage.push([r.sentInWindow + ' of ' + r.rate + ' messages']);
-  if (r.recipientRate) usage.push([r.recipientsInWindow + ' of ' + r.recipientRate + ' recipients']);
-  return usage.length ? usage : [['no limit', 'note']];
-}
-function renderRoutes(routes) {
-  document.getElementById('routes').replaceChildren(...routes.map((r) => {
-    const tr = document.createElement('tr');
-    tr.dataset.route = r.name;
-    tr.append(lines([[r.name], [routeMatch(r), 'note']]), lines(r.hosts.map(hostLine)), lines(routeState(r)), lines(routeRate(r)),
-      cell(r.inFlight + ' in use' + (r.connectionLimit == null ? '' : ', limit ' + r.connectionLimit)),
-      cell(r.counts.delivered), cell(r.counts.deferred), cell(r.counts.bounced), cell(r.counts.throttled));
-    return tr;
-  }));
-  document.getElementById('no-routes').hidden = routes.length > 0;
-}
-
-async function refreshRoutes() {
-  try {
-    renderRoutes((await api('/api/v1/routes')).routes);
-  } catch (error) {
-    statusLine.textContent = 'Cannot read the routes: ' + error.message;
-  }
-}
-
-async function refreshBlocks() {
-  try {
-    renderBlocks((await api('/api/v1/blocks')).blocks);
-  } catch (error) {
-    statusLine.textContent = 'Cannot read the blocked clients: ' + error.message;
-  }
-}
-
-async function refresh() {
-  refreshBlocks();
-  refreshRoutes();
-  try {
-    const [counts, list] = await Promise.all([api('/api/v1/counts'), api('/api/v1/messages?state=' + current + '&limit=200')]);
-    renderTabs(counts);
-    renderRows(list.messages);
-    document.getElementById('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
-  } catch (error) {
-    statusLine.textContent = 'Cannot read the queue: ' + error.message;
-  }
-}
-refresh();
-setInterval(refresh, 5000);
+${DASHBOARD_SCRIPT}
 </script>
 </body>
 </html>

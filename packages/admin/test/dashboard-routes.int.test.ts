@@ -6,9 +6,10 @@ import type { DeliveryQueue } from '@smtp-relay/queue';
 import {
   countRouteOutcome,
   publishRouteStatus,
+  recordHoldReason,
   type PublishedRouteStatus,
 } from '@smtp-relay/smart-host/route-status';
-import { uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
+import { uniquePrefix, waitFor, type TestRedisConnection } from '@smtp-relay/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser, type Locator } from 'playwright-core';
@@ -127,6 +128,64 @@ describe('routes on the dashboard (/ui)', () => {
     const message = page.locator(`tr[data-id="${id}"]`);
     await message.waitFor();
     assert.equal(await message.locator('td').nth(8).textContent(), 'sales');
+    await context.close();
+  });
+
+  it('the overview says what needs the operator and what to do: a hold, an OAuth2 refusal, a host down', async () => {
+    const m365: PublishedRouteStatus = {
+      ...DEFAULT,
+      name: 'm365',
+      heldMs: 0,
+      auth: 'oauth2',
+      oauth2: {
+        provider: 'microsoft',
+        tokenExpiresAt: null,
+        failure: {
+          reason: 'invalid_client',
+          message: 'AADSTS7000215: Invalid client secret provided.',
+        },
+      },
+    };
+    // SALES has its primary host cooling down; DEFAULT is held.
+    await publishRouteStatus(redis.connection, prefix, [SALES, DEFAULT, m365]);
+    await recordHoldReason(redis.connection, prefix, 'default', {
+      category: 'auth',
+      reply: '535 5.7.8 Authentication credentials invalid',
+      hint: 'The smart host refused our login: check SMART_HOST_USER and SMART_HOST_PASSWORD.',
+      at: Date.now() - 60_000,
+    });
+    const context = await browser.newContext({
+      httpCredentials: { username: 'admin', password: TOKEN },
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}/ui`);
+    const items = page.locator('#attention li');
+    await waitFor(async () => (await items.count()) >= 3, { description: 'three things to fix' });
+    const texts = await items.allTextContents();
+    const held = texts.find((text) => text.startsWith('Route default is held'));
+    assert.match(
+      held ?? texts.join('\n'),
+      /Our settings failed \(auth, 1 min ago\): 535 5\.7\.8 Authentication credentials invalid.*What to do: The smart host refused our login: check SMART_HOST_USER and SMART_HOST_PASSWORD\. Mail is kept and never bounced.*npx smtp-relay queue resume/,
+    );
+    const oauth2 = texts.find((text) =>
+      text.startsWith('Route m365: the OAuth2 token endpoint refuses'),
+    );
+    assert.match(
+      oauth2 ?? texts.join('\n'),
+      /AADSTS7000215.*What to do: run npx smtp-relay oauth2 check/,
+    );
+    assert.ok(
+      texts.some((text) =>
+        /^Smart host primary\.example:587 \(route sales\) is cooling down/.test(text),
+      ),
+      texts.join('\n'),
+    );
+    assert.equal(await page.locator('#all-well').isHidden(), true);
+    const login = await page
+      .locator('#hosts tr[data-host="m365 smtp.isp.example:25"] td')
+      .nth(5)
+      .textContent();
+    assert.equal(login, 'OAuth2 (microsoft): refused, invalid_client');
     await context.close();
   });
 
