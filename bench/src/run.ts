@@ -197,11 +197,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       ADMIN_HOST: '127.0.0.1',
       // As the image and the npm start scripts run the services (ADR 006); override to compare.
       NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] ?? '--max-semi-space-size=4',
-      // glibc allocator settings (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_...), to compare.
+      // glibc allocator settings (MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_...) and the
+      // message history (HISTORY_RETENTION=0 turns it off), to compare.
       ...Object.fromEntries(
         Object.entries(process.env).filter(
           (entry): entry is [string, string] =>
-            entry[0].startsWith('MALLOC_') && entry[1] !== undefined,
+            (entry[0].startsWith('MALLOC_') || entry[0].startsWith('HISTORY_')) &&
+            entry[1] !== undefined,
         ),
       ),
     };

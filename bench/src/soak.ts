@@ -301,7 +301,7 @@ try {
     `refused while faults ran: ${[...refusals].map(([reason, n]) => `${reason} ${String(n)}`).join(', ') || 'none'}`,
   );
   console.log(
-    `Redis: ${(redisBaseline / 1048576).toFixed(1)} MB at start, ${(redisEnd / 1048576).toFixed(1)} MB at the end (finished jobs are kept a day); bodies left: ${String(leaked.length)} of unfinished messages, ${String(orphans)} orphans of refused ones for the sweep`,
+    `Redis: ${(redisBaseline / 1048576).toFixed(1)} MB at start, ${(redisEnd / 1048576).toFixed(1)} MB at the end (finished jobs are kept a day, delivered messages' metadata HISTORY_RETENTION); bodies left: ${String(leaked.length)} of unfinished messages, ${String(orphans)} orphans of refused ones for the sweep`,
   );
   console.log(
     `${stable} RSS after warm-up: ${early.toFixed(0)} MB early, ${late.toFixed(0)} MB late; restarts: ${services.map((s) => `${s.name} ${String(s.starts - 1)}`).join(', ')}`,

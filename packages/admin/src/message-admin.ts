@@ -255,9 +255,11 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
     async get(id) {
       if (!isMessageId(id)) return undefined;
       const [job, record] = await Promise.all([deps.queue.getJob(id), history.get(id)]);
-      // Delivered: the history has what the finished job lacks (subject, attempts, queue id).
-      if (record) return historyView(record);
-      return job ? view(job, await stateOf(job), await failed.read(id)) : undefined;
+      const state = job ? await stateOf(job) : undefined;
+      // Delivered: the history has what the finished job lacks (subject, attempts,
+      // queue id). Queued again since (a retry for recipients that failed): the job.
+      if (record && (state === undefined || state === 'completed')) return historyView(record);
+      return job && state ? view(job, state, await failed.read(id)) : undefined;
     },
     search,
     async retry(id) {

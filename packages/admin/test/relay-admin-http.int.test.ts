@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { nextAttemptAt, type DeliveryQueue } from '@smtp-relay/queue';
 import { countRouteOutcome, publishRouteStatus } from '@smtp-relay/smart-host/route-status';
+import { createThroughputRecorder } from '@smtp-relay/store';
 import { uniquePrefix, type TestRedisConnection } from '@smtp-relay/testkit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -49,6 +50,8 @@ describe('admin HTTP: routes and the route of a message (real Redis)', () => {
   });
 
   it('GET /api/v1/routes: what the senders published, with the counts', async () => {
+    // No sender noted a reply of these hosts, nor held the route.
+    const NO_ACTIVITY = { lastReply: null, lastReplyAt: null, lastSuccessAt: null };
     await publishRouteStatus(redis.connection, prefix, [SALES]);
     await countRouteOutcome(redis.connection, prefix, 'sales', 'delivered');
     await countRouteOutcome(redis.connection, prefix, 'sales', 'throttled');
@@ -65,10 +68,42 @@ describe('admin HTTP: routes and the route of a message (real Redis)', () => {
     assert.deepEqual(routes, [
       {
         ...SALES,
-        hosts: [{ ...SALES.hosts[0], coolingDownMs }, SALES.hosts[1]],
+        hosts: [
+          { ...SALES.hosts[0], coolingDownMs, ...NO_ACTIVITY },
+          { ...SALES.hosts[1], ...NO_ACTIVITY },
+        ],
+        holdReason: null,
         counts: { delivered: 1, deferred: 0, bounced: 0, throttled: 1 },
       },
     ]);
+  });
+
+  it('GET /api/v1/throughput: every process’s counts per minute, 400 for another range', async () => {
+    const recorder = createThroughputRecorder({
+      redis: redis.connection,
+      prefix,
+      flushEveryMs: 0,
+    });
+    recorder.count('received', 3);
+    recorder.count('delivered', 2);
+    await recorder.close();
+    const get = (range: string) =>
+      app.inject({ method: 'GET', url: `/api/v1/throughput?range=${range}`, headers: AUTHORIZED });
+    const hour = (await get('hour')).json<{
+      range: string;
+      bucketMs: number;
+      buckets: { start: string; received: number; delivered: number; bounced: number }[];
+    }>();
+    assert.equal(hour.range, 'hour');
+    assert.equal(hour.bucketMs, 60_000);
+    assert.equal(hour.buckets.length, 60);
+    const last = hour.buckets.at(-1);
+    assert.deepEqual([last?.received, last?.delivered, last?.bounced], [3, 2, 0]);
+    assert.ok(Date.now() - Date.parse(last?.start ?? '') < 60_000, 'the current minute last');
+    assert.equal((await get('day')).json<{ buckets: unknown[] }>().buckets.length, 144);
+    const week = await get('week');
+    assert.equal(week.statusCode, 400);
+    assert.deepEqual(week.json(), { error: 'range must be one of hour, day' });
   });
 
   it('a message shows its route; null before the sender chose one', async () => {

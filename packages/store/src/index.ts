@@ -12,3 +12,4 @@ export * from './history-record.ts';
 export * from './message-history.ts';
 export * from './memory-message-history.ts';
 export * from './throughput.ts';
+export * from './lua-script.ts';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from './lua-script.ts';
 import {
   historyRecordOf,
   matchesHistoryText,
@@ -120,6 +121,7 @@ export function createRedisMessageHistory(options: {
   const keys = historyKeys(options.prefix);
   const enabled = settings.retentionMs > 0 && settings.maxMessages > 0;
   const cutoff = (): number => now() - settings.retentionMs;
+  const finishScript = luaScript(redis, FINISH_SCRIPT);
 
   async function earlierAttempts(messageId: string): Promise<HistoryAttempt[]> {
     const items = await redis.lrange(keys.attempts(messageId), 0, -1);
@@ -149,18 +151,16 @@ export function createRedisMessageHistory(options: {
       const { lastAttempt, hadEarlierAttempts, ...rest } = message;
       const earlier = hadEarlierAttempts ? await earlierAttempts(rest.id) : [];
       const record = historyRecordOf(rest, [...earlier, lastAttempt]);
-      await redis.eval(
-        FINISH_SCRIPT,
-        3,
-        keys.records,
-        keys.index,
-        keys.attempts(rest.id),
-        rest.id,
-        serializeHistoryRecord(record),
-        String(rest.finishedAt),
-        String(cutoff()),
-        String(settings.maxMessages),
-        String(TRIM_PER_WRITE),
+      await finishScript(
+        [keys.records, keys.index, keys.attempts(rest.id)],
+        [
+          rest.id,
+          serializeHistoryRecord(record),
+          rest.finishedAt,
+          cutoff(),
+          settings.maxMessages,
+          TRIM_PER_WRITE,
+        ],
       );
     },
     async get(messageId) {

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SendingRate } from '@smtp-relay/config';
 import type { Redis } from 'ioredis';
+import { luaScript } from '@smtp-relay/store';
 import { leaseMember, tuningWith } from './route-limit-rules.ts';
 import { ADMIT, END, READ } from './redis-route-limits-scripts.ts';
 import {
@@ -222,17 +223,4 @@ function limitArguments(limit: SendingRate | undefined): [number, number] {
 
 async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
   for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
-}
-
-/** EVALSHA, loading the script on NOSCRIPT (first use, or after a Redis restart). */
-function luaScript(redis: Redis, source: string) {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return async (keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> => {
-    try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(source, keys.length, ...keys, ...args);
-    }
-  };
 }
