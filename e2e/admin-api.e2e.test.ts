@@ -90,7 +90,7 @@ describe('admin HTTP', () => {
       headers: { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` },
     });
     assert.equal(basic.status, 200);
-    assert.match(await basic.text(), /<title>smtp-relay queue<\/title>/);
+    assert.match(await basic.text(), /<title>smtp-relay<\/title>/);
     assert.match(basic.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     // A form another site makes the browser post (Basic credentials, no custom header).
     const forged = await fetch(`${base}/api/v1/messages/x/retry`, {

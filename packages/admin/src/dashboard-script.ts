@@ -388,7 +388,8 @@ function renderMessage(m) {
   }
   field(list, 'retry possible until', when(m.retryableUntil));
   document.getElementById('message-actions').replaceChildren(...actionButtons(m));
-  const steps = [{ at: m.receivedAt, text: 'accepted by ingress' + (m.client ? ' from ' + m.client : ''), color: '#3b6fb6' }];
+  const accepted = ['accepted by ingress'].concat(m.client ? ['from', m.client] : []).join(' ');
+  const steps = [{ at: m.receivedAt, text: accepted, color: '#3b6fb6' }];
   if (m.history) {
     for (const a of m.history.attempts) {
       const parts = [];
