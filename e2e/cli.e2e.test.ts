@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseCredentials, verifyPassword } from '@smtp-relay/policy';
 import { holdKeys } from '@smtp-relay/queue';
+import { historyKeys } from '@smtp-relay/store';
 import { Redis } from 'ioredis';
 import { waitFor } from '@smtp-relay/testkit';
 import { runCli, runNode, type NodeRunResult } from './harness/run-node.ts';
@@ -171,12 +172,18 @@ describe('the smtp-relay command line', () => {
     assert.ok(id, sent.stdout);
     await stack.sender.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
     const env = { REDIS_URL: relay.redisUrl, QUEUE_PREFIX: stack.prefix };
-    await waitFor(
-      async () => (await cli(['queue', 'search', 'history-cli@'], env)).stdout.includes(id),
-      {
-        description: 'the history has it',
-      },
-    );
+    // Written as the job completes, just after the delivered line: one CLI run once it is there.
+    const redis = new Redis(relay.redisUrl);
+    try {
+      await waitFor(
+        async () => (await redis.hexists(historyKeys(stack.prefix).records, id)) === 1,
+        {
+          description: 'the history has it',
+        },
+      );
+    } finally {
+      redis.disconnect();
+    }
     const found = await cli(['queue', 'search', 'HISTORY-CLI@', '--since', '1h'], env);
     assert.equal(found.code, 0, found.stderr);
     assert.match(

@@ -16,6 +16,7 @@ import {
   startOAuth2World,
   type OAuth2World,
 } from './harness/oauth2-relay.ts';
+import { Redis } from 'ioredis';
 import { startRelayStack, type RelayStack } from './harness/relay-stack.ts';
 import type { RelayProcess } from './harness/relay-process.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
@@ -28,6 +29,18 @@ import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 // smart host that validates the tokens.
 
 type Grant = 'client-credentials' | 'refresh-token' | 'service-account';
+
+const ADMIN = 'oauth2-e2e-admin-token-01';
+
+/** What /api/v1/routes says of a route's login and hold. */
+interface RouteView {
+  readonly auth: string;
+  readonly oauth2: {
+    readonly tokenExpiresAt: number | null;
+    readonly failure: { readonly reason: string } | null;
+  } | null;
+  readonly holdReason: { readonly category: string; readonly hint: string | null } | null;
+}
 
 describe('OAuth2 (XOAUTH2) towards the smart host', () => {
   let redis: TestRedis;
@@ -186,7 +199,7 @@ describe('OAuth2 (XOAUTH2) towards the smart host', () => {
   });
 
   it('holds mail on invalid_grant (never bounces), says why, and resumes by itself', async () => {
-    const { world, stack } = await relayWith('refresh-token');
+    const { world, stack } = await relayWith('refresh-token', {}, { ADMIN_TOKEN: ADMIN });
     world.oauth.failAll({
       error: 'invalid_grant',
       error_description:
@@ -203,12 +216,51 @@ describe('OAuth2 (XOAUTH2) towards the smart host', () => {
     ).text();
     assert.match(metrics, /smtp_relay_oauth2_failures_total\{reason="invalid_grant"\} [1-9]/);
     assert.equal(world.smartHost.messages.length, 0);
+    // The dashboard's route status says why and what to do (and never shows a token).
+    const route = async () => {
+      const response = await fetch(
+        `http://127.0.0.1:${String(stack.ingress.adminPort)}/api/v1/routes`,
+        {
+          headers: { authorization: `Bearer ${ADMIN}` },
+        },
+      );
+      const { routes } = (await response.json()) as { routes: RouteView[] };
+      return routes[0];
+    };
+    const refused = await waitFor(
+      async () => {
+        const status = await route();
+        return status?.oauth2?.failure && status.holdReason ? status : undefined;
+      },
+      { description: 'the refusal and the hold in the route status' },
+    );
+    assert.equal(refused.auth, 'oauth2');
+    assert.equal(refused.oauth2?.failure?.reason, 'invalid_grant');
+    assert.equal(refused.holdReason?.category, 'oauth2');
+    assert.match(refused.holdReason.hint ?? '', /npx smtp-relay oauth2 login/);
     world.oauth.failAll(undefined);
     const [message] = await world.smartHost.waitForMessages(1, 20_000);
     assert.ok(message);
     // Delivered to the recipient, and no bounce was ever queued for it.
     assert.deepEqual(message.rcptTo, ['boss@example.test']);
     assert.ok(!stack.sender.logs.some((line) => line.event === 'delivery.bounced'));
+    const resumed = await waitFor(
+      async () => {
+        const status = await route();
+        return status?.oauth2?.tokenExpiresAt ? status : undefined;
+      },
+      { description: 'a valid token in the route status' },
+    );
+    assert.ok((resumed.oauth2?.tokenExpiresAt ?? 0) > Date.now(), 'valid for a while');
+    const cached = new Redis(redis.url);
+    try {
+      const [key] = await cached.keys(`${stack.prefix}:oauth2:*:access`);
+      assert.ok(key, 'a cached token');
+      const { token } = JSON.parse((await cached.get(key)) ?? '{}') as { token?: string };
+      assert.ok(token && !JSON.stringify(resumed).includes(token), 'no token in the status');
+    } finally {
+      cached.disconnect();
+    }
   });
 
   it('holds mail while the token endpoint is down and resumes when it is back', async () => {
