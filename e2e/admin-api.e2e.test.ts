@@ -236,6 +236,7 @@ describe('admin HTTP', () => {
     assert.equal((await api('/api/v1/messages?state=completed&since=yesterday')).status, 400);
     assert.equal((await api('/api/v1/messages?state=delayed&q=x')).status, 400);
     assert.equal((await api('/api/v1/messages?state=completed&limit=0&q=x')).status, 400);
+    assert.equal((await api('/api/v1/messages?state=completed&q=a&q=b')).status, 400);
   });
 
   it('answers 404 for ids that are not message ids, and leaves the queue’s own keys alone', async () => {

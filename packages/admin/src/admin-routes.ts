@@ -89,6 +89,11 @@ function registerRoutes(scope: FastifyInstance, admin: MessageAdmin): void {
       return reply.code(400).send({ error: `state must be one of ${MESSAGE_STATES.join(', ')}` });
     }
     const { q, since, until } = request.query;
+    // A repeated parameter arrives as a list: one value each.
+    const repeated = [q, since, until, request.query.limit].some(
+      (value: unknown) => value !== undefined && typeof value !== 'string',
+    );
+    if (repeated) return reply.code(400).send({ error: 'give q, since, until and limit once' });
     if (q !== undefined || since !== undefined || until !== undefined) {
       // docs/reference.md "Message history": a search of the delivered messages.
       if (state !== 'completed') {

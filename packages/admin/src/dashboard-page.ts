@@ -121,8 +121,8 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Delivered messages</h2>
     <form class="search" id="search" role="search">
       <label>address, id, subject or queue id <input name="q" type="search" size="32"></label>
-      <label>finished after (UTC) <input name="since" type="datetime-local"></label>
-      <label>finished before (UTC) <input name="until" type="datetime-local"></label>
+      <label>finished after <input name="since" type="datetime-local"></label>
+      <label>finished before <input name="until" type="datetime-local"></label>
       <button type="submit">search</button>
     </form>
     <div id="history-note" class="note" role="status"></div>

@@ -336,9 +336,9 @@ const form = document.getElementById('search');
 form.elements.q.value = search.q;
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  // datetime-local has no zone: the relay's times are UTC, and so are these.
-  const utc = (value) => (value ? value + 'Z' : '');
-  search = { q: form.elements.q.value, since: utc(form.elements.since.value), until: utc(form.elements.until.value) };
+  // datetime-local has no zone: the browser's, as every time this page shows.
+  const iso = (value) => (value ? new Date(value).toISOString() : '');
+  search = { q: form.elements.q.value, since: iso(form.elements.since.value), until: iso(form.elements.until.value) };
   refresh();
 });
 function renderHistory(result) {
@@ -464,5 +464,7 @@ async function refresh() {
 }
 show();
 refresh();
-setInterval(refresh, 5000);
+// A search may read up to 20,000 records: it runs when asked, not every 5 s.
+const searching = () => view === 'completed' && Boolean(search.q || search.since || search.until);
+setInterval(() => { if (!searching()) refresh(); }, 5000);
 `;

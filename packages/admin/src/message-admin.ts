@@ -111,6 +111,13 @@ const BODY_GONE: AdminResult = {
 const iso = (ms: number | undefined): string | null =>
   ms === undefined || ms <= 0 ? null : new Date(ms).toISOString();
 
+/**
+ * How long a retried message's earlier attempts wait for its end: longer than
+ * any MAX_QUEUE_LIFETIME in use (the admin does not know the senders'); the
+ * finish deletes them anyway.
+ */
+const REOPENED_ATTEMPTS_KEPT_MS = 30 * 86_400_000;
+
 const NO_SUCH_MESSAGE: AdminResult = { ok: false, status: 404, message: 'no such message' };
 
 export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin {
@@ -130,7 +137,8 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
       id: record.id,
       state: 'completed',
       from: record.from,
-      to: [],
+      // Who has it: what a queue list's "to" shows of a delivered message.
+      to: record.delivered,
       originalTo: record.to,
       size: record.size,
       attempts: deferrals.length,
@@ -208,6 +216,8 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
     delete data.waiting;
     // A finished job keeps its id in BullMQ: it goes, so that the id is free again.
     await job?.remove();
+    // Delivered to some before: the history's record waits for this run's end, to be kept whole.
+    await history.reopen(id, REOPENED_ATTEMPTS_KEPT_MS);
     await deps.queue.add(DELIVERY_JOB_NAME, data, { jobId: id });
     await failed.forget(id);
     return {

@@ -584,7 +584,7 @@ const DEFINITIONS = {
   },
   HISTORY_MAX_MESSAGES: {
     section: 'common',
-    doc: 'at most this many messages are kept in the history (about 1 KiB of Redis memory each); the oldest go first',
+    doc: 'at most this many messages are kept in the history (under 1 KiB of Redis memory each for a message to one recipient delivered at once); the oldest go first',
     ...withDefault(
       '100000',
       parsedBy((value) => parseInteger(value, 1, 10_000_000)),

@@ -55,15 +55,15 @@ export const deliveryJobV1Schema = z.object({
   // the smart host's throttling, or at a limit): why, and the epoch ms it was
   // told to come back. While the job is delayed until exactly then, the
   // dashboard shows it as throttled rather than as a retry.
-  // The message's Subject: header, decoded, for the history (docs/reference.md
-  // "Message history"); absent when ingress keeps no history or had none to read.
-  subject: z.string().max(SUBJECT_MAX_LENGTH).optional(),
   waiting: z
     .object({
       reason: z.enum(['held', 'paused', 'rate', 'recipient-rate', 'connections', 'throttled']),
       until: z.number().int().positive(),
     })
     .optional(),
+  // The message's Subject: header, decoded, for the history (docs/reference.md
+  // "Message history"); absent when ingress keeps no history or had none to read.
+  subject: z.string().max(SUBJECT_MAX_LENGTH).optional(),
 });
 
 export type DeliveryJob = z.infer<typeof deliveryJobV1Schema>;

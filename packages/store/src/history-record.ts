@@ -6,8 +6,11 @@
 export interface HistoryAttempt {
   /** Epoch ms when the attempt ended. */
   readonly at: number;
-  /** deferred: tried again later; delivered: the last attempt, someone got it. */
-  readonly outcome: 'deferred' | 'delivered';
+  /**
+   * deferred: tried again later; delivered: the last attempt, someone got it;
+   * failed: the last attempt, nobody got it in it (someone did in an earlier one).
+   */
+  readonly outcome: 'deferred' | 'delivered' | 'failed';
   /** The recipients the smart host accepted in this attempt. */
   readonly delivered: readonly string[];
   /** The recipients it refused for good in this attempt. */

@@ -31,11 +31,17 @@ export function createMemoryMessageHistory(options: {
     },
     finish(message) {
       if (!enabled) return Promise.resolve();
-      const { lastAttempt, hadEarlierAttempts, ...rest } = message;
-      const earlier = hadEarlierAttempts ? (attempts.get(rest.id) ?? []) : [];
+      const { lastAttempt, ...rest } = message;
+      const record = historyRecordOf(rest, [...(attempts.get(rest.id) ?? []), lastAttempt]);
       attempts.delete(rest.id);
-      records.set(rest.id, historyRecordOf(rest, [...earlier, lastAttempt]));
+      if (record.delivered.length > 0) records.set(rest.id, record);
       for (const old of kept().slice(settings.maxMessages)) records.delete(old.id);
+      return Promise.resolve();
+    },
+    reopen(messageId) {
+      const record = records.get(messageId);
+      records.delete(messageId);
+      if (enabled && record) attempts.set(messageId, [...record.attempts]);
       return Promise.resolve();
     },
     get(messageId) {

@@ -57,16 +57,24 @@ export interface HistoryPage {
 /** What the sender knows at the end of a message's last attempt (who got it comes from the attempts). */
 export type FinishedMessage = Omit<HistoryRecord, 'attempts' | 'delivered' | 'bounced'> & {
   readonly lastAttempt: HistoryAttempt;
-  /** Whether earlier attempts deferred (and so were recorded): saves a read when not. */
-  readonly hadEarlierAttempts: boolean;
 };
 
 export interface MessageHistory {
   readonly enabled: boolean;
   /** An attempt that deferred the message; kept `keepMs` unless the message finishes first. */
   recordAttempt(messageId: string, attempt: HistoryAttempt, keepMs: number): Promise<void>;
-  /** The message is delivered (to at least one recipient): its record, with every attempt. */
+  /**
+   * The message's last attempt is over: its record, with every attempt, when
+   * at least one recipient has it (in this attempt or an earlier one);
+   * otherwise nothing is kept (the failed list shows it).
+   */
   finish(message: FinishedMessage): Promise<void>;
+  /**
+   * The message is queued again (an operator's retry for the recipients that
+   * failed): its record leaves the history and its attempts wait for the next
+   * finish, kept `keepMs`, so that the new record has them all.
+   */
+  reopen(messageId: string, keepMs: number): Promise<void>;
   get(messageId: string): Promise<HistoryRecord | undefined>;
   search(query: HistoryQuery): Promise<HistoryPage>;
   /** Messages kept within HISTORY_RETENTION. */
@@ -82,9 +90,14 @@ const TRIM_PER_WRITE = 100;
 /**
  * Stores the record, drops the attempts list, and trims the oldest records
  * (older than the cut-off, then beyond the maximum count) in one step, so the
- * index and the records never disagree.
+ * index and the records never disagree. ARGV[7] '0': the record holds the
+ * last attempt only; if earlier attempts are listed it writes nothing and
+ * answers -1, and the caller reads them and calls again with '1'. So a
+ * message delivered at its first attempt costs one call, and no attempt is
+ * ever left out.
  */
 const FINISH_SCRIPT = `
+if ARGV[7] == '0' and redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('DEL', KEYS[3])
@@ -134,6 +147,23 @@ export function createRedisMessageHistory(options: {
     });
   }
 
+  async function write(record: HistoryRecord, merged: boolean): Promise<number> {
+    return Number(
+      await finishScript(
+        [keys.records, keys.index, keys.attempts(record.id)],
+        [
+          record.id,
+          serializeHistoryRecord(record),
+          record.finishedAt,
+          cutoff(),
+          settings.maxMessages,
+          TRIM_PER_WRITE,
+          merged ? '1' : '0',
+        ],
+      ),
+    );
+  }
+
   return {
     enabled,
     async recordAttempt(messageId, attempt, keepMs) {
@@ -148,20 +178,28 @@ export function createRedisMessageHistory(options: {
     },
     async finish(message) {
       if (!enabled) return;
-      const { lastAttempt, hadEarlierAttempts, ...rest } = message;
-      const earlier = hadEarlierAttempts ? await earlierAttempts(rest.id) : [];
+      const { lastAttempt, ...rest } = message;
+      const alone = historyRecordOf(rest, [lastAttempt]);
+      // Nobody got it in this attempt, and no earlier one is known to us yet: read them first.
+      if (alone.delivered.length > 0 && (await write(alone, false)) !== -1) return;
+      const earlier = await earlierAttempts(rest.id);
       const record = historyRecordOf(rest, [...earlier, lastAttempt]);
-      await finishScript(
-        [keys.records, keys.index, keys.attempts(rest.id)],
-        [
-          rest.id,
-          serializeHistoryRecord(record),
-          rest.finishedAt,
-          cutoff(),
-          settings.maxMessages,
-          TRIM_PER_WRITE,
-        ],
-      );
+      if (record.delivered.length > 0) await write(record, true);
+      else await redis.del(keys.attempts(rest.id));
+    },
+    async reopen(messageId, keepMs) {
+      if (!enabled) return;
+      const text = await redis.hget(keys.records, messageId);
+      const record = text === null ? undefined : parseHistoryRecord(text);
+      const multi = redis.multi().hdel(keys.records, messageId).zrem(keys.index, messageId);
+      if (record !== undefined && record.attempts.length > 0) {
+        const key = keys.attempts(messageId);
+        multi
+          .del(key)
+          .rpush(key, ...record.attempts.map((attempt) => JSON.stringify(attempt)))
+          .pexpire(key, Math.max(1, Math.round(keepMs)));
+      }
+      await multi.exec().then(throwOnError);
     },
     async get(messageId) {
       if (!enabled) return undefined;
@@ -182,7 +220,7 @@ export function createRedisMessageHistory(options: {
       let more = false;
       for (;;) {
         if (more || messages.length >= query.limit || scanned >= HISTORY_SCAN_BUDGET) {
-          return { messages, scanned, complete: !more && scanned >= inRange, inRange };
+          return { messages, scanned, complete: !more && seen.size >= inRange, inRange };
         }
         const ids = await redis.zrevrangebyscore(
           keys.index,

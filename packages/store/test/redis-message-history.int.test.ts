@@ -41,7 +41,6 @@ function finished(
       bounced: [],
       reply: `250 2.0.0 Ok: queued as Q${id}`,
     },
-    hadEarlierAttempts: false,
     ...fields,
   };
 }
@@ -90,7 +89,6 @@ describe('Redis message history (real Redis)', () => {
     assert.ok(ttl > DAY - MINUTE && ttl <= DAY, String(ttl));
     await h.finish(
       finished('MSG00001', START, {
-        hadEarlierAttempts: true,
         to: ['alice@example.com', 'bob@example.com'],
       }),
     );
@@ -106,6 +104,90 @@ describe('Redis message history (real Redis)', () => {
     assert.deepEqual(record.bounced, ['bob@example.com']);
     assert.equal(await redis.exists(attemptsKey), 0);
     assert.equal(await h.count(), 1);
+  });
+
+  it('a last attempt that delivered nobody: kept when an earlier one delivered, else nothing', async () => {
+    clock = START;
+    const { prefix, history: h } = history({ retentionMs: 7 * DAY, maxMessages: 100 });
+    const failedLast = (id: string) =>
+      finished(id, START, {
+        to: ['alice@example.com', 'bob@example.com'],
+        reply: 'bob@example.com: 550 5.1.1 No such user',
+        lastAttempt: {
+          at: START,
+          outcome: 'failed',
+          delivered: [],
+          bounced: ['bob@example.com'],
+          reply: 'bob@example.com: 550 5.1.1 No such user',
+        },
+      });
+    await h.recordAttempt(
+      'MSGPART1',
+      {
+        at: START - MINUTE,
+        outcome: 'deferred',
+        delivered: ['alice@example.com'],
+        bounced: [],
+        reply: '451 4.7.1 later',
+      },
+      DAY,
+    );
+    await h.finish(failedLast('MSGPART1'));
+    const partly = await h.get('MSGPART1');
+    assert.deepEqual(partly?.delivered, ['alice@example.com']);
+    assert.deepEqual(partly.bounced, ['bob@example.com']);
+    assert.deepEqual(
+      partly.attempts.map((a) => a.outcome),
+      ['deferred', 'failed'],
+    );
+
+    await h.recordAttempt(
+      'MSGNONE1',
+      {
+        at: START - MINUTE,
+        outcome: 'deferred',
+        delivered: [],
+        bounced: [],
+        reply: '451 4.7.1 later',
+      },
+      DAY,
+    );
+    await h.finish(failedLast('MSGNONE1'));
+    assert.equal(await h.get('MSGNONE1'), undefined);
+    assert.equal(
+      await redis.exists(historyKeys(prefix).attempts('MSGNONE1')),
+      0,
+      'its attempts go',
+    );
+    await h.finish(failedLast('MSGNONE2'));
+    assert.equal(await h.get('MSGNONE2'), undefined);
+  });
+
+  it("an operator's retry: the record waits for the new run's end and keeps every attempt", async () => {
+    clock = START;
+    const { prefix, history: h } = history({ retentionMs: 7 * DAY, maxMessages: 100 });
+    const run = (at: number, delivered: string[], bounced: string[]) =>
+      h.finish(
+        finished('MSGRETRY', at, {
+          to: ['alice@example.com', 'bob@example.com'],
+          lastAttempt: { at, outcome: 'delivered', delivered, bounced, reply: '250 2.0.0 Ok' },
+        }),
+      );
+    await run(START, ['alice@example.com'], ['bob@example.com']);
+    await h.reopen('MSGRETRY', DAY);
+    assert.equal(await h.get('MSGRETRY'), undefined, 'queued again: not in the history meanwhile');
+    assert.equal(await h.count(), 0);
+    const ttl = await redis.pttl(historyKeys(prefix).attempts('MSGRETRY'));
+    assert.ok(ttl > DAY - MINUTE && ttl <= DAY, String(ttl));
+    clock = START + 10 * MINUTE;
+    await run(clock, ['bob@example.com'], []);
+    const record = await h.get('MSGRETRY');
+    assert.deepEqual(record?.delivered, ['alice@example.com', 'bob@example.com']);
+    assert.deepEqual(record.bounced, ['bob@example.com']);
+    assert.equal(record.attempts.length, 2);
+    // Nothing to reopen: no record, no list.
+    await h.reopen('MSGNOREC', DAY);
+    assert.equal(await redis.exists(historyKeys(prefix).attempts('MSGNOREC')), 0);
   });
 
   it('search: by text, newest first, within a time range, up to the limit', async () => {
@@ -197,8 +279,7 @@ describe('Redis message history (real Redis)', () => {
     const pipeline = redis.pipeline();
     for (let i = 0; i < total; i++) {
       const id = `MSGB${String(i).padStart(6, '0')}`;
-      const { lastAttempt, ...message } = finished(id, START - total + i);
-      const rest = { ...message, hadEarlierAttempts: undefined };
+      const { lastAttempt, ...rest } = finished(id, START - total + i);
       pipeline.hset(
         keys.records,
         id,

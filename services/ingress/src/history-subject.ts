@@ -32,7 +32,15 @@ export async function historySubject(raw: string): Promise<string> {
   return Array.from(clean).slice(0, SUBJECT_MAX_LENGTH).join('');
 }
 
+/** C0, DEL, C1, and the bidirectional controls that can make a shown line lie (Trojan Source). */
 function isControl(character: string): boolean {
   const code = character.codePointAt(0) ?? 0;
-  return code < 0x20 || code === 0x7f;
+  return (
+    code < 0x20 ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069) ||
+    code === 0x200e ||
+    code === 0x200f
+  );
 }

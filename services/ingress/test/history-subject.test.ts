@@ -16,6 +16,8 @@ describe('historySubject: the Subject a job carries for the history', () => {
     ],
     ['a malformed word stays as it was', '=?UTF-8?X?abc?=', '=?UTF-8?X?abc?='],
     ['control characters become spaces', 'a\tb\x00c\x1bd', 'a b c d'],
+    ['C1 controls become spaces', 'a\u0085b\u009bc', 'a b c'],
+    ['bidirectional controls become spaces', 'invoice\u202Efdp.exe', 'invoice fdp.exe'],
     ['runs of white space become one', '  a   b  ', 'a b'],
   ];
   for (const [name, raw, subject] of rows) {

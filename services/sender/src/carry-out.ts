@@ -63,6 +63,10 @@ export interface DecidedAttempt {
   readonly holdsQueue: boolean;
 }
 
+/** Replies kept in the history are cut here: a record stays small (README "Message history"). */
+const MAX_HISTORY_REPLY = 500;
+const cut = (reply: string): string => reply.slice(0, MAX_HISTORY_REPLY);
+
 /** The attempts of a message that can no longer be queued are kept this much longer. */
 const HISTORY_ATTEMPTS_GRACE_MS = 86_400_000;
 
@@ -97,8 +101,10 @@ export async function carryOut(
           log.warn({ event: 'store.delete-failed', err: error }, 'body not deleted or kept');
         });
       const { result } = decision;
+      // Also when nobody got it in this attempt: an earlier one may have delivered (the history keeps those).
+      const reply = result.kind === 'failed' ? result.reason : result.response;
+      await recordHistory(() => finishHistory(reply, decision));
       if (result.kind === 'failed') throw new UnrecoverableError(result.reason);
-      await recordHistory(() => finishHistory(result.response, decision));
       return result.response;
     }
     case 'retry': {
@@ -120,7 +126,7 @@ export async function carryOut(
             outcome: 'deferred',
             delivered: [...decision.delivered],
             bounced: decision.bounced.map((b) => b.recipient),
-            reply: formatReply(decision.failure.reply),
+            reply: cut(formatReply(decision.failure.reply)),
           },
           // Until the message can no longer be queued, then a day to finish it.
           Math.max(0, data.receivedAt + deps.settings.maxQueueLifetimeMs - attempt.now) +
@@ -191,16 +197,15 @@ export async function carryOut(
       route: data.route ?? null,
       receivedAt: data.receivedAt,
       finishedAt: attempt.now,
-      reply,
+      reply: cut(reply),
       smartHostQueueId: smartHostQueueId(reply),
       lastAttempt: {
         at: attempt.now,
-        outcome: 'delivered',
+        outcome: decision.delivered.length > 0 ? 'delivered' : 'failed',
         delivered: [...decision.delivered],
         bounced: decision.bounced.map((b) => b.recipient),
-        reply,
+        reply: cut(reply),
       },
-      hadEarlierAttempts: attempt.job.attemptsMade > 0,
     });
   }
 

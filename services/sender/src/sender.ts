@@ -178,9 +178,10 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   let sweepTimer: NodeJS.Timeout | undefined;
   // The routes' state for the admin API and dashboard of every process.
   const publish = async (): Promise<void> => {
+    // Never rejects, and goes first: the hosts' replies do not wait on the rest.
+    await activity.publish(connection, config.queuePrefix);
     try {
       await publishRouteStatus(connection, config.queuePrefix, await report());
-      await activity.publish(connection, config.queuePrefix);
     } catch (error) {
       logger.debug(
         { event: 'routes.status-not-published', err: error },

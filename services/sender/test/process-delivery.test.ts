@@ -163,20 +163,18 @@ async function setUp(setup: Setup) {
 }
 
 /** Alice delivered, Bob refused for good, Carol greylisted: a retry for Carol. */
+const PARTLY_DONE = reply(
+  [ALICE],
+  [
+    { recipient: BOB, error: noSuchUser },
+    { recipient: CAROL, error: greylisted },
+  ],
+);
 const partlyDone = (setup: Omit<Setup, 'steps' | 'data'> = {}) =>
-  setUp({
-    steps: [
-      reply(
-        [ALICE],
-        [
-          { recipient: BOB, error: noSuchUser },
-          { recipient: CAROL, error: greylisted },
-        ],
-      ),
-    ],
-    data: jobData([ALICE, BOB, CAROL]),
-    ...setup,
-  });
+  setUp({ steps: [PARTLY_DONE], data: jobData([ALICE, BOB, CAROL]), ...setup });
+/** partlyDone's attempt, then `next` for Carol's retry. */
+const partlyDoneThen = (next: SmartHostStep) =>
+  setUp({ steps: [PARTLY_DONE, next], data: jobData([ALICE, BOB, CAROL]) });
 const CAROL_DEFERRED = { retryInMs: 5 * MINUTE, reason: '450 4.7.1 Greylisted (deferred)' };
 
 /** What BullMQ is told: a result, or the kind of error and what it carries. */
@@ -676,19 +674,7 @@ describe('delivery processor: the message history (docs/reference.md "Message hi
   });
 
   it('deferred, then delivered: both attempts on the timeline, who got it and who bounced', async () => {
-    const t = await setUp({
-      steps: [
-        reply(
-          [ALICE],
-          [
-            { recipient: BOB, error: noSuchUser },
-            { recipient: CAROL, error: greylisted },
-          ],
-        ),
-        reply([CAROL]),
-      ],
-      data: jobData([ALICE, BOB, CAROL]),
-    });
+    const t = await partlyDoneThen(reply([CAROL]));
     assert.deepEqual(await outcomeOf(t.process(t.job)), CAROL_DEFERRED);
     const deferredAt = t.clock.now();
     assert.equal(await t.history.get(ID), undefined, 'not in the history while still queued');
@@ -728,6 +714,24 @@ describe('delivery processor: the message history (docs/reference.md "Message hi
       ['bounced', 1],
       ['deferred', 1],
     ]);
+  });
+
+  it('delivered to one before, bounced for the last one now: the record has both', async () => {
+    const t = await partlyDoneThen(reply([], [{ recipient: CAROL, error: noSuchUser }]));
+    assert.deepEqual(await outcomeOf(t.process(t.job)), CAROL_DEFERRED);
+    t.clock.advance(5 * MINUTE);
+    const next = createMemoryJob(t.job.stored, { attemptsMade: 1 });
+    assert.deepEqual(await outcomeOf(t.process(next)), {
+      failed: `${CAROL}: 550 5.1.1 No such user`,
+    });
+    const record = await t.history.get(ID);
+    assert.deepEqual(record?.delivered, [ALICE]);
+    assert.deepEqual(record.bounced, [BOB, CAROL]);
+    assert.deepEqual(
+      record.attempts.map((a) => a.outcome),
+      ['deferred', 'failed'],
+    );
+    assert.equal(record.reply, `${CAROL}: 550 5.1.1 No such user`);
   });
 
   it('delivered to nobody: no record (the failed list shows it)', async () => {

@@ -4,6 +4,7 @@ import {
   type SmartHostClient,
   type SmartHostClientOptions,
   type SmartHostError,
+  type SmartHostSendResult,
 } from '../smart-host-client.ts';
 import { mostTellingError } from './failover-errors.ts';
 import { hostFailure } from './host-failure.ts';
@@ -153,6 +154,15 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
     );
   }
 
+  /** For the dashboard only: never throws, whatever the reply looks like. */
+  function noteReply(host: RouteHost, reply: () => string, succeeded: boolean): void {
+    try {
+      options.activity?.note(route, host.key, reply(), succeeded);
+    } catch {
+      // see above
+    }
+  }
+
   return {
     async send(envelope, body, sendOptions) {
       // Lines about hosts name the message they happened to, when the caller says which.
@@ -177,13 +187,11 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
       }
       const errors: unknown[] = [];
       for (const [index, host] of order.entries()) {
+        let result: SmartHostSendResult;
         try {
-          const result = await host.client.send(envelope, body, sendOptions);
-          options.activity?.note(route, host.key, result.response, true);
-          await succeeded(logger, host, state.get(host.key));
-          return result;
+          result = await host.client.send(envelope, body, sendOptions);
         } catch (error) {
-          options.activity?.note(route, host.key, replyOf(error), false);
+          noteReply(host, () => replyOf(error), false);
           const { reason } = hostFailure(error);
           if (reason === undefined) throw error;
           errors.push(error);
@@ -195,7 +203,12 @@ export function createRouteClient(options: RouteClientOptions): SmartHostClient 
               'trying the next smart host of the route',
             );
           }
+          continue;
         }
+        // Outside the try: nothing after the smart host took the message may look like its failure.
+        noteReply(host, () => result.response, true);
+        await succeeded(logger, host, state.get(host.key));
+        return result;
       }
       const [first, ...rest] = errors;
       throw mostTellingError([first, ...rest]);

@@ -78,10 +78,15 @@ async function oauth2Status(
     tokens.prefix,
     oauth2CredentialId(oauth2, user),
   );
-  const [access, failure] = await Promise.all([store.readAccess(), store.readFailure()]);
-  return {
-    provider: oauth2.provider,
-    tokenExpiresAt: access?.expiresAt ?? null,
-    failure: failure ?? null,
-  };
+  try {
+    const [access, failure] = await Promise.all([store.readAccess(), store.readFailure()]);
+    return {
+      provider: oauth2.provider,
+      tokenExpiresAt: access?.expiresAt ?? null,
+      failure: failure ?? null,
+    };
+  } catch {
+    // A value that cannot be read must not keep the rest of the route status from the dashboard.
+    return { provider: oauth2.provider, tokenExpiresAt: null, failure: null };
+  }
 }
