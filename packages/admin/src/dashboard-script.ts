@@ -190,9 +190,8 @@ function renderChart(data) {
   }
   chart.replaceChildren(...parts);
   const totals = Object.fromEntries(SERIES.map((s) => [s, buckets.reduce((sum, b) => sum + b[s], 0)]));
-  const per = data.bucketMs === 60000 ? 'minute' : '10 minutes';
   document.getElementById('chart-summary').textContent = (range === 'hour' ? 'Last hour' : 'Last day') + ': ' +
-    SERIES.map((s) => totals[s] + ' ' + s).join(', ') + '; at most ' + max + ' per ' + per + '.';
+    SERIES.map((s) => totals[s] + ' ' + s).join(', ') + '; at most ' + max + ' per minute.';
   document.getElementById('throughput-rows').replaceChildren(...buckets.filter((b) => SERIES.some((s) => b[s] > 0)).map((b) => {
     const tr = document.createElement('tr');
     tr.append(cell(when(b.start)), ...SERIES.map((s) => cell(b[s])));

@@ -2,7 +2,7 @@ import { THROUGHPUT_RANGES, type ThroughputBucket, type ThroughputRange } from '
 import type { FastifyInstance } from 'fastify';
 
 // The dashboard's throughput chart: messages received, delivered, deferred and
-// bounced per minute over the last hour, or per 10 minutes over the last day,
+// bounced per minute over the last hour or over the last day,
 // from every replica (store throughput.ts). Registered by admin-routes.ts
 // inside its ADMIN_TOKEN scope.
 

@@ -100,7 +100,7 @@ describe('admin HTTP: routes and the route of a message (real Redis)', () => {
     const last = hour.buckets.at(-1);
     assert.deepEqual([last?.received, last?.delivered, last?.bounced], [3, 2, 0]);
     assert.ok(Date.now() - Date.parse(last?.start ?? '') < 60_000, 'the current minute last');
-    assert.equal((await get('day')).json<{ buckets: unknown[] }>().buckets.length, 144);
+    assert.equal((await get('day')).json<{ buckets: unknown[] }>().buckets.length, 1440);
     const week = await get('week');
     assert.equal(week.statusCode, 400);
     assert.deepEqual(week.json(), { error: 'range must be one of hour, day' });

@@ -9,8 +9,8 @@ import type { Redis } from 'ioredis';
 // most those seconds of the chart, never mail.
 //
 // Keys (under QUEUE_PREFIX, built here only):
-//   <prefix>:throughput:1m:<minute start, epoch ms>    hash kind -> count, kept 2 hours
-//   <prefix>:throughput:10m:<10-minute start>          hash kind -> count, kept 26 hours
+//   <prefix>:throughput:1m:<minute start, epoch ms>    hash kind -> count, kept 26 hours
+// One resolution for both charts: the last hour is the day's last 60 minutes.
 
 export const THROUGHPUT_KINDS = ['received', 'delivered', 'deferred', 'bounced'] as const;
 export type ThroughputKind = (typeof THROUGHPUT_KINDS)[number];
@@ -27,20 +27,23 @@ export interface ThroughputRecorder extends ThroughputCounter {
   close(): Promise<void>;
 }
 
-/** The two resolutions: the last hour by minute, the last day by 10 minutes. */
+const MINUTE_MS = 60_000;
+/** A day and a little: the day chart's oldest minute is still there when it is read. */
+const KEEP_MS = 26 * 3_600_000;
+
+/** The charts: per minute over the last hour, and over the last day. */
 export const THROUGHPUT_RANGES = {
-  hour: { bucketMs: 60_000, buckets: 60, keepMs: 2 * 3_600_000, name: '1m' },
-  day: { bucketMs: 600_000, buckets: 144, keepMs: 26 * 3_600_000, name: '10m' },
+  hour: { buckets: 60 },
+  day: { buckets: 1440 },
 } as const;
 export type ThroughputRange = keyof typeof THROUGHPUT_RANGES;
 
 const FLUSH_EVERY_MS = 5000;
 
-const bucketKey = (prefix: string, range: ThroughputRange, start: number): string =>
-  `${prefix}:throughput:${THROUGHPUT_RANGES[range].name}:${String(start)}`;
+const minuteKey = (prefix: string, start: number): string =>
+  `${prefix}:throughput:1m:${String(start)}`;
 
-const bucketStart = (range: ThroughputRange, at: number): number =>
-  at - (at % THROUGHPUT_RANGES[range].bucketMs);
+const minuteOf = (at: number): number => at - (at % MINUTE_MS);
 
 export function createThroughputRecorder(options: {
   readonly redis: Redis;
@@ -73,8 +76,7 @@ export function createThroughputRecorder(options: {
     const pipeline = redis.pipeline();
     for (const [key, counts] of writing) {
       for (const [kind, n] of counts) pipeline.hincrby(key, kind, n);
-      const range: ThroughputRange = key.includes(':throughput:1m:') ? 'hour' : 'day';
-      pipeline.pexpire(key, THROUGHPUT_RANGES[range].keepMs);
+      pipeline.pexpire(key, KEEP_MS);
     }
     try {
       await pipeline.exec();
@@ -86,9 +88,7 @@ export function createThroughputRecorder(options: {
   return {
     count(kind, n = 1) {
       if (n <= 0) return;
-      const at = now();
-      add(bucketKey(prefix, 'hour', bucketStart('hour', at)), kind, n);
-      add(bucketKey(prefix, 'day', bucketStart('day', at)), kind, n);
+      add(minuteKey(prefix, minuteOf(now())), kind, n);
     },
     flush,
     async close() {
@@ -104,24 +104,24 @@ export interface ThroughputBucket {
   readonly counts: Record<ThroughputKind, number>;
 }
 
-/** The last hour by minute or the last day by 10 minutes, oldest first, the current bucket last. */
+/** The last hour or the last day, per minute, oldest first, the current minute last. */
 export async function readThroughput(
   redis: Redis,
   prefix: string,
   range: ThroughputRange,
   now: number = Date.now(),
 ): Promise<{ readonly bucketMs: number; readonly buckets: ThroughputBucket[] }> {
-  const { bucketMs, buckets } = THROUGHPUT_RANGES[range];
-  const last = bucketStart(range, now);
+  const { buckets } = THROUGHPUT_RANGES[range];
+  const last = minuteOf(now);
   const starts = Array.from(
     { length: buckets },
-    (_, index) => last - (buckets - 1 - index) * bucketMs,
+    (_, index) => last - (buckets - 1 - index) * MINUTE_MS,
   );
   const pipeline = redis.pipeline();
-  for (const start of starts) pipeline.hgetall(bucketKey(prefix, range, start));
+  for (const start of starts) pipeline.hgetall(minuteKey(prefix, start));
   const replies = (await pipeline.exec()) ?? [];
   return {
-    bucketMs,
+    bucketMs: MINUTE_MS,
     buckets: starts.map((start, index) => {
       const [error, hash] = replies[index] ?? [null, {}];
       if (error) throw error;
