@@ -99,17 +99,27 @@ describe('Redis full (maxmemory with noeviction)', () => {
     assert.equal((await session.send('EHLO printer.test')).code, 250);
     await session.close();
 
-    // Every 250 is a stored message with its job, and the refused one left nothing behind.
+    // Every 250 is a stored message with its job. The refused one has no job; its
+    // body is left only when Redis refused the job after taking the body (which
+    // of the two fills Redis first depends on a few bytes): an add that failed
+    // may still land, so ingress keeps the body and the sender's orphan sweep
+    // removes it (docs/adr/011).
     const { prefix } = stack;
     for (const [id, marker] of queued) {
       assert.equal(await redis.exists(`${prefix}:delivery:${id}`), 1, `job ${id}`);
       const body = Buffer.concat(await redis.lrangeBuffer(`${prefix}:body:${id}`, 0, -1));
       assert.ok(body.includes(`Subject: ${marker}\r\n`), `body of ${id}`);
     }
-    assert.deepEqual(await readQueueState(server.url, prefix), {
-      jobs: queued.size,
-      bodies: queued.size,
-    });
+    const state = await readQueueState(server.url, prefix);
+    assert.equal(state.jobs, queued.size);
+    assert.ok(
+      state.bodies === queued.size || state.bodies === queued.size + 1,
+      `bodies: ${String(state.bodies)} for ${String(queued.size)} queued`,
+    );
+    for (const key of await redis.keys(`${prefix}:body:*`)) {
+      const id = key.slice(`${prefix}:body:`.length);
+      if (!queued.has(id)) assert.equal(await redis.exists(`${prefix}:delivery:${id}`), 0, key);
+    }
 
     await redis.config('SET', 'maxmemory', '0');
     const id = queuedId(await submitMessage(stack.smtpPort, 'redis-full-after'));
