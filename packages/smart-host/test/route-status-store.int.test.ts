@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   connectTestRedis,
-  getFreePort,
+  unreachableRedis,
   uniquePrefix,
   type TestRedisConnection,
 } from '@smtp-relay/testkit';
@@ -221,13 +221,7 @@ describe('route status in Redis (real Redis)', () => {
   });
 
   it('counting, noting replies and hold reasons never reject, also without Redis', async () => {
-    const down = new Redis({
-      port: await getFreePort(),
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
+    const down = await unreachableRedis();
     await countRouteOutcome(down, prefix, 'sales', 'delivered');
     const activity = createHostActivityLog();
     activity.note('sales', 'primary.example:587', '250 ok', true);

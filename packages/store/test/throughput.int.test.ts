@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   deleteKeys,
-  getFreePort,
+  unreachableRedis,
   uniquePrefix,
   useTestRedis,
   type TestRedis,
@@ -85,13 +85,7 @@ describe('throughput in Redis (real Redis)', () => {
   });
 
   it('a flush without Redis does not reject (a dip in the chart, not a failure)', async () => {
-    const down = new Redis({
-      port: await getFreePort(),
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
+    const down = await unreachableRedis();
     const recorder = createThroughputRecorder({ redis: down, prefix, flushEveryMs: 0 });
     recorder.count('received');
     await recorder.close();

@@ -26,6 +26,7 @@ export {
   type TestRedis,
   type TestRedisConnection,
 } from './test-redis.ts';
+export { unreachableRedis } from './unreachable-redis.ts';
 export { waitFor, type WaitForOptions } from './wait-for.ts';
 export {
   redisCli,

@@ -393,22 +393,29 @@ describe('message intake', () => {
     assert.equal(job.mailFrom, ENVELOPE.mailFrom);
   });
 
-  describe('the Subject for the message history (HISTORY_RETENTION above 0)', () => {
-    const subjectOf = async (readSubject: boolean, chunks: readonly string[]) => {
-      const producer = memoryProducer('adds');
+  describe('the Subject for the message history, and the throughput', () => {
+    /** One message through an intake in memory, with `options` added to its dependencies. */
+    const acceptOne = async (
+      chunks: readonly string[],
+      options: { readSubject?: boolean; throughput?: { count(kind: string): void } } = {},
+      enqueue: EnqueueBehaviour = 'adds',
+    ) => {
+      const producer = memoryProducer(enqueue);
       const intake = createMessageIntake({
         store: createMemoryMessageStore(),
         producer,
         storeTimeoutMs: STORE_TIMEOUT_MS,
-        readSubject,
+        ...options,
       });
       await intake.accept(
         ENVELOPE,
         Buffer.from(HEADER),
         dataStream(chunks.map((chunk) => ({ chunk }))),
       );
-      return producer.jobs.get(ENVELOPE.messageId)?.subject;
+      return producer.jobs.get(ENVELOPE.messageId);
     };
+    const subjectOf = async (readSubject: boolean, chunks: readonly string[]) =>
+      (await acceptOne(chunks, { readSubject }))?.subject;
 
     it('the job carries it decoded, read across chunk boundaries', async () => {
       const chunks = [
@@ -427,26 +434,8 @@ describe('message intake', () => {
     it("counts the message for the dashboard's throughput once it is queued, not before", async () => {
       const counted: string[] = [];
       const throughput = { count: (kind: string) => counted.push(kind) };
-      const accepted = createMessageIntake({
-        store: createMemoryMessageStore(),
-        producer: memoryProducer('adds'),
-        storeTimeoutMs: STORE_TIMEOUT_MS,
-        throughput,
-      });
-      await accepted.accept(
-        ENVELOPE,
-        Buffer.from(HEADER),
-        dataStream(BODY.map((chunk) => ({ chunk }))),
-      );
-      const refused = createMessageIntake({
-        store: createMemoryMessageStore(),
-        producer: memoryProducer('fails'),
-        storeTimeoutMs: STORE_TIMEOUT_MS,
-        throughput,
-      });
-      await assert.rejects(
-        refused.accept(ENVELOPE, Buffer.from(HEADER), dataStream(BODY.map((chunk) => ({ chunk })))),
-      );
+      await acceptOne(BODY, { throughput });
+      await assert.rejects(acceptOne(BODY, { throughput }, 'fails'));
       assert.deepEqual(counted, ['received']);
     });
 
