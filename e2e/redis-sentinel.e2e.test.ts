@@ -105,6 +105,10 @@ describe('Redis Sentinel with replica acknowledgement', () => {
 
   it('primary SIGKILLed under load: every message that got 250 is delivered after the failover', async (t) => {
     const load = startLoad(stack.smtpPort, 'failover');
+    // Also when an assertion fails: a load left running keeps this file from ending.
+    t.after(async () => {
+      await load.stop();
+    });
     await waitFor(() => load.result.accepted.length >= 30, {
       timeoutMs: 30_000,
       description: '30 messages accepted before the kill',
@@ -122,6 +126,14 @@ describe('Redis Sentinel with replica acknowledgement', () => {
     await waitFor(() => load.result.accepted.length >= acceptedAtKill + 30, {
       timeoutMs: 60_000,
       description: '30 more messages accepted after the failover',
+    }).catch((error: unknown) => {
+      // Why ingress keeps refusing: its last replies and lines are the evidence.
+      throw new Error(
+        `${String(error)}\nlast refusals:\n${load.result.refused.slice(-5).join('\n')}\ningress log:\n${stack.ingress.logs
+          .slice(-20)
+          .map((line) => JSON.stringify(line))
+          .join('\n')}`,
+      );
     });
     const { accepted, ids, refused } = await load.stop();
 
