@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates, type ConnectionOptions } from 'node:tls';
 import type { RedisConnectionSettings } from '@smtp-relay/config';
 import { Redis, type RedisOptions } from 'ioredis';
+import { SentinelConnectorWithoutStaleDetector } from './sentinel-connector.ts';
 
 // Every Redis connection of every service and command is made here, so that
 // Sentinel, TLS and credentials apply to all of them, BullMQ's included
@@ -79,6 +80,9 @@ export function redisOptions(
     // Subscribe to the sentinels' +switch-master: reconnect to the new
     // primary when it is promoted, not when the old one times out.
     failoverDetector: true,
+    // ...and without ending the client when a failover is announced while it
+    // is reconnecting (docs/adr/017-sentinel-failover-detector.md).
+    Connector: SentinelConnectorWithoutStaleDetector,
     // Right after a failover a sentinel that has not caught up yet may name
     // the old primary, back as an empty primary until the sentinels turn it
     // into a replica: writes then fail with READONLY. Reconnect (asking the

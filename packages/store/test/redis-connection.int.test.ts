@@ -9,8 +9,10 @@ import {
   type GeneratedCertificates,
   type RedisServerHandle,
   type SentinelGroup,
+  waitFor,
 } from '@smtp-relay/testkit';
-import type { Redis } from 'ioredis';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
 import {
   connectRedis,
   createReplicaWait,
@@ -183,6 +185,88 @@ describe('Redis Sentinel and WAIT (real primary, replica and three sentinels)', 
       });
     } finally {
       replica.resume();
+    }
+  });
+});
+
+describe('a failover announced while the connection is being re-established (real sentinels)', () => {
+  // ioredis keeps the failover detector of a connection that dropped on its
+  // own (the primary killed) subscribed to the sentinels. A +switch-master it
+  // heard while the next connection was asking a sentinel for the primary
+  // interrupted that question, and the client ended for good: every command
+  // then failed with "Connection is closed." (docs/adr/015-sentinel-reconnect.md).
+  let group: SentinelGroup;
+
+  before(async () => {
+    group = await startRedisSentinelGroup();
+  });
+
+  after(async () => {
+    await group.cleanup();
+  });
+
+  const subscribersOn = async (sentinelPort: number): Promise<number> =>
+    (await redisCli(sentinelPort, ['CLIENT', 'LIST']))
+      .split('\n')
+      .filter((line) => /\bsub=[1-9]/.test(line)).length;
+
+  it('the connection reaches the new primary, it does not end', async () => {
+    const [firstSentinel, secondSentinel] = group.sentinelPorts;
+    assert.ok(firstSentinel !== undefined && secondSentinel !== undefined);
+    const settings: RedisConnectionSettings = {
+      ...plainRedisSettings('redis://ignored.invalid:1/0'),
+      sentinels: group.sentinelPorts.map((port) => ({ host: '127.0.0.1', port })),
+      sentinelMaster: group.master,
+    };
+    const redis = connectRedis(settings, { lazyConnect: true });
+    const announcements = new Redis({ host: '127.0.0.1', port: secondSentinel });
+    await announcements.subscribe('+switch-master');
+    let ended = false;
+    redis.on('end', () => {
+      ended = true;
+    });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      const oldPrimary = await group.primaryPort();
+      // The failover detector listens on every sentinel (and so does the test).
+      await waitFor(async () => (await subscribersOn(secondSentinel)) === 2, {
+        description: 'the failover detector subscribed',
+      });
+
+      // The sentinel asked first stops answering; the primary drops the
+      // connection, so the client asks that sentinel again and waits there.
+      group.pauseSentinel(0);
+      try {
+        await redisCli(oldPrimary, ['CLIENT', 'KILL', 'ID', String(await redis.client('ID'))]);
+        await waitFor(() => redis.status === 'connecting', {
+          description: 'the client reconnecting through the sentinels',
+        });
+        // Meanwhile another sentinel fails over and announces +switch-master.
+        const announced = once(announcements, 'message');
+        await redisCli(secondSentinel, ['SENTINEL', 'FAILOVER', group.master]);
+        await announced;
+        // The detector's copy of the announcement came on its own socket in
+        // the same turn of the event loop; let it be read.
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        group.resumeSentinel(0);
+      }
+
+      const newPrimary = await group.waitForFailover(oldPrimary);
+      await waitFor(
+        () => {
+          if (ended) throw new Error('the connection ended for good');
+          return redis.status === 'ready';
+        },
+        { timeoutMs: 20_000, description: 'the connection ready again' },
+      );
+      await redis.set('after-failover', 'written');
+      assert.equal(await redisCli(newPrimary, ['GET', 'after-failover']), 'written');
+      assert.equal(ended, false);
+    } finally {
+      redis.disconnect();
+      announcements.disconnect();
     }
   });
 });

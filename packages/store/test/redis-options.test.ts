@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { rootCertificates } from 'node:tls';
 import { plainRedisSettings, redisOptions, type RedisConnectionSettings } from '../src/index.ts';
+import { SentinelConnectorWithoutStaleDetector } from '../src/sentinel-connector.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'redis-options-'));
 after(() => {
@@ -78,6 +79,7 @@ describe('redisOptions', () => {
         name: 'relay-primary',
         sentinelPassword: 'watch',
         failoverDetector: true,
+        Connector: SentinelConnectorWithoutStaleDetector,
         username: 'relay',
         password: 'pw',
         db: 3,
@@ -90,6 +92,7 @@ describe('redisOptions', () => {
         sentinels: SENTINELS,
         name: 'mymaster',
         failoverDetector: true,
+        Connector: SentinelConnectorWithoutStaleDetector,
         db: 0,
         tls: { ca: [...rootCertificates, 'PEM OF THE CA\n'] },
         enableTLSForSentinelMode: true,

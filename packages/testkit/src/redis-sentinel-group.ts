@@ -41,6 +41,10 @@ export interface SentinelGroup {
   waitForFailover(oldPort: number, timeoutMs?: number): Promise<number>;
   /** Resolves once the primary has `count` replicas online. */
   waitForReplicas(count: number, timeoutMs?: number): Promise<void>;
+  /** SIGSTOP to sentinel `index`: it takes connections but answers nothing. */
+  pauseSentinel(index: number): void;
+  /** SIGCONT after pauseSentinel(). */
+  resumeSentinel(index: number): void;
   cleanup(): Promise<void>;
 }
 
@@ -132,6 +136,11 @@ export async function startRedisSentinelGroup(
       { timeoutMs: 30_000, intervalMs: 200, description: 'sentinels that know each other' },
     );
     const sentinelPorts = sentinels.map(({ port }) => port);
+    const sentinelAt = (index: number): ChildProcess => {
+      const sentinel = sentinels[index];
+      if (sentinel === undefined) throw new Error(`no sentinel ${String(index)}`);
+      return sentinel.child;
+    };
     const primaryPort = async (): Promise<number> => {
       for (const port of sentinelPorts) {
         const out = await redisCli(port, ['SENTINEL', 'get-master-addr-by-name', master]).catch(
@@ -178,6 +187,12 @@ export async function startRedisSentinelGroup(
           intervalMs: 100,
           description: `${String(count)} replica(s) online`,
         });
+      },
+      pauseSentinel(index) {
+        sentinelAt(index).kill('SIGSTOP');
+      },
+      resumeSentinel(index) {
+        sentinelAt(index).kill('SIGCONT');
       },
       cleanup,
     };
