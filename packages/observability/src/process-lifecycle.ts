@@ -39,16 +39,19 @@ export function startProcessObservability(options: ProcessObservabilityOptions):
 
 /**
  * SIGTERM/SIGINT run the steps once on the stop budget (stop-budget.ts), then
- * exit 0 (or 1 if a step failed or was late).
+ * exit 0 (or 1 if a step failed or was late). The function returned stops the
+ * same way for another reason; `exitCode` 1 makes the exit 1 in any case.
  */
-export function installShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
+export function installShutdown(
+  options: ShutdownOptions,
+): (reason: string, exitCode?: 0 | 1) => Promise<void> {
   const shutdown = createShutdown(options);
-  const stopAndExit = async (reason: string): Promise<void> => {
+  const stopAndExit = async (reason: string, exitCode: 0 | 1 = 0): Promise<void> => {
     const code = await shutdown(reason);
     // The margin left after the steps: a stdout nobody reads must not hold
     // the process past the 30 s.
     await withTimeout(flushLogger(options.logger), STOP_MARGIN_MS, () => undefined);
-    process.exit(code);
+    process.exit(Math.max(code, exitCode));
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

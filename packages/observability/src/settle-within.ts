@@ -1,3 +1,5 @@
+import { expectRedisEnd } from './watch-redis.ts';
+
 /**
  * The time a wait runs on: the system's, or in a unit test one moved by hand
  * (so no test sleeps to see a time-out fire).
@@ -74,6 +76,7 @@ export async function closeRedis(
   ms: number,
   clock: TimeoutClock = systemTimeoutClock,
 ): Promise<void> {
+  expectRedisEnd(redis);
   if (redis.status !== 'ready' || (await settleWithin(redis.quit(), ms, clock)) === 'late')
     redis.disconnect();
 }

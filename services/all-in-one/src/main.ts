@@ -67,7 +67,7 @@ process.send?.({ event: 'relay.listening' });
 // packages/observability/src/stop-budget.ts. Ingress and sender close at the
 // same time on the same budget, so this process stops within the 30 s as a
 // lone service does (not twice that).
-installShutdown({
+const stop = installShutdown({
   logger,
   steps: [
     {
@@ -79,3 +79,7 @@ installShutdown({
     { name: 'admin-http', shareMs: ADMIN_HTTP_CLOSE_MS, run: async () => admin?.close() },
   ],
 });
+// ioredis gave up on a Redis connection for good (it will not reconnect):
+// stop as on SIGTERM, exit 1, and let Docker or Kubernetes start a clean
+// process (docs/adr/017-sentinel-failover-detector.md).
+void Promise.race([ingress.redisLost, sender.redisLost]).then(() => stop('redis-lost', 1));

@@ -35,6 +35,8 @@ export interface Ingress {
   /** Stops accepting, lets sessions in DATA finish, closes Redis; all within `budget`. */
   close(budget: StopBudget): Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
+  /** Resolves if ioredis gives up on the Redis connection for good (watchRedis). */
+  readonly redisLost: Promise<void>;
   /** Bound ports after listen(), for tests and logs. */
   ports(): { smtp: number | undefined; smtps: number | undefined };
   /** For the admin API and queue metrics. */
@@ -71,7 +73,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
     autoResendUnfulfilledCommands: false,
     connectionName: 'smtp-relay-ingress',
   });
-  watchRedis(redis, logger, 'ingress');
+  const redisLost = watchRedis(redis, logger, 'ingress');
 
   const store = createRedisMessageStore({ redis, prefix: config.queuePrefix });
   const queue = createDeliveryQueue({ connection: redis, prefix: config.queuePrefix });
@@ -191,6 +193,7 @@ export async function createIngress(deps: IngressDependencies): Promise<Ingress>
       await settleWithin(queue.close(), closeStepMs(), budget.clock);
       await closeRedis(redis, closeStepMs(), budget.clock);
     },
+    redisLost,
     readiness: [
       {
         name: 'redis',

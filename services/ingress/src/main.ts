@@ -47,10 +47,14 @@ const { ingress, admin } = await startOrExit(
 
 // Every deadline of the stop comes from one budget:
 // packages/observability/src/stop-budget.ts.
-installShutdown({
+const stop = installShutdown({
   logger,
   steps: [
     { name: 'smtp', run: (budget) => ingress.close(budget) },
     { name: 'admin-http', shareMs: ADMIN_HTTP_CLOSE_MS, run: async () => admin?.close() },
   ],
 });
+// ioredis gave up on a Redis connection for good (it will not reconnect):
+// stop as on SIGTERM, exit 1, and let Docker or Kubernetes start a clean
+// process (docs/adr/017-sentinel-failover-detector.md).
+void ingress.redisLost.then(() => stop('redis-lost', 1));

@@ -52,6 +52,8 @@ export interface Sender {
    */
   close(budget: StopBudget): Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
+  /** Resolves if ioredis gives up on one of the Redis connections for good (watchRedis). */
+  readonly redisLost: Promise<void>;
   /** For the admin API and queue metrics. */
   readonly queueAccess: QueueAccess;
 }
@@ -81,8 +83,10 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
   const connection = connectRedis(config.redis, {
     connectionName: 'smtp-relay-sender',
   });
-  watchRedis(workerConnection, logger, 'sender-worker');
-  watchRedis(connection, logger, 'sender');
+  const redisLost = Promise.race([
+    watchRedis(workerConnection, logger, 'sender-worker'),
+    watchRedis(connection, logger, 'sender'),
+  ]);
   const queue = createDeliveryQueue({ connection, prefix: config.queuePrefix });
   queue.on('error', (error: Error) => {
     logger.debug({ event: 'queue.error', err: error }, 'queue error');
@@ -257,6 +261,7 @@ export async function createSender(deps: SenderDependencies): Promise<Sender> {
       ]);
     },
     queueAccess: { queue, store, redis: connection, prefix: config.queuePrefix },
+    redisLost,
     readiness: [
       {
         name: 'redis',
