@@ -4,7 +4,12 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { getFreePort, redisCli, startRedisServer } from '@smtp-relay/testkit';
+import {
+  generateSelfSignedCertificate,
+  getFreePort,
+  redisCli,
+  startRedisServer,
+} from '@smtp-relay/testkit';
 import { runNode, type NodeRunResult } from './harness/run-node.ts';
 import { useTestRedis, type TestRedis } from './harness/test-redis.ts';
 
@@ -95,51 +100,75 @@ describe('a relay that cannot start says why in one line and exits 1', () => {
     assert.doesNotMatch(result.stdout, /sender\.started/);
   });
 
-  it('Redis refusing the password (all-in-one)', async () => {
-    const guarded = await startRedisServer();
-    try {
-      await redisCli(guarded.port, [
-        'ACL',
-        'SETUSER',
-        'relay',
-        'on',
-        '>right-password',
-        '~*',
-        '+@all',
-      ]);
-      const url = new URL(guarded.url);
-      url.username = 'relay';
-      url.password = 'wrong-password';
-      const result = await run('services/all-in-one/src/main.ts', {
-        ...base,
-        REDIS_URL: url.toString(),
-        SMTP_PORT: String(await getFreePort()),
-        ADMIN_PORT: '0',
-      });
-      assertOneLine(
-        result,
-        /^smtp-relay cannot start: REDIS_URL: Redis refused the login \(WRONGPASS .*\); set the user and password Redis expects in REDIS_URL .* or REDIS_PASSWORD$/,
-      );
-      // The password is never printed.
-      assert.doesNotMatch(result.stdout + result.stderr, /wrong-password|right-password/);
-    } finally {
-      await guarded.cleanup();
-    }
+  // Each service checks the login at start; the all-in-one also for its second connection.
+  for (const service of ['ingress', 'sender', 'all-in-one']) {
+    it(`Redis refusing the password (${service})`, async () => {
+      const guarded = await startRedisServer();
+      try {
+        await redisCli(guarded.port, [
+          'ACL',
+          'SETUSER',
+          'relay',
+          'on',
+          '>right-password',
+          '~*',
+          '+@all',
+        ]);
+        const url = new URL(guarded.url);
+        url.username = 'relay';
+        url.password = 'wrong-password';
+        const result = await run(`services/${service}/src/main.ts`, {
+          ...base,
+          REDIS_URL: url.toString(),
+          SMTP_PORT: String(await getFreePort()),
+          ADMIN_PORT: '0',
+        });
+        assertOneLine(
+          result,
+          /^smtp-relay cannot start: REDIS_URL: Redis refused the login \(WRONGPASS .*\); set the user and password Redis expects in REDIS_URL .* or REDIS_PASSWORD$/,
+        );
+        // The password is never printed.
+        assert.doesNotMatch(result.stdout + result.stderr, /wrong-password|right-password/);
+      } finally {
+        await guarded.cleanup();
+      }
+    });
+  }
+
+  it('LOG_LEVEL=debug logs the stack as process.start_failed; stderr keeps its one line', async () => {
+    const result = await run('services/ingress/src/main.ts', {
+      ...base,
+      LOG_LEVEL: 'debug',
+      SMTP_PORT: String(busyPort),
+      ADMIN_PORT: '0',
+    });
+    assertOneLine(result, /^smtp-relay cannot start: SMTP_PORT=\d+: .* is already in use/);
+    const failed = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event?: string; err?: { stack?: string } })
+      .filter((entry) => entry.event === 'process.start_failed');
+    assert.equal(failed.length, 1, result.stdout);
+    assert.match(failed[0]?.err?.stack ?? '', /EADDRINUSE[\s\S]*\n\s+at /);
   });
 
   it('a certificate that does not load names TLS_CERT_FILE', async () => {
-    const cert = join(dir, 'cert.pem');
-    await writeFile(cert, 'not a certificate\n');
-    const result = await run('services/ingress/src/main.ts', {
-      ...base,
-      SMTP_PORT: String(await getFreePort()),
-      ADMIN_PORT: '0',
-      TLS_CERT_FILE: cert,
-      TLS_KEY_FILE: cert,
-    });
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /^ {2}- TLS_CERT_FILE: must hold a PEM certificate/m);
-    assert.doesNotMatch(result.stdout + result.stderr, /\n\s+at /);
+    // A real key, so that the certificate is the one problem.
+    const real = await generateSelfSignedCertificate();
+    try {
+      const cert = join(dir, 'cert.pem');
+      await writeFile(cert, 'not a certificate\n');
+      const result = await run('services/ingress/src/main.ts', {
+        ...base,
+        SMTP_PORT: String(await getFreePort()),
+        ADMIN_PORT: '0',
+        TLS_CERT_FILE: cert,
+        TLS_KEY_FILE: real.keyFile,
+      });
+      assertOneLine(result, /^Invalid configuration: TLS_CERT_FILE: must hold a PEM certificate/);
+    } finally {
+      await real.cleanup();
+    }
   });
 
   it('an unreadable file names its variable', async () => {
@@ -149,12 +178,10 @@ describe('a relay that cannot start says why in one line and exits 1', () => {
       ADMIN_PORT: '0',
       SMTP_AUTH_FILE: dir,
     });
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(
-      result.stderr,
-      /^ {2}- SMTP_AUTH_FILE: must be a readable file, but ".*" is not a regular file$/m,
+    assertOneLine(
+      result,
+      /^Invalid configuration: SMTP_AUTH_FILE: must be a readable file, but ".*" is not a regular file$/,
     );
-    assert.doesNotMatch(result.stdout + result.stderr, /\n\s+at /);
   });
 
   it('npm run demo on a busy port exits 1 and never says "running"', async () => {

@@ -1,12 +1,17 @@
 /**
  * Thrown by the loaders. `problems` lists every problem found, each starting with
  * the variable it is about, so one failed start tells the operator everything to fix.
+ * One problem is one line (an operator's one mistake); several are a list.
  */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `Invalid configuration: ${problems[0] ?? ''}`
+        : `Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.problems = Object.freeze([...problems]);
   }

@@ -339,6 +339,19 @@ describe('all problems at once', () => {
       },
     );
   });
+  it('renders a single problem as one line', () => {
+    assert.throws(
+      () => loadIngressConfig({ SMTP_PORT: 'abc' }, HOST),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(
+          error.message,
+          'Invalid configuration: SMTP_PORT: must be a port number 1-65535, got "abc"',
+        );
+        return true;
+      },
+    );
+  });
   it('says when a bad SMTP_HOSTNAME came from the machine', () => {
     assert.deepEqual(
       problemsOf(() => loadIngressConfig({}, { hostname: 'my_box' })),
