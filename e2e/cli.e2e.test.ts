@@ -204,6 +204,11 @@ describe('the smtp-relay command line', () => {
     const bad = await cli(['queue', 'search', 'x', '--since', 'yesterday'], env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^since must be an ISO 8601 time/);
+    // A relay that keeps no history says so, rather than finding nothing.
+    const off = await cli(['queue', 'search', id], { ...env, HISTORY_RETENTION: '0' });
+    assert.equal(off.code, 1);
+    assert.equal(off.stdout, '');
+    assert.match(off.stderr, /^the message history is off \(HISTORY_RETENTION=0\)/);
   });
 
   it('send-test never falls back to plain text silently', async () => {

@@ -9,7 +9,9 @@ import { startLanRelay, type LanRelay } from './harness/lan-relay.ts';
 import type { RelayStack } from './harness/relay-stack.ts';
 import { sendThroughRelay } from './harness/send-through.ts';
 
-// The /ui queue dashboard in a real headless Chromium (Debian's package).
+// The /ui queue dashboard in a real headless Chromium (Debian's package), on a
+// relay that keeps no message history (HISTORY_RETENTION=0): the delivered view
+// then lists the finished jobs the queue holds, and has no search.
 
 const TOKEN = 'dashboard-admin-token-42';
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,7 +26,7 @@ describe('queue dashboard (/ui) in headless Chromium', () => {
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
     relay = await startLanRelay({
-      variables: { RETRY_DELAYS: '1h', ADMIN_TOKEN: TOKEN },
+      variables: { RETRY_DELAYS: '1h', ADMIN_TOKEN: TOKEN, HISTORY_RETENTION: '0' },
     });
     ({ smartHost, stack } = relay);
     base = `http://127.0.0.1:${String(stack.ingress.adminPort)}`;
@@ -108,6 +110,34 @@ describe('queue dashboard (/ui) in headless Chromium', () => {
     await failedRow.getByRole('button', { name: 'delete' }).click();
     await page.locator('#status', { hasText: 'deleted' }).waitFor();
     await failedRow.waitFor({ state: 'detached' });
+    await context.close();
+  });
+
+  it('without a message history, lists the delivered messages the queue holds and offers no search', async () => {
+    const id = await sendThroughRelay(stack.smtpPort, {
+      from: 'scanner@lan.test',
+      to: ['ok-ui@example.test'],
+    });
+    await stack.sender.waitForLog((l) => l.event === 'delivery.delivered' && l['messageId'] === id);
+    const context = await browser.newContext({
+      httpCredentials: { username: 'admin', password: TOKEN },
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}/ui?state=completed`);
+    const row = page.locator(`#history-rows tr[data-id="${id}"]`);
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[2], 'scanner@lan.test');
+    assert.equal(cells[3], 'ok-ui@example.test');
+    assert.match(
+      (await page.locator('#history-note').textContent()) ?? '',
+      /^\d+ delivered that the queue still holds \(a day at most\): HISTORY_RETENTION=0 keeps no message history to search\.$/,
+    );
+    assert.equal(await page.locator('#search').isHidden(), true);
+    // The API says why a search finds nothing, rather than an empty list.
+    const searched = await context.request.get(`${base}/api/v1/messages?state=completed&q=scanner`);
+    assert.equal(searched.status(), 409);
+    assert.match(((await searched.json()) as { error: string }).error, /HISTORY_RETENTION=0/);
     await context.close();
   });
 });

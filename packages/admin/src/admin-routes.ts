@@ -2,7 +2,7 @@ import type { ClientBlockList } from '@smtp-relay/store';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { registerBlockRoutes } from './block-routes.ts';
 import { DASHBOARD_HTML } from './dashboard-page.ts';
-import { parseHistoryQuery } from './history-query.ts';
+import { HISTORY_OFF, parseHistoryQuery } from './history-query.ts';
 import { MESSAGE_STATES, type MessageAdmin, type MessageState } from './message-admin.ts';
 import { registerRouteStatusRoutes, type RouteStatusReader } from './route-status-routes.ts';
 import { registerThroughputRoutes, type ThroughputReader } from './throughput-routes.ts';
@@ -101,14 +101,18 @@ function registerRoutes(scope: FastifyInstance, admin: MessageAdmin): void {
       }
       const parsed = parseHistoryQuery({ ...request.query }, Date.now());
       if (!parsed.ok) return reply.code(400).send({ error: parsed.problem });
-      return { state, ...(await admin.search(parsed.query)) };
+      if (!admin.historyKept) return reply.code(409).send({ error: HISTORY_OFF });
+      return { state, history: true, ...(await admin.search(parsed.query)) };
     }
     const limit = Number(request.query.limit ?? 100);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       return reply.code(400).send({ error: `limit must be 1-${String(MAX_LIMIT)}` });
     }
     const result = await admin.list(state as MessageState, limit);
-    return { state, ...result };
+    // Delivered: from the message history, or without one the finished jobs BullMQ holds.
+    return state === 'completed'
+      ? { state, history: admin.historyKept, ...result }
+      : { state, ...result };
   });
 
   scope.get('/api/v1/counts', async () => admin.counts());

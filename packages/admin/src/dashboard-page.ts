@@ -64,6 +64,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   ol.timeline li { position: relative; padding: 4px 12px 10px 16px; font-size: 13px; }
   ol.timeline li::before { content: ""; position: absolute; left: -8px; top: 8px; width: 13px; height: 13px; border-radius: 50%; background: var(--dot, #5f6b78); }
   ol.timeline time { font-weight: 600; margin-right: 8px; }
+  [hidden] { display: none !important; }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   details summary { cursor: pointer; font-size: 13px; margin-top: 8px; }
 </style>

@@ -350,6 +350,13 @@ function renderHistory(result) {
     return tr;
   }));
   document.getElementById('no-history').hidden = result.messages.length > 0;
+  // HISTORY_RETENTION=0: nothing to search; the queue's finished jobs are all there is.
+  form.hidden = result.history === false;
+  if (result.history === false) {
+    document.getElementById('history-note').textContent = result.total +
+      ' delivered that the queue still holds (a day at most): HISTORY_RETENTION=0 keeps no message history to search.';
+    return;
+  }
   const searched = search.q || search.since || search.until;
   document.getElementById('history-note').textContent = (searched ? result.messages.length + ' found; ' : '') + result.total +
     ' delivered in the time range, kept HISTORY_RETENTION.' + (result.complete === false ? ' Not every message was searched: narrow the time range.' : '');
@@ -448,7 +455,6 @@ async function refresh() {
     } else if (view === 'completed') {
       const query = new URLSearchParams({ state: 'completed', limit: '200' });
       for (const [name, value] of Object.entries(search)) if (value) query.set(name, value);
-      if (![...query.keys()].some((k) => k === 'q' || k === 'since' || k === 'until')) query.set('q', '');
       renderHistory(await api('/api/v1/messages?' + query));
     } else if (view === 'message') {
       renderMessage(await api('/api/v1/messages/' + encodeURIComponent(messageId)));

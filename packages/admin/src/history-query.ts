@@ -18,6 +18,10 @@ export type HistoryQueryResult =
   | { readonly ok: false; readonly problem: string };
 
 export const HISTORY_LIMIT = { default: 100, max: 1000 } as const;
+
+/** The answer to a search when no history is kept (the API's 409, the CLI's exit 1). */
+export const HISTORY_OFF =
+  'the message history is off (HISTORY_RETENTION=0): delivered messages are not kept to search';
 /** Longer search text is no address, id or subject anyone types. */
 const MAX_TEXT_LENGTH = 200;
 

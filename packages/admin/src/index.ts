@@ -8,4 +8,9 @@ export {
   type RelayAdminHttpOptions,
   type RunningAdminHttp,
 } from './relay-admin-http.ts';
-export { parseHistoryQuery, HISTORY_LIMIT, type HistoryQueryInput } from './history-query.ts';
+export {
+  parseHistoryQuery,
+  HISTORY_LIMIT,
+  HISTORY_OFF,
+  type HistoryQueryInput,
+} from './history-query.ts';

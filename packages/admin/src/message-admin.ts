@@ -87,6 +87,9 @@ export type AdminResult =
   | { readonly ok: false; readonly status: 404 | 409; readonly message: string };
 
 export interface MessageAdmin {
+  /** False with HISTORY_RETENTION=0: nothing to search, and
+   * the delivered list is the finished jobs the queue still holds (a day). */
+  readonly historyKept: boolean;
   list(state: MessageState, limit: number): Promise<{ total: number; messages: MessageView[] }>;
   get(id: string): Promise<MessageView | undefined>;
   retry(id: string): Promise<AdminResult>;
@@ -242,6 +245,7 @@ export function createMessageAdmin(deps: MessageAdminDependencies): MessageAdmin
   }
 
   return {
+    historyKept: history.enabled,
     async list(state, limit) {
       if (state === 'completed' && history.enabled) {
         const { total, messages } = await search({ text: '', limit });

@@ -1,5 +1,6 @@
 import {
   createMessageAdmin,
+  HISTORY_OFF,
   MESSAGE_STATES,
   parseHistoryQuery,
   type MessageState,
@@ -101,6 +102,10 @@ export async function runQueue(
         if (!parsed.ok) {
           io.error(parsed.problem);
           return 2;
+        }
+        if (!admin.historyKept) {
+          io.error(HISTORY_OFF);
+          return 1;
         }
         const found = await admin.search(parsed.query);
         if (options.json) {
