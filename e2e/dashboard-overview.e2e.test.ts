@@ -37,6 +37,8 @@ describe('dashboard overview, history search and message page in headless Chromi
   let page: Page;
   let base: string;
   const delivered: string[] = [];
+  /** Every request the page made, to show that it needs nothing but the relay. */
+  const requested: string[] = [];
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`);
@@ -77,6 +79,7 @@ describe('dashboard overview, history search and message page in headless Chromi
       timezoneId: 'UTC',
     });
     page = await context.newPage();
+    page.on('request', (request) => requested.push(request.url()));
     await mkdir(ARTIFACTS, { recursive: true });
   });
 
@@ -178,6 +181,24 @@ describe('dashboard overview, history search and message page in headless Chromi
     );
     await page.screenshot({ path: join(ARTIFACTS, 'delivered-search.png'), fullPage: true });
 
+    // A time range (the browser's time, UTC here): before the messages, then around them.
+    const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+    await page.fill('#search input[name="q"]', '');
+    await page.fill('#search input[name="until"]', '2026-01-01T00:00');
+    await page.click('#search button[type="submit"]');
+    await page.locator('#no-history').waitFor({ state: 'visible' });
+    assert.match(
+      (await page.locator('#history-note').textContent()) ?? '',
+      /^0 found; 0 delivered in the time range/,
+    );
+    await page.fill('#search input[name="since"]', minute(Date.now() - 3_600_000));
+    await page.fill('#search input[name="until"]', minute(Date.now() + 120_000));
+    await page.click('#search button[type="submit"]');
+    await waitFor(async () => (await rows.count()) === 5, { description: 'all five in the hour' });
+    await page.fill('#search input[name="q"]', 'buchhaltung');
+    await page.click('#search button[type="submit"]');
+    await waitFor(async () => (await rows.count()) === 1, { description: 'one match in the hour' });
+
     await rows.first().getByRole('link', { name: id }).click();
     await page.locator('#message-id', { hasText: id }).waitFor();
     assert.equal(new URL(page.url()).searchParams.get('message'), id);
@@ -210,5 +231,16 @@ describe('dashboard overview, history search and message page in headless Chromi
     assert.match(timeline[1] ?? '', /^1 attempt failed; last reply: 451 4\.7\.1 /);
     assert.match(timeline[2] ?? '', /next attempt$/);
     await page.locator('#message-actions').getByRole('button', { name: 'retry now' }).waitFor();
+  });
+
+  it('loads nothing but the relay: no CDN, so it works offline', async () => {
+    assert.ok(requested.length > 0, 'the page made requests');
+    const elsewhere = requested.filter((url) => new URL(url).origin !== base);
+    assert.deepEqual(elsewhere, []);
+    const response = await context.request.get(`${base}/ui`);
+    const policy = response.headers()['content-security-policy'] ?? '';
+    // The browser itself refuses anything from elsewhere.
+    assert.match(policy, /default-src 'none'/);
+    assert.match(policy, /connect-src 'self'/);
   });
 });

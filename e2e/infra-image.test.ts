@@ -137,3 +137,11 @@ describe('every command that builds the image passes VERSION from package.json',
     });
   }
 });
+
+describe('the production overlay pins the release it was written for', () => {
+  it('infra/k8s/overlays/prod: newTag is the version in package.json (README "Versions and image tags": pin X.Y.Z)', () => {
+    const overlay = read('infra/k8s/overlays/prod/kustomization.yaml');
+    const tags = [...overlay.matchAll(/^\s*newTag:\s*(\S+)/gm)].map((match) => match[1]);
+    assert.deepEqual(tags, [pkg.version]);
+  });
+});

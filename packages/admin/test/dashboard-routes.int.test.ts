@@ -146,8 +146,26 @@ describe('routes on the dashboard (/ui)', () => {
         },
       },
     };
+    // Up, but its last try failed; its OAuth2 token is valid.
+    const google: PublishedRouteStatus = {
+      ...DEFAULT,
+      name: 'google',
+      heldMs: 0,
+      hosts: [
+        {
+          host: 'smtp.gmail.com',
+          port: 465,
+          tls: 'implicit',
+          up: true,
+          coolingDownMs: 0,
+          failures: 1,
+        },
+      ],
+      auth: 'oauth2',
+      oauth2: { provider: 'google', tokenExpiresAt: Date.UTC(2026, 11, 4, 10, 14), failure: null },
+    };
     // SALES has its primary host cooling down; DEFAULT is held.
-    await publishRouteStatus(redis.connection, prefix, [SALES, DEFAULT, m365]);
+    await publishRouteStatus(redis.connection, prefix, [SALES, DEFAULT, m365, google]);
     await recordHoldReason(redis.connection, prefix, 'default', {
       category: 'auth',
       reply: '535 5.7.8 Authentication credentials invalid',
@@ -156,6 +174,7 @@ describe('routes on the dashboard (/ui)', () => {
     });
     const context = await browser.newContext({
       httpCredentials: { username: 'admin', password: TOKEN },
+      timezoneId: 'UTC',
     });
     const page = await context.newPage();
     await page.goto(`${base}/ui`);
@@ -186,6 +205,21 @@ describe('routes on the dashboard (/ui)', () => {
       .nth(5)
       .textContent();
     assert.equal(login, 'OAuth2 (microsoft): refused, invalid_client');
+
+    // Each smart host's state and login on the overview.
+    const hostRow = (key: string) => cellLines(page.locator(`#hosts tr[data-host="${key}"]`));
+    const primary = await hostRow('sales primary.example:587');
+    assert.match(
+      primary[2]?.join('|') ?? '',
+      /^cooling down, (10 min|9 min \d{1,2} s) left \(2 failed\)$/,
+    );
+    assert.deepEqual((await hostRow('sales backup.example:465'))[2], ['up']);
+    const gmail = await hostRow('google smtp.gmail.com:465');
+    assert.deepEqual(gmail[1], ['smtp.gmail.com:465 (implicit)']);
+    assert.deepEqual(gmail[2], ['failing (1 failed)']);
+    const [provider, expiry = ''] = gmail[5] ?? [];
+    assert.equal(provider, 'OAuth2 (google)');
+    assert.match(expiry, /^token valid until 10:14/);
     await context.close();
   });
 
