@@ -143,11 +143,13 @@ describe('compose trust: SMTP_RELAY_NETWORKS=container-bridges follows SMTP_PUBL
       assert.notEqual(code, 0);
       assert.ok(Date.now() - started < 2000);
       // this problem only, in one line
-      const problems = ingress.output.filter((line) => line.startsWith('Invalid configuration'));
+      const problems = ingress.output.filter((line) =>
+        line.startsWith('smtp-relay cannot start: Invalid configuration'),
+      );
       assert.equal(problems.length, 1, ingress.output.join('\n'));
       assert.match(
         problems[0] ?? '',
-        /^Invalid configuration: SMTP_RELAY_NETWORKS: trusting .* trusts the container bridge ranges \(172\.16\.0\.0\/12, 10\.89\.0\.0\/16\), and SMTP is published beyond this machine \(SMTP_PUBLISHED_ON=2525, from SMTP_PUBLISH\)/,
+        /^smtp-relay cannot start: Invalid configuration: SMTP_RELAY_NETWORKS: trusting .* trusts the container bridge ranges \(172\.16\.0\.0\/12, 10\.89\.0\.0\/16\), and SMTP is published beyond this machine \(SMTP_PUBLISHED_ON=2525, from SMTP_PUBLISH\)/,
       );
     });
   }
@@ -166,11 +168,13 @@ describe('compose trust: SMTP_RELAY_NETWORKS=container-bridges follows SMTP_PUBL
         waitReady: false,
       });
       assert.notEqual(await ingress.exited, 0);
-      const problems = ingress.output.filter((line) => line.startsWith('Invalid configuration'));
+      const problems = ingress.output.filter((line) =>
+        line.startsWith('smtp-relay cannot start: Invalid configuration'),
+      );
       assert.equal(problems.length, 1, ingress.output.join('\n'));
       assert.ok(
         problems[0]?.startsWith(
-          `Invalid configuration: SMTP_RELAY_NETWORKS: trusting ${gateway ?? ''}/32 trusts ${gateway ?? ''}, this container's default gateway, and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=2525, from SMTP_PUBLISH)`,
+          `smtp-relay cannot start: Invalid configuration: SMTP_RELAY_NETWORKS: trusting ${gateway ?? ''}/32 trusts ${gateway ?? ''}, this container's default gateway, and SMTP is published beyond this machine (SMTP_PUBLISHED_ON=2525, from SMTP_PUBLISH)`,
         ),
         problems[0],
       );

@@ -165,7 +165,10 @@ describe('a relay that cannot start says why in one line and exits 1', () => {
         TLS_CERT_FILE: cert,
         TLS_KEY_FILE: real.keyFile,
       });
-      assertOneLine(result, /^Invalid configuration: TLS_CERT_FILE: must hold a PEM certificate/);
+      assertOneLine(
+        result,
+        /^smtp-relay cannot start: Invalid configuration: TLS_CERT_FILE: must hold a PEM certificate/,
+      );
     } finally {
       await real.cleanup();
     }
@@ -180,7 +183,7 @@ describe('a relay that cannot start says why in one line and exits 1', () => {
     });
     assertOneLine(
       result,
-      /^Invalid configuration: SMTP_AUTH_FILE: must be a readable file, but ".*" is not a regular file$/,
+      /^smtp-relay cannot start: Invalid configuration: SMTP_AUTH_FILE: must be a readable file, but ".*" is not a regular file$/,
     );
   });
 

@@ -7,14 +7,17 @@ export class ConfigError extends Error {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(
-      problems.length === 1
-        ? `Invalid configuration: ${problems[0] ?? ''}`
-        : `Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
-    );
+    super(formatProblems('Invalid configuration', problems));
     this.name = 'ConfigError';
     this.problems = Object.freeze([...problems]);
   }
+}
+
+/** `title: problem` when there is one, else the title and a `  - problem` line each. */
+export function formatProblems(title: string, problems: readonly string[]): string {
+  return problems.length === 1
+    ? `${title}: ${problems[0] ?? ''}`
+    : `${title}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`;
 }
 
 /**

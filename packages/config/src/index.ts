@@ -1,6 +1,6 @@
 export type * from './types.ts';
 export { DEFAULT_ROUTE_NAME } from './types.ts';
-export { ConfigError, InvalidValueError } from './errors.ts';
+export { ConfigError, formatProblems, InvalidValueError } from './errors.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { parseSize, formatSize } from './size.ts';
 export {

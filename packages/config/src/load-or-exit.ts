@@ -9,7 +9,8 @@ export function loadOrExit<T>(load: () => T): T {
     return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    // The same prefix as every other start-up failure (README "When it does not start").
+    process.stderr.write(`smtp-relay cannot start: ${error.message}\n`);
     process.exit(1);
   }
 }

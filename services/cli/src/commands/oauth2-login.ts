@@ -1,5 +1,10 @@
 import { open } from 'node:fs/promises';
-import { InvalidValueError, parseDuration, type Environment } from '@smtp-relay/config';
+import {
+  formatProblems,
+  InvalidValueError,
+  parseDuration,
+  type Environment,
+} from '@smtp-relay/config';
 import { OAuth2Error, createTokenEndpointCall, type TokenResponse } from '@smtp-relay/smart-host';
 import type { CommandIo } from '../command-io.ts';
 import { runAuthorizationCodeFlow } from '../oauth2-login/authorization-code-flow.ts';
@@ -32,7 +37,7 @@ export async function runOAuth2Login(
 ): Promise<number> {
   const loaded = await readLoginSettings(env);
   if (!loaded.ok) {
-    io.error(`oauth2 login cannot start:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`);
+    io.error(formatProblems('oauth2 login cannot start', loaded.problems));
     return 1;
   }
   const { settings } = loaded;
