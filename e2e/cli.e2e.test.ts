@@ -204,11 +204,23 @@ describe('the smtp-relay command line', () => {
     const bad = await cli(['queue', 'search', 'x', '--since', 'yesterday'], env);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^since must be an ISO 8601 time/);
+    const listed = JSON.parse(
+      (await cli(['queue', 'list', 'completed', '--json'], env)).stdout,
+    ) as { history: boolean; messages: { id: string }[] };
+    assert.equal(listed.history, true);
+    assert.ok(listed.messages.some((m) => m.id === id));
     // A relay that keeps no history says so, rather than finding nothing.
     const off = await cli(['queue', 'search', id], { ...env, HISTORY_RETENTION: '0' });
     assert.equal(off.code, 1);
     assert.equal(off.stdout, '');
     assert.match(off.stderr, /^the message history is off \(HISTORY_RETENTION=0\)/);
+    // Its delivered list is the finished jobs the queue holds, this one among them.
+    const queued = JSON.parse(
+      (await cli(['queue', 'list', 'completed', '--json'], { ...env, HISTORY_RETENTION: '0' }))
+        .stdout,
+    ) as { history: boolean; messages: { id: string }[] };
+    assert.equal(queued.history, false);
+    assert.ok(queued.messages.some((m) => m.id === id));
   });
 
   it('send-test never falls back to plain text silently', async () => {

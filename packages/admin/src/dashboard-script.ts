@@ -57,7 +57,7 @@ function messageLink(id) {
 async function api(path, options) {
   const response = await fetch(path, Object.assign({ credentials: 'same-origin', headers: { accept: 'application/json', 'x-requested-with': 'smtp-relay-ui' } }, options));
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error || response.statusText);
+  if (!response.ok) throw Object.assign(new Error(body.error || response.statusText), { status: response.status });
   return body;
 }
 
@@ -214,6 +214,9 @@ function hostState(h) {
 function login(r) {
   if (r.auth === 'oauth2' && r.oauth2) {
     if (r.oauth2.failure) return [['OAuth2 (' + r.oauth2.provider + '): refused, ' + r.oauth2.failure.reason, 'down']];
+    if (r.oauth2.tokenExpiresAt && r.oauth2.tokenExpiresAt <= Date.now()) {
+      return [['OAuth2 (' + r.oauth2.provider + ')'], ['token expired at ' + time(r.oauth2.tokenExpiresAt) + ': a new one is fetched at the next delivery', 'note']];
+    }
     if (r.oauth2.tokenExpiresAt) return [['OAuth2 (' + r.oauth2.provider + ')'], ['token valid until ' + time(r.oauth2.tokenExpiresAt), 'note']];
     return [['OAuth2 (' + r.oauth2.provider + ')'], ['no token yet: one is fetched at the next delivery', 'note']];
   }
@@ -352,6 +355,7 @@ function renderHistory(result) {
   document.getElementById('no-history').hidden = result.messages.length > 0;
   // HISTORY_RETENTION=0: nothing to search; the queue's finished jobs are all there is.
   form.hidden = result.history === false;
+  document.getElementById('no-history').textContent = result.history === false ? 'No delivered message in the queue.' : 'No delivered message matches.';
   if (result.history === false) {
     document.getElementById('history-note').textContent = result.total +
       ' delivered that the queue still holds (a day at most): HISTORY_RETENTION=0 keeps no message history to search.';
@@ -455,7 +459,17 @@ async function refresh() {
     } else if (view === 'completed') {
       const query = new URLSearchParams({ state: 'completed', limit: '200' });
       for (const [name, value] of Object.entries(search)) if (value) query.set(name, value);
-      renderHistory(await api('/api/v1/messages?' + query));
+      let result;
+      try {
+        result = await api('/api/v1/messages?' + query);
+      } catch (error) {
+        // 409: no history to search (HISTORY_RETENTION=0), e.g. from an old link: the plain list.
+        if (error.status !== 409) throw error;
+        search = { q: '', since: '', until: '' };
+        form.elements.q.value = '';
+        result = await api('/api/v1/messages?state=completed&limit=200');
+      }
+      renderHistory(result);
     } else if (view === 'message') {
       renderMessage(await api('/api/v1/messages/' + encodeURIComponent(messageId)));
     } else {

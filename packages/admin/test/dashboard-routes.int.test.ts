@@ -162,10 +162,26 @@ describe('routes on the dashboard (/ui)', () => {
         },
       ],
       auth: 'oauth2',
-      oauth2: { provider: 'google', tokenExpiresAt: Date.UTC(2026, 11, 4, 10, 14), failure: null },
+      oauth2: { provider: 'google', tokenExpiresAt: Date.now() + 3_600_000, failure: null },
+    };
+    // A token cached by a sender that has not delivered since it expired.
+    const stale: PublishedRouteStatus = {
+      ...google,
+      name: 'stale',
+      hosts: [
+        {
+          host: 'smtp-old.example',
+          port: 25,
+          tls: 'none',
+          up: true,
+          coolingDownMs: 0,
+          failures: 0,
+        },
+      ],
+      oauth2: { provider: 'google', tokenExpiresAt: Date.now() - 60_000, failure: null },
     };
     // SALES has its primary host cooling down; DEFAULT is held.
-    await publishRouteStatus(redis.connection, prefix, [SALES, DEFAULT, m365, google]);
+    await publishRouteStatus(redis.connection, prefix, [SALES, DEFAULT, m365, google, stale]);
     await recordHoldReason(redis.connection, prefix, 'default', {
       category: 'auth',
       reply: '535 5.7.8 Authentication credentials invalid',
@@ -175,6 +191,7 @@ describe('routes on the dashboard (/ui)', () => {
     const context = await browser.newContext({
       httpCredentials: { username: 'admin', password: TOKEN },
       timezoneId: 'UTC',
+      locale: 'en-GB',
     });
     const page = await context.newPage();
     await page.goto(`${base}/ui`);
@@ -217,9 +234,15 @@ describe('routes on the dashboard (/ui)', () => {
     const gmail = await hostRow('google smtp.gmail.com:465');
     assert.deepEqual(gmail[1], ['smtp.gmail.com:465 (implicit)']);
     assert.deepEqual(gmail[2], ['failing (1 failed)']);
-    const [provider, expiry = ''] = gmail[5] ?? [];
-    assert.equal(provider, 'OAuth2 (google)');
-    assert.match(expiry, /^token valid until 10:14/);
+    const hhmm = (ms: number | null | undefined) => new Date(ms ?? 0).toISOString().slice(11, 16);
+    assert.deepEqual(gmail[5], [
+      'OAuth2 (google)',
+      `token valid until ${hhmm(google.oauth2?.tokenExpiresAt)}`,
+    ]);
+    assert.deepEqual((await hostRow('stale smtp-old.example:25'))[5], [
+      'OAuth2 (google)',
+      `token expired at ${hhmm(stale.oauth2?.tokenExpiresAt)}: a new one is fetched at the next delivery`,
+    ]);
     await context.close();
   });
 

@@ -81,7 +81,9 @@ export async function runQueue(
           Number(options.limit ?? 50),
         );
         if (options.json) {
-          io.print(JSON.stringify({ state, total, messages }, null, 2));
+          // As the API: whether delivered messages come from the message history.
+          const source = state === 'completed' ? { history: admin.historyKept } : {};
+          io.print(JSON.stringify({ state, ...source, total, messages }, null, 2));
           return 0;
         }
         io.print(`${String(total)} ${state}`);
