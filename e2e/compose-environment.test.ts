@@ -17,29 +17,31 @@ const SERVICES: readonly (readonly [string, readonly VariableSection[]])[] = [
   ['sender', ['common', 'sender']],
 ];
 
+/** The variables a service of these sections reads. */
+function variablesRead(sections: readonly VariableSection[]): string[] {
+  return VARIABLES.filter((variable) => sections.includes(variable.section)).map(
+    (variable) => variable.name,
+  );
+}
+
 describe('docker-compose.yml passes each service every variable it reads', () => {
   for (const [service, sections] of SERVICES) {
+    const read = variablesRead(sections);
+    const passed = () => Object.keys(readComposeService(service).environment);
+
     it(service, () => {
-      const passed = readComposeService(service).environment;
-      const missing = VARIABLES.filter((variable) => sections.includes(variable.section))
-        .map((variable) => variable.name)
-        .filter((name) => !(name in passed) && !(name in NOT_PASSED));
+      const given = passed();
+      const missing = read.filter((name) => !given.includes(name) && !(name in NOT_PASSED));
       assert.deepEqual(missing, []);
     });
-  }
 
-  for (const [service, sections] of SERVICES) {
     it(`passes ${service} nothing it does not read`, () => {
-      const read = new Set(
-        VARIABLES.filter((variable) => sections.includes(variable.section)).flatMap((variable) => [
-          variable.name,
-          `${variable.name}_FILE`,
-        ]),
+      // A secret may come as NAME_FILE.
+      const known = new Set(read.flatMap((name) => [name, `${name}_FILE`]));
+      assert.deepEqual(
+        passed().filter((name) => !known.has(name)),
+        [],
       );
-      const unread = Object.keys(readComposeService(service).environment).filter(
-        (name) => !read.has(name),
-      );
-      assert.deepEqual(unread, []);
     });
   }
 });
